@@ -1,0 +1,1 @@
+"""Adapters between other augmentation libraries' configs and Kornia pipelines (``kornia_diffaug.adapters``)."""

@@ -1,0 +1,1 @@
+"""Feature-level and learned augmentation modules."""

@@ -1,0 +1,6 @@
+"""Named augmentation policies and their registry. Importing this package registers them all."""
+
+from .diffaugment import DiffAugment
+from .registry import list_policies, make_policy, policy_info, register_policy
+
+__all__ = ["DiffAugment", "list_policies", "make_policy", "policy_info", "register_policy"]
