@@ -67,7 +67,7 @@ def cutout_boxes(
     device: torch.device | str | None = None,
     holes: int = 1,
 ) -> dict[str, torch.Tensor]:
-    """DiffAugment's cutout rectangles: side ``int(side * ratio + 0.5)``, centre ``c ~ randint(0, side + 1 - size % 2)``.
+    """DiffAugment cutout boxes: side ``int(side * ratio + 0.5)``, centre ``c ~ randint(0, side + 1 - size % 2)``.
 
     The rectangle covers ``[c - size // 2, c - size // 2 + size)`` on each axis, clipped later at the border.
     Returns int64 ``top``, ``left``, ``height``, ``width`` of shape ``(n,)`` (``holes == 1``) or ``(n, holes)``.
