@@ -49,14 +49,16 @@ def translate_shifts(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Integer shifts ``(tx, ty)``, each uniform over ``[-s, s]`` with ``s = int(side * ratio + 0.5)``.
 
-    Returns two ``(n,)`` int64 tensors: along the width and along the height.
+    Returns two ``(n,)`` int64 tensors: along the width and along the height. The draws are made in the
+    reference release's order (height first) and negated, because its index arithmetic moves the content
+    by minus the draw; so a seeded generator reproduces the reference output exactly.
     """
     h, w = size
     dev = draw_device(generator, device)
     sy, sx = translate_extent(h, ratio), translate_extent(w, ratio)
     ty = torch.randint(-sy, sy + 1, (n,), generator=generator, device=dev)
     tx = torch.randint(-sx, sx + 1, (n,), generator=generator, device=dev)
-    return tx, ty
+    return -tx, -ty
 
 
 def cutout_boxes(

@@ -1,0 +1,106 @@
+"""Kernels of kornia_diffaug.functional against their definitions."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kornia_diffaug import functional as F
+from tests._strategies import ATOL, images
+
+
+@given(images())
+def test_brightness_is_per_sample_add(x):
+    b = torch.linspace(-0.5, 0.5, x.shape[0], dtype=torch.float64)
+    y = F.brightness_shift(x, b)
+    assert y.shape == x.shape and y.dtype == x.dtype
+    ref = x.double() + b.view(-1, 1, 1, 1)
+    torch.testing.assert_close(y.double(), ref, atol=ATOL[x.dtype] * 4, rtol=0)
+
+
+@given(images(dtypes=[torch.float64]))
+def test_saturation_and_contrast_match_formulas(x):
+    f = torch.linspace(0.0, 2.0, x.shape[0], dtype=torch.float64)
+    m_c = x.mean(1, keepdim=True)
+    torch.testing.assert_close(F.saturation_scale(x, f), (x - m_c) * f.view(-1, 1, 1, 1) + m_c)
+    m = x.mean((1, 2, 3), keepdim=True)
+    torch.testing.assert_close(F.contrast_scale(x, f), (x - m) * f.view(-1, 1, 1, 1) + m)
+
+
+@given(images(dtypes=[torch.float64]))
+def test_unit_factors_are_identity(x):
+    torch.testing.assert_close(F.saturation_scale(x, 1.0), x)
+    torch.testing.assert_close(F.contrast_scale(x, 1.0), x)
+    torch.testing.assert_close(F.brightness_shift(x, 0.0), x)
+
+
+def _loop_translate(x, tx, ty):
+    out = torch.zeros_like(x)
+    _, _, h, w = x.shape
+    for i in range(x.shape[0]):
+        for v in range(h):
+            for u in range(w):
+                sv, su = v - int(ty[i]), u - int(tx[i])
+                if 0 <= sv < h and 0 <= su < w:
+                    out[i, :, v, u] = x[i, :, sv, su]
+    return out
+
+
+@given(images(max_b=3, max_side=9), st.data())
+def test_integer_translate_matches_pixel_loop(x, data):
+    b, _, h, w = x.shape
+    tx = torch.tensor(data.draw(st.lists(st.integers(-w - 1, w + 1), min_size=b, max_size=b)), dtype=torch.long)
+    ty = torch.tensor(data.draw(st.lists(st.integers(-h - 1, h + 1), min_size=b, max_size=b)), dtype=torch.long)
+    y = F.integer_translate(x, tx, ty)
+    assert torch.equal(y, _loop_translate(x, tx, ty))
+
+
+def test_translate_gradient_is_adjoint_and_twice_differentiable():
+    x = torch.randn(3, 2, 5, 7, dtype=torch.float64, requires_grad=True)
+    tx, ty = torch.tensor([2, -1, 0]), torch.tensor([-3, 0, 1])
+    assert torch.autograd.gradcheck(lambda t: F.integer_translate(t, tx, ty), (x,))
+    assert torch.autograd.gradgradcheck(lambda t: F.integer_translate(t, tx, ty), (x,))
+
+
+def test_cutout_matches_reference_mask_and_clipping():
+    x = torch.ones(2, 1, 6, 5)
+    top, left = torch.tensor([-2, 4]), torch.tensor([3, -1])
+    size = torch.tensor([3, 3])
+    y = F.cutout(x, top, left, size, size)
+    expected0 = torch.ones(6, 5)
+    expected0[0:1, 3:5] = 0
+    expected1 = torch.ones(6, 5)
+    expected1[4:6, 0:2] = 0
+    assert torch.equal(y[0, 0], expected0) and torch.equal(y[1, 0], expected1)
+
+
+def test_cutout_multiple_holes_and_fill():
+    x = torch.zeros(1, 3, 8, 8)
+    top = torch.tensor([[0, 5]])
+    left = torch.tensor([[0, 5]])
+    hw = torch.tensor([[2, 2]])
+    y = F.cutout(x, top, left, hw, hw, fill=torch.tensor([1.0, 2.0, 3.0]))
+    assert y[0, :, :2, :2].flatten().unique().tolist() == [1.0, 2.0, 3.0]
+    assert torch.equal(y[0, 2, 5:7, 5:7], torch.full((2, 2), 3.0))
+    assert int((y[0, 0] != 0).sum()) == 8
+
+
+def test_kernels_reject_bad_input():
+    with pytest.raises(TypeError, match="floating"):
+        F.brightness_shift(torch.zeros(1, 3, 4, 4, dtype=torch.uint8), 0.1)
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\).*\(3, 4, 4\)"):
+        F.contrast_scale(torch.zeros(3, 4, 4), 1.0)
+    with pytest.raises(ValueError, match="shift_x"):
+        F.integer_translate(torch.zeros(2, 1, 4, 4), torch.zeros(3), torch.zeros(2))
+    with pytest.raises(ValueError, match="factor"):
+        F.saturation_scale(torch.zeros(2, 3, 4, 4), torch.ones(3))
+
+
+def test_matrix_moves_points_like_pixels():
+    tx, ty = torch.tensor([2, -1]), torch.tensor([1, 3])
+    m = F.translation_matrix(tx, ty)
+    pts = torch.tensor([[1.0, 1.0, 1.0], [4.0, 0.0, 1.0]])
+    moved = torch.einsum("bij,bj->bi", m, pts)
+    assert moved[:, :2].tolist() == [[3.0, 2.0], [3.0, 3.0]]
