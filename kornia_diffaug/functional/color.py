@@ -10,7 +10,7 @@ import torch
 
 from ._checks import check_image, per_sample
 
-__all__ = ["brightness_shift", "saturation_scale", "contrast_scale"]
+__all__ = ["brightness_shift", "saturation_scale", "contrast_scale", "diffaugment_color"]
 
 
 def brightness_shift(x: torch.Tensor, shift: torch.Tensor | float) -> torch.Tensor:
@@ -50,3 +50,30 @@ def contrast_scale(x: torch.Tensor, factor: torch.Tensor | float) -> torch.Tenso
     check_image(x)
     m = x.mean(dim=(1, 2, 3), keepdim=True)
     return torch.addcmul(m, x - m, per_sample(factor, x, "factor"))
+
+
+def diffaugment_color(
+    x: torch.Tensor,
+    shift: torch.Tensor | float,
+    saturation: torch.Tensor | float,
+    contrast: torch.Tensor | float,
+) -> torch.Tensor:
+    """Brightness, then saturation, then contrast (DiffAugment's ``color``) in two passes over ``x``.
+
+    Composing the three definitions gives ``y = c s x + c (1 - s) m_c + b + (1 - c) mu`` with ``m_c`` the
+    per-pixel channel mean and ``mu`` the per-image mean of ``x`` (the shift ``b`` moves both means by ``b``).
+    Equal to ``contrast_scale(saturation_scale(brightness_shift(x, b), s), c)`` up to rounding.
+
+    Args:
+        x: images ``(B, C, H, W)``.
+        shift: ``b``, scalar or ``(B,)``, image value unit.
+        saturation: ``s >= 0``, scalar or ``(B,)``.
+        contrast: ``c >= 0``, scalar or ``(B,)``.
+    """
+    check_image(x)
+    b = per_sample(shift, x, "shift")
+    s = per_sample(saturation, x, "saturation")
+    c = per_sample(contrast, x, "contrast")
+    m_c = x.mean(dim=1, keepdim=True)
+    mu = m_c.mean(dim=(2, 3), keepdim=True)
+    return torch.addcmul(torch.addcmul(b + (1 - c) * mu, c * (1 - s), m_c), c * s, x)

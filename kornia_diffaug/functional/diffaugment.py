@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ._checks import check_image
-from .color import brightness_shift, contrast_scale, saturation_scale
+from .color import diffaugment_color
 from .erase import cutout
 from .geometry import integer_translate
 from .sampling import cutout_boxes, translate_shifts, uniform
@@ -51,9 +51,9 @@ def diff_augment(
     dev = x.device if generator is None else generator.device
     for name in names:
         if name == "color":
-            x = brightness_shift(x, uniform(b, -0.5, 0.5, generator, dev))
-            x = saturation_scale(x, uniform(b, 0.0, 2.0, generator, dev))
-            x = contrast_scale(x, uniform(b, 0.5, 1.5, generator, dev))
+            shift = uniform(b, -0.5, 0.5, generator, dev)
+            saturation = uniform(b, 0.0, 2.0, generator, dev)
+            x = diffaugment_color(x, shift, saturation, uniform(b, 0.5, 1.5, generator, dev))
         elif name == "translation":
             tx, ty = translate_shifts(b, (h, w), 0.125, generator, dev)
             x = integer_translate(x, tx, ty)

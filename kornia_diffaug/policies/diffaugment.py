@@ -6,7 +6,10 @@ from collections.abc import Sequence
 
 import torch
 from kornia.augmentation import AugmentationSequential
+from kornia.constants import DataKey
 
+from .. import functional as F
+from ..functional._checks import check_image
 from ..functional.diffaugment import parse_policy
 from ..ops import (
     RandomBrightnessShift,
@@ -29,6 +32,13 @@ def check_value_range(value_range: object) -> tuple[float, float]:
     if not lo < hi:
         raise ValueError(f"value_range must have low < high, got {value_range!r}")
     return lo, hi
+
+
+def _gated(value: torch.Tensor, gate: torch.Tensor | None, identity: float) -> torch.Tensor:
+    """``value`` where the per-sample ``gate`` is open, else the op's identity parameter."""
+    if gate is None:
+        return value
+    return torch.where(gate.view(-1, *([1] * (value.ndim - 1))), value, identity)
 
 
 class DiffAugment(AugmentationSequential):
@@ -85,6 +95,55 @@ class DiffAugment(AugmentationSequential):
         super().__init__(*ops, data_keys=list(data_keys))
         self.policy = ",".join(names)
         self.value_range = (lo, hi)
+        self._names = names
+
+    def forward(self, *args, params=None, data_keys=None):
+        """As ``AugmentationSequential.forward``; a lone image with fresh parameters takes the fused path.
+
+        The fused path draws the same parameters from the same children (so ``params=self._params`` replays
+        it through Kornia's ordinary path), applies the three colour ops in one kernel and skips Kornia's
+        per-op dispatch. It also records ``transform_matrix``.
+        """
+        if (
+            params is None
+            and data_keys is None
+            and len(args) == 1
+            and isinstance(args[0], torch.Tensor)
+            and args[0].ndim == 4
+            and self.data_keys == [DataKey.INPUT]
+        ):
+            return self._fused_forward(args[0])
+        return super().forward(*args, params=params, data_keys=data_keys)
+
+    def _fused_forward(self, x: torch.Tensor) -> torch.Tensor:
+        ops = list(self.children())
+        check_image(x, "input")
+        self.clear_state()
+        params = self.forward_parameters(x.shape)
+        dev = x.device
+        data = [{k: v.to(dev) for k, v in item.data.items()} for item in params]
+        # With p == 1 every gate is open: skip the per-op blending entirely (a Python float, no sync).
+        gates = [None if op.p == 1.0 else d["batch_prob"] > 0.5 for op, d in zip(ops, data, strict=True)]
+        i = 0
+        for name in self._names:
+            if name == "color":
+                # A sample an op's gate skips gets that op's identity parameter.
+                shift = _gated(data[i]["shift"], gates[i], 0.0)
+                sat = _gated(data[i + 1]["factor"], gates[i + 1], 1.0)
+                con = _gated(data[i + 2]["factor"], gates[i + 2], 1.0)
+                x = F.diffaugment_color(x, shift, sat, con)
+                i += 3
+            elif name == "translation":
+                tx, ty = _gated(data[i]["shift_x"], gates[i], 0), _gated(data[i]["shift_y"], gates[i], 0)
+                x = F.integer_translate(x, tx, ty)
+                self._transform_matrices = [F.translation_matrix(tx, ty, dtype=x.dtype)]
+                i += 1
+            else:
+                d = data[i]
+                x = F.cutout(x, d["top"], d["left"], _gated(d["height"], gates[i], 0), d["width"], fill=ops[i].fill)
+                i += 1
+        self._params = params
+        return x
 
 
 register_policy("diffaugment", DiffAugment, description="DiffAugment color,translation,cutout (Zhao et al. 2020)")
