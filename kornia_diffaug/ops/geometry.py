@@ -49,10 +49,11 @@ class RandomIntegerTranslate(SeededOpMixin, GeometricAugmentationBase2D):
         return F.integer_translate(input, params["shift_x"], params["shift_y"])
 
     def inverse_transform(self, input, flags, transform=None, size=None):
+        # Kornia passes the already-inverted matrix (see compute_inverse_transformation).
         if transform is None:
-            raise ValueError("inverse of RandomIntegerTranslate needs the forward transform matrix")
-        shift = transform[:, :2, 2]
-        return F.integer_translate(input, -shift[:, 0], -shift[:, 1])
+            raise ValueError("inverse of RandomIntegerTranslate needs the inverse transform matrix")
+        shift = transform[:, :2, 2].to(input.device)
+        return F.integer_translate(input, shift[:, 0], shift[:, 1])
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         # Integer shifts are exact: masks move with the pixels whatever their dtype.
