@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> None:
         devices = [args.device]
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, policy color,translation,cutout")
     header = (
-        f"| device | B x C x H x W | pass | ours module ms | ours functional ms | reference ms | kornia stock ms "
-        f"| vs reference | vs kornia |"
+        "| device | B x C x H x W | pass | ours module ms | ours functional ms | reference ms | kornia stock ms "
+        "| vs reference | vs kornia |"
     )
     print(header)
     print("|" + "---|" * 9)
