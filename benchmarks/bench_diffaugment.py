@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
                 "module": ours,
                 "functional": lambda t: diff_augment(t),
                 "reference": lambda t: reference_diff_augment(t),
-                "kornia": lambda t: stock((t + 1) / 2),
+                "kornia": lambda t, stock=stock: stock((t + 1) / 2),
             }
             for label, make in (("fwd", fwd), ("fwd+bwd", fwd_bwd)):
                 ms = {k: time_call(make(f, x), dev, repeats=args.repeats) for k, f in cands.items()}
