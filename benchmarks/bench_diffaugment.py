@@ -31,6 +31,47 @@ def kornia_stock() -> K.AugmentationSequential:
     )
 
 
+def per_op_overhead(repeats: int) -> None:
+    """Each op's forward against the functional kernel it calls (the cost of being a Kornia module)."""
+    import kornia_diffaug as kd
+    from kornia_diffaug import functional as F
+
+    x = torch.rand(64, 3, 32, 32)
+    b = torch.zeros(64)
+    t = torch.zeros(64, dtype=torch.long)
+    rows = [
+        (
+            "RandomBrightnessShift",
+            kd.RandomBrightnessShift(),
+            lambda: F.brightness_shift(x, b),
+            K.RandomBrightness(p=1.0),
+        ),
+        (
+            "RandomSaturationScale",
+            kd.RandomSaturationScale(),
+            lambda: F.saturation_scale(x, b),
+            K.RandomSaturation(p=1.0),
+        ),
+        ("RandomContrastScale", kd.RandomContrastScale(), lambda: F.contrast_scale(x, b), K.RandomContrast(p=1.0)),
+        (
+            "RandomIntegerTranslate",
+            kd.RandomIntegerTranslate(),
+            lambda: F.integer_translate(x, t, t),
+            K.RandomTranslate(0.125, 0.125, p=1.0),
+        ),
+        ("RandomCutout", kd.RandomCutout(), lambda: F.cutout(x, t, t, t + 16, t + 16), K.RandomErasing(p=1.0)),
+    ]
+    print("\nper-op cost at 64x3x32x32, forward, ms (kornia stock op = nearest Kornia class)")
+    print("| op | kernel | our op | op / kernel | kornia stock op |")
+    print("|---|---|---|---|---|")
+    cpu = torch.device("cpu")
+    for name, op, kernel, stock in rows:
+        k_ms = time_call(kernel, cpu, repeats=repeats)
+        o_ms = time_call(fwd(op, x), cpu, repeats=repeats)
+        s_ms = time_call(fwd(stock, x), cpu, repeats=repeats)
+        print(f"| {name} | {k_ms:.3f} | {o_ms:.3f} | {o_ms / k_ms:.1f}x | {s_ms:.3f} |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=20)
@@ -66,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"{ms['reference'] / ms['module']:.2f}x | {ms['kornia'] / ms['module']:.2f}x |",
                     flush=True,
                 )
+    per_op_overhead(args.repeats)
 
 
 if __name__ == "__main__":
