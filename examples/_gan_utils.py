@@ -1,0 +1,368 @@
+"""Reusable pieces of ``gan_lowdata.py``: data, models, augmentation choice and evaluation.
+
+Everything works offline: the data sets ship with scikit-learn / scikit-image, the discriminator is a timm
+model from random init, and the metric's feature extractor is a small digits classifier trained here.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "GanData",
+    "Generator",
+    "DigitsClassifier",
+    "FeatureExtractor",
+    "RangeMapped",
+    "build_augmentation",
+    "d_sign_gap",
+    "fid_kid",
+    "load_data",
+    "load_or_train_classifier",
+    "make_discriminator",
+    "save_grid",
+]
+
+CLASSIFIER_RES = 16
+
+
+# --------------------------------------------------------------------------------------------- data
+@dataclass
+class GanData:
+    """Images in [-1, 1], ``(N, C, R, R)``: ``train`` (what the GAN sees), ``heldout`` (never seen by the GAN,
+    used for the D-sign gap and as the FID reference) and a name for the FID feature space."""
+
+    name: str
+    train: torch.Tensor
+    heldout: torch.Tensor
+    fid_reference: torch.Tensor
+    floor_reference: torch.Tensor  # a second real set, for the real-vs-real floor of the metric
+
+
+def _to_tensor(images: np.ndarray, resolution: int) -> torch.Tensor:
+    """``(N, H, W[, C])`` array in [0, 1] -> ``(N, C, R, R)`` float tensor in [-1, 1] (bilinear, antialiased)."""
+    x = torch.as_tensor(np.asarray(images, dtype=np.float32))
+    x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
+    if x.shape[-1] != resolution or x.shape[-2] != resolution:
+        x = F.interpolate(x, size=(resolution, resolution), mode="bilinear", antialias=True, align_corners=False)
+    return (x.clamp(0, 1) * 2 - 1).contiguous()
+
+
+def digits_split(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn digits (1797 8x8 images, values 0..16) -> a fixed 70/30 stratified train/test split in [0, 1]."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    d = load_digits()
+    x = d.images / 16.0
+    return train_test_split(x, d.target, test_size=0.3, random_state=seed, stratify=d.target)
+
+
+def load_data(dataset: str, resolution: int, n_train: int, data_path: str | None = None, seed: int = 0) -> GanData:
+    """The GAN's training images and held-out reals.
+
+    ``digits``: ``n_train`` images (stratified) from the 1257-image digits train split; held-out = the 540-image
+    test split. ``faces``: scikit-image's ``lfw_subset`` faces (100 crops of 25x25): 80 to train, 20 held out.
+    ``data_path``: a folder of images (PNG/JPEG, any size; resized to ``resolution``), 80% train / 20% held out.
+    """
+    rng = np.random.default_rng(seed)
+    if data_path is not None:
+        images = _load_folder(data_path, resolution)
+        idx = rng.permutation(len(images))
+        n_held = max(2, len(images) // 5)
+        held, train = images[idx[:n_held]], images[idx[n_held:]]
+        return GanData(f"folder {data_path}", train, held, train, held)
+    if dataset == "digits":
+        x_tr, x_te, y_tr, _ = digits_split()
+        per_class = max(1, n_train // 10)
+        pick = np.concatenate([rng.permutation(np.flatnonzero(y_tr == c))[:per_class] for c in range(10)])
+        return GanData(
+            "digits",
+            _to_tensor(x_tr[pick], resolution),
+            _to_tensor(x_te, resolution),
+            _to_tensor(x_te, resolution),
+            _to_tensor(x_tr, resolution),
+        )
+    if dataset == "faces":
+        from skimage.data import lfw_subset
+
+        faces = lfw_subset()[:100]  # the first 100 are faces, the last 100 are not
+        faces = (faces - faces.min()) / (faces.max() - faces.min())
+        x = _to_tensor(faces, resolution)[torch.as_tensor(rng.permutation(100))]
+        # with 100 images there is no separate test set: FID is measured against all 100, the floor is 20 vs 80
+        return GanData("faces", x[:80], x[80:], x, x[:80])
+    raise ValueError(f"--dataset must be 'digits' or 'faces', got {dataset!r}")
+
+
+def _load_folder(path: str, resolution: int) -> torch.Tensor:
+    from PIL import Image
+
+    files = sorted(p for p in Path(path).rglob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp", ".webp"})
+    if len(files) < 10:
+        raise SystemExit(f"--data {path}: need at least 10 images (png/jpg/bmp/webp), found {len(files)}")
+    arrays = []
+    for f in files:
+        img = Image.open(f).convert("RGB")
+        side = min(img.size)  # centre crop to square, then resize
+        left, top = (img.size[0] - side) // 2, (img.size[1] - side) // 2
+        img = img.crop((left, top, left + side, top + side)).resize((resolution, resolution), Image.BICUBIC)
+        arrays.append(np.asarray(img, dtype=np.float32) / 255.0)
+    return _to_tensor(np.stack(arrays), resolution)
+
+
+# ------------------------------------------------------------------------------------------- models
+class Generator(nn.Module):
+    """DCGAN-style generator: z -> 4x4 -> (upsample, conv, BN, ReLU) x log2(R/4) -> tanh, ``R`` a power of two."""
+
+    def __init__(self, z_dim: int = 64, channels: int = 1, resolution: int = 16, width: int = 128) -> None:
+        super().__init__()
+        n_up = int(round(math.log2(resolution / 4)))
+        if resolution < 8 or 4 * 2**n_up != resolution:
+            raise ValueError(f"resolution must be a power of two >= 8, got {resolution}")
+        self.z_dim, self.width = z_dim, width
+        self.fc = nn.Sequential(nn.Linear(z_dim, width * 16), nn.BatchNorm1d(width * 16), nn.ReLU(True))
+        blocks, c = [], width
+        for _ in range(n_up):
+            c_out = max(32, c // 2)
+            blocks += [nn.Upsample(scale_factor=2), nn.Conv2d(c, c_out, 3, padding=1), nn.BatchNorm2d(c_out)]
+            blocks += [nn.ReLU(True)]
+            c = c_out
+        self.blocks = nn.Sequential(*blocks, nn.Conv2d(c, channels, 3, padding=1), nn.Tanh())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.blocks(self.fc(z).view(-1, self.width, 4, 4))
+
+
+def _batchnorm_to_groupnorm(module: nn.Module) -> nn.Module:
+    """Replace every BatchNorm2d by a GroupNorm: D's output on a sample then depends on that sample only, so the
+    D-sign diagnostic means what it says and real/fake batches can be mixed (and DDP needs no SyncBN)."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.BatchNorm2d):
+            c = child.num_features
+            groups = math.gcd(c, 8)
+            setattr(module, name, nn.GroupNorm(groups, c, affine=child.affine))
+        else:
+            _batchnorm_to_groupnorm(child)
+    return module
+
+
+def make_discriminator(name: str, channels: int, resolution: int) -> nn.Module:
+    """A timm classifier from random init with one logit, BatchNorm swapped for GroupNorm."""
+    import timm
+
+    try:
+        model = timm.create_model(name, pretrained=False, num_classes=1, in_chans=channels)
+    except Exception as exc:  # unknown names or models that need a fixed input size
+        raise SystemExit(f"--disc {name!r}: timm could not build it ({exc})") from None
+    model = _batchnorm_to_groupnorm(model)
+    try:
+        with torch.no_grad():
+            out = model(torch.zeros(2, channels, resolution, resolution))
+    except Exception as exc:
+        raise SystemExit(f"--disc {name!r} does not run at {resolution}x{resolution}: {exc}") from None
+    if out.shape != (2, 1):
+        raise SystemExit(f"--disc {name!r}: expected one logit per image, got output shape {tuple(out.shape)}")
+    return model
+
+
+class DigitsClassifier(nn.Module):
+    """Small CNN on 16x16 greyscale digits; ``features`` gives the 128-d penultimate activations."""
+
+    num_features = 128
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(True), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(True), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * 16, self.num_features), nn.ReLU(True),
+        )  # fmt: skip
+        self.head = nn.Linear(self.num_features, 10)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+def load_or_train_classifier(out_dir: Path, epochs: int = 40) -> tuple[DigitsClassifier, float]:
+    """Train the metric's classifier once on the full digits train split; cached as ``digits_classifier.pt``."""
+    path = out_dir / "digits_classifier.pt"
+    model = DigitsClassifier()
+    x_tr, x_te, y_tr, y_te = digits_split()
+    xt, xe = _to_tensor(x_tr, CLASSIFIER_RES), _to_tensor(x_te, CLASSIFIER_RES)
+    yt, ye = torch.as_tensor(y_tr), torch.as_tensor(y_te)
+    if path.exists():
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    else:
+        g = torch.Generator().manual_seed(0)
+        torch.manual_seed(0)
+        opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+        for _ in range(epochs):
+            for idx in torch.randperm(len(xt), generator=g).split(64):
+                loss = F.cross_entropy(model(xt[idx]), yt[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save(model.state_dict(), tmp)
+        os.replace(tmp, path)  # atomic: concurrent runs never read a half-written file
+    model.eval().requires_grad_(False)
+    with torch.no_grad():
+        acc = (model(xe).argmax(1) == ye).float().mean().item()
+    return model, acc
+
+
+class FeatureExtractor(nn.Module):
+    """torchmetrics feature extractor: [-1, 1] images of any size/channels -> the classifier's 128-d features."""
+
+    def __init__(self, classifier: DigitsClassifier) -> None:
+        super().__init__()
+        self.classifier = classifier
+        self.num_features = classifier.num_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.float().mean(1, keepdim=True)
+        if x.shape[-2:] != (CLASSIFIER_RES, CLASSIFIER_RES):
+            x = F.interpolate(x, size=(CLASSIFIER_RES, CLASSIFIER_RES), mode="bilinear", antialias=True)
+        return self.classifier.features(x)
+
+
+def inception_extractor() -> nn.Module | None:
+    """torchmetrics' Inception (torch-fidelity weights) if it can be built offline, else ``None``."""
+    try:
+        from torchmetrics.image.fid import NoTrainInceptionV3
+
+        net = NoTrainInceptionV3(name="inception-v3-compat", features_list=["2048"])
+    except Exception:
+        return None
+
+    class _Inception(nn.Module):
+        num_features = 2048
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
+            return self.net(((x.clamp(-1, 1) + 1) * 127.5).to(torch.uint8))
+
+    return _Inception()
+
+
+@torch.no_grad()
+def fid_kid(extractor: nn.Module, real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> tuple[float, float]:
+    """FID and KID (mean over subsets) between two image sets, via torchmetrics with ``extractor`` as features."""
+    from torchmetrics.image.fid import FrechetInceptionDistance
+    from torchmetrics.image.kid import KernelInceptionDistance
+
+    device = real.device
+    fid = FrechetInceptionDistance(feature=extractor).to(device)
+    size = min(100, len(real), len(fake))
+    kid = KernelInceptionDistance(feature=extractor, subsets=50, subset_size=size).to(device)
+    for metric in (fid, kid):
+        for chunk in real.split(256):
+            metric.update(chunk, real=True)
+        for chunk in fake.split(256):
+            metric.update(chunk, real=False)
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)  # KID draws random subsets; keep them reproducible without disturbing training
+    kid_mean, _ = kid.compute()
+    torch.random.set_rng_state(state)
+    return float(fid.compute()), float(kid_mean)
+
+
+@torch.no_grad()
+def d_sign_gap(disc: nn.Module, train: torch.Tensor, heldout: torch.Tensor) -> tuple[float, float]:
+    """ADA's overfitting diagnostic on un-augmented reals: mean sign(D) on training reals and on held-out reals."""
+    was_training = disc.training
+    disc.eval()
+    s_train = torch.cat([disc(c).sign() for c in train.split(256)]).mean().item()
+    s_held = torch.cat([disc(c).sign() for c in heldout.split(256)]).mean().item()
+    disc.train(was_training)
+    return s_train, s_held
+
+
+# ------------------------------------------------------------------------------------- augmentation
+class RangeMapped(nn.Module):
+    """Run a [0, 1] pipeline (Albumentations configs, SSL views) on [-1, 1] images: map in, augment, map back."""
+
+    def __init__(self, pipeline: nn.Module) -> None:
+        super().__init__()
+        self.pipeline = pipeline
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pipeline((x + 1) * 0.5) * 2 - 1
+
+
+DEFAULT_DIFFAUGMENT = "translation,cutout"
+
+
+def build_augmentation(spec: str, *, ada_target: float = 0.6, ada_kimg: float = 100.0, ada_interval: int = 4):
+    """``--aug`` -> ``(module or None, ADAController or None, description)``; the module works on [-1, 1].
+
+    ``none``; ``diffaugment`` (``translation,cutout``, the paper's low-data choice for BigGAN);
+    ``diffaugment:color,translation,cutout`` (any DiffAugment policy string); ``ada`` (ADA ``bgc`` with its
+    controller); any registry name (built with ``value_range=(-1, 1)`` when it accepts it, else run in [0, 1]);
+    a path to an Albumentations JSON/YAML config (loaded through the adapter, run in [0, 1]).
+    """
+    from kornia_diffaug import DiffAugment, list_policies, make_policy
+
+    if spec == "none":
+        return None, None, "no augmentation"
+    if spec == "diffaugment" or spec.startswith("diffaugment:"):
+        policy = spec.partition(":")[2] or DEFAULT_DIFFAUGMENT
+        return DiffAugment(policy, value_range=(-1.0, 1.0)), None, f"DiffAugment {policy}"
+    if spec == "ada" or spec.startswith("ada:"):
+        try:
+            from kornia_diffaug import ADAController, ADAPipeline
+        except ImportError:
+            raise SystemExit("--aug ada: this kornia_diffaug install has no ADAPipeline/ADAController") from None
+        preset = "bgc" if spec == "ada" else spec.partition(":")[2]
+        pipe = ADAPipeline(preset=preset, p=0.0, value_range=(-1.0, 1.0))
+        ctrl = ADAController(pipe, target=ada_target, speed_kimg=ada_kimg, interval=ada_interval)
+        return pipe, ctrl, f"ADA {preset} (target r_t={ada_target}, {ada_kimg:g} kimg from 0 to 1)"
+    if os.path.exists(spec):
+        try:
+            from kornia_diffaug.adapters.albumentations import from_albumentations
+        except ImportError as exc:
+            raise SystemExit(f"--aug {spec}: the Albumentations adapter is not available ({exc})") from None
+        return RangeMapped(from_albumentations(spec)), None, f"Albumentations config {spec}"
+    if spec in list_policies():
+        try:
+            return make_policy(spec, value_range=(-1.0, 1.0)), None, f"policy {spec}"
+        except TypeError:  # a [0, 1]-only policy
+            return RangeMapped(make_policy(spec)), None, f"policy {spec} (run in [0, 1])"
+    raise SystemExit(
+        f"--aug {spec!r}: not 'none', 'diffaugment[:POLICY]', 'ada', a registered policy "
+        f"({', '.join(list_policies())}) or an existing config file"
+    )
+
+
+# ------------------------------------------------------------------------------------------ outputs
+def save_grid(images: torch.Tensor, path: Path, nrow: int = 8) -> None:
+    """Save ``(N, C, H, W)`` images in [-1, 1] as one PNG grid (nearest-neighbour upscaled to >= 32 px)."""
+    from PIL import Image
+
+    x = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    n, c, h, w = x.shape
+    scale = max(1, 32 // h)
+    rows = math.ceil(n / nrow)
+    grid = torch.full((c, rows * (h + 1) + 1, nrow * (w + 1) + 1), 255, dtype=torch.uint8)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        grid[:, 1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + col * (w + 1) : 1 + col * (w + 1) + w] = x[i]
+    arr = grid.permute(1, 2, 0).numpy()
+    img = Image.fromarray(arr[..., 0] if c == 1 else arr[..., :3])
+    img.resize((img.width * scale, img.height * scale), Image.NEAREST).save(path)
