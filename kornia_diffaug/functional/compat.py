@@ -1,0 +1,476 @@
+"""Kernels that reproduce Albumentations' (uint8) semantics on float images in [0, 1].
+
+Conventions: images ``(B, C, H, W)`` in [0, 1] stand for ``u / 255`` of Albumentations' uint8 images; every
+per-sample parameter is a ``(B,)`` (or ``(B, K)``) tensor. Pixel coordinates have integer pixel centres
+(``x`` along the width), as in OpenCV, so a 3x3 matrix ``M`` maps input pixel ``(x, y, 1)`` to output pixel
+``M @ (x, y, 1)`` exactly as ``cv2.warpAffine``/``cv2.warpPerspective`` read their (forward) matrix.
+Outputs of colour kernels are clamped to [0, 1] as uint8 saturates. Pure functions; no randomness.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ._checks import check_image, per_sample
+
+__all__ = [
+    "GRAY_WEIGHTS",
+    "affine_matrix",
+    "brightness_contrast",
+    "channel_shift",
+    "clahe",
+    "color_jitter",
+    "conv_per_sample",
+    "crop_resize_matrix",
+    "equalize",
+    "gamma",
+    "gaussian_kernels",
+    "hsv_shift",
+    "median_blur",
+    "motion_kernels",
+    "posterize",
+    "resize",
+    "separable_blur",
+    "sepia",
+    "sharpen_kernels",
+    "solarize",
+    "warp",
+]
+
+GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # OpenCV's RGB2GRAY (ITU-R BT.601)
+_SEPIA = ((0.393, 0.769, 0.189), (0.349, 0.686, 0.168), (0.272, 0.534, 0.131))
+
+# OpenCV interpolation flag -> grid_sample mode; border flag -> (grid_sample padding, align_corners).
+INTERPOLATIONS = {0: "nearest", 1: "bilinear", 2: "bicubic"}
+BORDERS = {0: ("zeros", False), 1: ("border", False), 2: ("reflection", False), 4: ("reflection", True)}
+
+
+def _gray(x: torch.Tensor) -> torch.Tensor:
+    if x.shape[1] == 1:
+        return x
+    w = torch.tensor(GRAY_WEIGHTS, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+    return (x[:, :3] * w).sum(1, keepdim=True)
+
+
+# --------------------------------------------------------------------------------------------- geometry
+
+
+def warp(
+    x: torch.Tensor,
+    matrix: torch.Tensor,
+    size: tuple[int, int],
+    interpolation: int = 1,
+    border_mode: int = 0,
+    fill: float | tuple[float, ...] = 0.0,
+) -> torch.Tensor:
+    """``y[v, u] = x(M^-1 (u, v, 1))``: OpenCV's ``warpPerspective`` with a forward matrix ``M`` (B, 3, 3).
+
+    ``interpolation``: OpenCV flag 0 nearest, 1 linear, 2 cubic. ``border_mode``: 0 constant (``fill``),
+    1 replicate, 2 reflect, 4 reflect-101. ``size`` is the output ``(H, W)``. Differentiable in ``x``.
+    """
+    check_image(x)
+    b, _, h, w = x.shape
+    oh, ow = size
+    mode = INTERPOLATIONS[interpolation]
+    padding, align = BORDERS[border_mode]
+    inv = torch.linalg.inv(matrix.to(device=x.device, dtype=torch.float64))
+    ys, xs = torch.meshgrid(
+        torch.arange(oh, device=x.device, dtype=torch.float64),
+        torch.arange(ow, device=x.device, dtype=torch.float64),
+        indexing="ij",
+    )
+    pts = torch.stack([xs, ys, torch.ones_like(xs)], -1).view(1, -1, 3)
+    src = pts @ inv.transpose(1, 2)
+    src = src[..., :2] / src[..., 2:].clamp_min(1e-12)
+    if align:
+        grid = torch.stack([2 * src[..., 0] / max(w - 1, 1) - 1, 2 * src[..., 1] / max(h - 1, 1) - 1], -1)
+    else:
+        grid = torch.stack([(2 * src[..., 0] + 1) / w - 1, (2 * src[..., 1] + 1) / h - 1], -1)
+    grid = grid.view(b, oh, ow, 2).to(x.dtype)
+    y = F.grid_sample(x, grid, mode=mode, padding_mode=padding, align_corners=align)
+    fills = tuple(fill) if isinstance(fill, (tuple, list)) else (float(fill),)
+    if border_mode == 0 and any(v != 0 for v in fills):  # config constants: no host sync
+        ones = torch.ones_like(x[:, :1])
+        cover = F.grid_sample(ones, grid, mode=mode, padding_mode="zeros", align_corners=False)
+        fill_t = torch.tensor(fills, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+        y = y + fill_t * (1 - cover)
+    return y
+
+
+def affine_matrix(
+    translate: torch.Tensor,
+    shear: torch.Tensor,
+    scale: torch.Tensor,
+    angle: torch.Tensor,
+    center: tuple[float, float],
+) -> torch.Tensor:
+    """Albumentations' affine matrix ``T_c T_t Sh R S T_-c`` (B, 3, 3), input -> output pixels.
+
+    ``translate`` (B, 2) pixels, ``shear`` (B, 2) degrees as used in the matrix (Albumentations negates the
+    sampled shear), ``scale`` (B, 2), ``angle`` (B,) degrees (positive is counter-clockwise on screen),
+    ``center`` = ``(W / 2 - 0.5, H / 2 - 0.5)``.
+    """
+    dt = torch.float64
+    dev = angle.device
+    b = angle.shape[0]
+    a = torch.deg2rad(angle.to(dt) % 360)
+    c, s = torch.cos(a), torch.sin(a)
+    eye = torch.eye(3, dtype=dt, device=dev).repeat(b, 1, 1)
+    rot = eye.clone()
+    rot[:, 0, 0], rot[:, 0, 1], rot[:, 1, 0], rot[:, 1, 1] = c, s, -s, c
+    sc = eye.clone()
+    sc[:, 0, 0], sc[:, 1, 1] = scale[:, 0].to(dt), scale[:, 1].to(dt)
+    sh = eye.clone()
+    sh[:, 0, 1] = torch.tan(torch.deg2rad(shear[:, 0].to(dt)))
+    sh[:, 1, 0] = torch.tan(torch.deg2rad(shear[:, 1].to(dt)))
+    tr = eye.clone()
+    tr[:, 0, 2] = translate[:, 0].to(dt) + center[0]
+    tr[:, 1, 2] = translate[:, 1].to(dt) + center[1]
+    to_origin = eye.clone()
+    to_origin[:, 0, 2], to_origin[:, 1, 2] = -center[0], -center[1]
+    return tr @ sh @ rot @ sc @ to_origin
+
+
+def crop_resize_matrix(box: torch.Tensor, size: tuple[int, int], half_pixel: bool = True) -> torch.Tensor:
+    """Matrix of "crop ``box`` = (x0, y0, x1, y1) (B, 4) then resize to ``size`` = (H, W)".
+
+    ``half_pixel`` (images, as ``cv2.resize``): ``u' = (u - x0 + 0.5) * W / (x1 - x0) - 0.5``; otherwise
+    ``u' = (u - x0) * W / (x1 - x0)``, the plain scaling Albumentations applies to keypoints and boxes.
+    """
+    dt = torch.float64
+    box = box.to(dt)
+    b = box.shape[0]
+    sx = size[1] / (box[:, 2] - box[:, 0])
+    sy = size[0] / (box[:, 3] - box[:, 1])
+    h = 0.5 if half_pixel else 0.0
+    m = torch.eye(3, dtype=dt, device=box.device).repeat(b, 1, 1)
+    m[:, 0, 0], m[:, 1, 1] = sx, sy
+    m[:, 0, 2] = (h - box[:, 0]) * sx - h
+    m[:, 1, 2] = (h - box[:, 1]) * sy - h
+    return m
+
+
+def resize(x: torch.Tensor, size: tuple[int, int], interpolation: int = 1) -> torch.Tensor:
+    """``cv2.resize`` of the whole batch: nearest takes ``floor(u * in / out)``; linear/cubic use half-pixel
+    centres and no antialiasing, as OpenCV does."""
+    check_image(x)
+    mode = INTERPOLATIONS[interpolation]
+    if mode == "nearest":
+        return F.interpolate(x, size=size, mode="nearest")
+    y = F.interpolate(x, size=size, mode=mode, align_corners=False)
+    return y.clamp(0, 1) if mode == "bicubic" else y
+
+
+# --------------------------------------------------------------------------------------------- colour
+
+
+def brightness_contrast(x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    """``y = clamp(alpha * x + beta)``; ``beta`` in image units (Albumentations' ``beta * 255`` on uint8)."""
+    check_image(x)
+    return (x * per_sample(alpha, x, "alpha") + per_sample(beta, x, "beta")).clamp(0, 1)
+
+
+def _hue_rotate(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
+    from kornia.color import hsv_to_rgb, rgb_to_hsv
+
+    hsv = rgb_to_hsv(x)
+    h = torch.remainder(hsv[:, :1] + 2 * math.pi * turns.view(-1, 1, 1, 1), 2 * math.pi)
+    return hsv_to_rgb(torch.cat([h, hsv[:, 1:]], 1)).clamp(0, 1)
+
+
+def color_jitter(
+    x: torch.Tensor,
+    factors: torch.Tensor,
+    order: torch.Tensor,
+    active: tuple[bool, bool, bool, bool] = (True, True, True, True),
+) -> torch.Tensor:
+    """Albumentations' ``ColorJitter``: brightness ``x * b``; contrast ``x * c + m (1 - c)`` with ``m`` the
+    image's mean grey; saturation ``x * s + g (1 - s)`` with ``g`` the per-pixel grey; hue shifted by ``h``
+    turns; each clamped to [0, 1], applied in the per-sample ``order`` (B, 4) of op indices 0..3.
+
+    ``factors`` (B, 4) are ``(b, c, s, h)``. ``active`` skips ops whose range is the identity (config-level).
+    Saturation and hue leave 1-channel images unchanged, as Albumentations does.
+    """
+    check_image(x)
+    rgb = x.shape[1] == 3
+    for step in range(4):
+        sel = order[:, step].to(x.device)
+        for op in range(4):
+            if not active[op] or (op >= 2 and not rgb):
+                continue
+            on = (sel == op).to(x.dtype)
+            f = factors[:, op].to(device=x.device, dtype=x.dtype)
+            if op == 3:
+                x = _hue_rotate(x, f * on)
+                continue
+            f = (f * on + (1 - on)).view(-1, 1, 1, 1)
+            if op == 0:
+                x = (x * f).clamp(0, 1)
+            elif op == 1:
+                m = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
+                x = (x * f + m * (1 - f)).clamp(0, 1)
+            else:
+                x = (x * f + _gray(x) * (1 - f)).clamp(0, 1)
+    return x
+
+
+def hsv_shift(x: torch.Tensor, hue: torch.Tensor, sat: torch.Tensor, val: torch.Tensor) -> torch.Tensor:
+    """Albumentations' ``HueSaturationValue`` on uint8: hue shift in OpenCV units (180 = a full turn),
+    saturation and value shifts in 1/255 steps (pixels with zero saturation stay grey); 1-channel images get
+    only the value shift."""
+    check_image(x)
+    from kornia.color import hsv_to_rgb, rgb_to_hsv
+
+    if x.shape[1] == 1:
+        return (x + per_sample(val, x, "val") / 255).clamp(0, 1)
+    hsv = rgb_to_hsv(x)
+    h = torch.remainder(hsv[:, :1] + per_sample(hue, x, "hue") * (2 * math.pi / 180), 2 * math.pi)
+    s0 = hsv[:, 1:2]
+    s = torch.where(s0 > 0, (s0 + per_sample(sat, x, "sat") / 255).clamp(0, 1), s0)
+    v = (hsv[:, 2:] + per_sample(val, x, "val") / 255).clamp(0, 1)
+    return hsv_to_rgb(torch.cat([h, s, v], 1)).clamp(0, 1)
+
+
+def channel_shift(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """``y_c = clamp(x_c + shift_c)``, ``shift`` (B, C) in image units (``RGBShift``)."""
+    check_image(x)
+    return (x + shift.to(device=x.device, dtype=x.dtype)[:, : x.shape[1], None, None]).clamp(0, 1)
+
+
+def gamma(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    """``y = x ** g`` (``RandomGamma`` with ``g = gamma_limit / 100``)."""
+    check_image(x)
+    return x.clamp(0, 1).pow(per_sample(g, x, "gamma"))
+
+
+def solarize(x: torch.Tensor, threshold: torch.Tensor) -> torch.Tensor:
+    """``y = 1 - x`` where ``x >= t`` else ``x``; ``t`` in [0, 1] (uint8: ``u >= t * 255``)."""
+    check_image(x)
+    return torch.where(x >= per_sample(threshold, x, "threshold") - 1e-6, 1 - x, x)
+
+
+def posterize(x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+    """Keep the ``bits`` high bits of ``u = round(255 x)``: ``y = floor(u / 2^(8-b)) 2^(8-b) / 255``.
+
+    Piecewise constant: its gradient is zero almost everywhere.
+    """
+    check_image(x)
+    step = torch.pow(2.0, 8 - per_sample(bits, x, "bits"))
+    return torch.floor(torch.round(x.clamp(0, 1) * 255) / step) * step / 255
+
+
+def sepia(x: torch.Tensor) -> torch.Tensor:
+    """``ToSepia``: a fixed 3x3 colour matrix, clamped; 1-channel images pass through."""
+    check_image(x)
+    if x.shape[1] != 3:
+        return x
+    m = torch.tensor(_SEPIA, dtype=x.dtype, device=x.device)
+    return torch.einsum("oc,bchw->bohw", m, x).clamp(0, 1)
+
+
+def equalize(x: torch.Tensor) -> torch.Tensor:
+    """Per-channel histogram equalisation of ``u = round(255 x)`` as ``cv2.equalizeHist``:
+    ``lut = round((cdf - cdf[first nonzero bin]) * 255 / (N - hist[first]))``. Gradient is zero."""
+    check_image(x)
+    b, c, h, w = x.shape
+    u = torch.round(x.detach().clamp(0, 1) * 255).long().view(b * c, h * w)
+    hist = torch.zeros(b * c, 256, device=x.device, dtype=torch.float64).scatter_add_(
+        1, u, torch.ones_like(u, dtype=torch.float64)
+    )
+    first = torch.argmax((hist > 0).to(torch.int8), dim=1, keepdim=True)
+    cdf = hist.cumsum(1)
+    h_first = hist.gather(1, first)
+    denom = (h * w - h_first).clamp_min(1)
+    lut = ((cdf - cdf.gather(1, first)) * 255 / denom).round().clamp(0, 255)
+    # A constant channel (every pixel in one bin) stays as it is.
+    lut = torch.where(h_first == h * w, torch.arange(256, device=x.device, dtype=lut.dtype).expand_as(lut), lut)
+    return (lut.gather(1, u) / 255).view(b, c, h, w).to(x.dtype)
+
+
+def clahe(x: torch.Tensor, clip_limit: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+    """OpenCV's CLAHE on uint8 levels, per-sample ``clip_limit``, ``grid`` = (columns, rows) of tiles as
+    ``cv2.createCLAHE(tileGridSize=...)``; RGB images are equalised on the L channel of CIE Lab (as
+    Albumentations does), other channel counts channel by channel. Gradient is zero.
+
+    Per tile: 256-bin histogram clipped at ``max(clip * tile_area / 256, 1)``, the excess spread evenly,
+    ``lut = round(cdf * 255 / tile_area)``; pixels blend the four nearest tile LUTs bilinearly.
+    """
+    check_image(x)
+    from kornia.color import lab_to_rgb, rgb_to_lab
+
+    b0, c0, h, w = x.shape
+    rgb = c0 == 3
+    lab = rgb_to_lab(x.clamp(0, 1)) if rgb else None
+    # RGB: equalise Lab's L; other channel counts: every channel on its own.
+    lum = (lab[:, :1] / 100) if lab is not None else x.reshape(b0 * c0, 1, h, w)
+    clip = clip_limit if rgb else clip_limit.repeat_interleave(c0)
+    b = lum.shape[0]
+    gx, gy = grid  # OpenCV's tileGridSize order: (columns, rows)
+    ph, pw = (-h) % gy, (-w) % gx
+    u = torch.round(lum.detach().clamp(0, 1) * 255)
+    up = F.pad(u, (0, pw, 0, ph), mode="reflect") if (ph or pw) else u
+    th, tw = up.shape[2] // gy, up.shape[3] // gx
+    area = th * tw
+    tiles = up.view(b, gy, th, gx, tw).permute(0, 1, 3, 2, 4).reshape(b, gy * gx, area).long()
+    hist = torch.zeros(b, gy * gx, 256, device=x.device, dtype=torch.float64)
+    hist.scatter_add_(2, tiles, torch.ones_like(tiles, dtype=torch.float64))
+    limit = torch.clamp((clip.to(x.device, torch.float64) * area / 256).floor(), min=1).view(b, 1, 1)
+    excess = (hist - limit).clamp_min(0).sum(2, keepdim=True)
+    hist = torch.minimum(hist, limit)
+    bonus, residual = torch.div(excess, 256, rounding_mode="floor"), torch.remainder(excess, 256)
+    hist = hist + bonus
+    step = torch.clamp(torch.div(256, residual.clamp_min(1), rounding_mode="floor"), min=1)
+    idx = torch.arange(256, device=x.device, dtype=torch.float64).view(1, 1, 256)
+    hist = hist + ((torch.remainder(idx, step) == 0) & (idx < residual * step)).to(hist.dtype)
+    lut = (hist.cumsum(2) * (255.0 / area)).round().clamp(0, 255).view(b, gy, gx, 256)
+    # Bilinear blend of the four nearest tile LUTs (tile centres at (i + 0.5) * tile size).
+    yy = (torch.arange(h, device=x.device, dtype=torch.float64) / th - 0.5).view(h, 1).expand(h, w)
+    xx = (torch.arange(w, device=x.device, dtype=torch.float64) / tw - 0.5).view(1, w).expand(h, w)
+    y0, x0 = yy.floor(), xx.floor()
+    ay, ax = yy - y0, xx - x0
+    y1, x1 = (y0 + 1).clamp(max=gy - 1).long(), (x0 + 1).clamp(max=gx - 1).long()
+    y0, x0 = y0.clamp(min=0).long(), x0.clamp(min=0).long()
+    lv = u[:, 0].long()
+    flat = lut.view(b, gy * gx * 256)
+
+    def look(ty: torch.Tensor, tx: torch.Tensor) -> torch.Tensor:
+        index = ((ty * gx + tx) * 256).unsqueeze(0) + lv
+        return flat.gather(1, index.view(b, -1)).view(b, h, w)
+
+    out = (1 - ay) * ((1 - ax) * look(y0, x0) + ax * look(y0, x1)) + ay * ((1 - ax) * look(y1, x0) + ax * look(y1, x1))
+    out = (out.round() / 255).unsqueeze(1).to(x.dtype)
+    if lab is None:
+        return out.view(b0, c0, h, w)
+    return lab_to_rgb(torch.cat([out * 100, lab[:, 1:]], 1)).clamp(0, 1)
+
+
+# --------------------------------------------------------------------------------------------- filters
+
+
+def conv_per_sample(x: torch.Tensor, kernels: torch.Tensor, border: str = "reflect") -> torch.Tensor:
+    """Correlate sample ``i`` with ``kernels[i]`` (B, K, K), K odd, padding ``border`` (``"reflect"`` is
+    OpenCV's default BORDER_REFLECT_101); same kernel on every channel (``cv2.filter2D``)."""
+    check_image(x)
+    b, c, h, w = x.shape
+    k = kernels.shape[-1]
+    r = k // 2
+    xp = F.pad(x, (r, r, r, r), mode=border) if r else x
+    weight = kernels.to(device=x.device, dtype=x.dtype).repeat_interleave(c, 0).unsqueeze(1)
+    y = F.conv2d(xp.reshape(1, b * c, h + 2 * r, w + 2 * r), weight, groups=b * c)
+    return y.view(b, c, h, w)
+
+
+def separable_blur(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tensor:
+    """``cv2.sepFilter2D`` with per-sample 1-D kernels (B, K) on both axes, BORDER_REFLECT_101."""
+    check_image(x)
+    b, c, h, w = x.shape
+    k = kernel1d.shape[-1]
+    r = k // 2
+    kk = kernel1d.to(device=x.device, dtype=x.dtype).repeat_interleave(c, 0)
+    xp = F.pad(x, (r, r, r, r), mode="reflect").reshape(1, b * c, h + 2 * r, w + 2 * r)
+    xp = F.conv2d(xp, kk.view(b * c, 1, 1, k), groups=b * c)
+    return F.conv2d(xp, kk.view(b * c, 1, k, 1), groups=b * c).view(b, c, h, w)
+
+
+def gaussian_kernels(sigma: torch.Tensor, ksize: torch.Tensor, max_size: int) -> torch.Tensor:
+    """Normalised 1-D Gaussian kernels (B, max_size), each of odd size ``ksize[i]`` centred and zero-padded:
+    ``k(t) ∝ exp(-t^2 / (2 sigma^2))`` for ``|t| <= ksize // 2``."""
+    t = torch.arange(max_size, device=sigma.device, dtype=torch.float64) - max_size // 2
+    half = (ksize.to(torch.float64) // 2).view(-1, 1)
+    k = torch.exp(-0.5 * (t.view(1, -1) / sigma.to(torch.float64).view(-1, 1)) ** 2) * (t.abs() <= half)
+    return k / k.sum(1, keepdim=True)
+
+
+def median_blur(x: torch.Tensor, ksize: torch.Tensor, sizes: tuple[int, ...]) -> torch.Tensor:
+    """``cv2.medianBlur`` (BORDER_REPLICATE) with a per-sample odd ``ksize`` drawn from ``sizes``.
+
+    Each size in ``sizes`` is computed for the batch and selected per sample (no data-dependent branching).
+    The gradient flows to the median pixel of each window.
+    """
+    check_image(x)
+    b, c, h, w = x.shape
+    out = x
+    for k in sizes:
+        r = k // 2
+        patches = F.unfold(F.pad(x, (r, r, r, r), mode="replicate"), k).view(b, c, k * k, h * w)
+        med = patches.median(dim=2).values.view(b, c, h, w)
+        out = torch.where((ksize.to(x.device) == k).view(-1, 1, 1, 1), med, out)
+    return out
+
+
+def sharpen_kernels(alpha: torch.Tensor, lightness: torch.Tensor) -> torch.Tensor:
+    """``Sharpen`` (method ``kernel``): ``(1 - a) I + a [[-1,-1,-1],[-1, 8 + l,-1],[-1,-1,-1]]`` (B, 3, 3)."""
+    b = alpha.shape[0]
+    ident = torch.zeros(b, 3, 3, dtype=torch.float64, device=alpha.device)
+    ident[:, 1, 1] = 1
+    eff = -torch.ones(b, 3, 3, dtype=torch.float64, device=alpha.device)
+    eff[:, 1, 1] = 8 + lightness.to(torch.float64)
+    a = alpha.to(torch.float64).view(-1, 1, 1)
+    return (1 - a) * ident + a * eff
+
+
+def motion_kernels(
+    ksize: torch.Tensor, angle: torch.Tensor, direction: torch.Tensor, shift: torch.Tensor, max_size: int
+) -> torch.Tensor:
+    """Albumentations' motion-blur line kernels (B, max_size, max_size), normalised to sum 1.
+
+    A line of ``k`` samples ``t`` from ``-L (1 - max(0, d))``... to ``L (1 - max(0, -d))`` (``L = k // 2``,
+    ``d`` the direction in [-1, 1]) at ``angle`` degrees through the kernel centre plus ``shift`` (B, 2)
+    pixels, rounded to pixels; each kernel is centred in the ``max_size`` canvas.
+    """
+    dev = angle.device
+    dt = torch.float64
+    b = angle.shape[0]
+    k = ksize.to(dt).view(-1, 1)
+    half = torch.div(k, 2, rounding_mode="floor")
+    d = direction.to(dt).clamp(-1, 1).view(-1, 1)
+    t0 = torch.where(d > 0, -half * (1 - d), -half)
+    t1 = torch.where(d < 0, half * (1 + d), half)
+    n = torch.arange(max_size, device=dev, dtype=dt).view(1, -1)
+    valid = n < k
+    frac = n / (k - 1).clamp_min(1)
+    t = t0 + (t1 - t0) * frac
+    a = torch.deg2rad(angle.to(dt)).view(-1, 1)
+    px = (half + torch.cos(a) * t + shift[:, :1].to(dt)).round().clamp(min=0)
+    py = (half + torch.sin(a) * t + shift[:, 1:].to(dt)).round().clamp(min=0)
+    px, py = torch.minimum(px, k - 1), torch.minimum(py, k - 1)
+    off = (max_size - k) / 2
+    flat = ((py + off) * max_size + px + off).long().clamp(0, max_size * max_size - 1)
+    kern = torch.zeros(b, max_size * max_size, dtype=dt, device=dev)
+    kern.scatter_add_(1, flat, valid.to(dt).expand(b, -1).contiguous())
+    kern = (kern > 0).to(dt)
+    return (kern / kern.sum(1, keepdim=True).clamp_min(1)).view(b, max_size, max_size)
+
+
+def down_up(x: torch.Tensor, scale: torch.Tensor, down: int = 0, up: int = 0) -> torch.Tensor:
+    """``Downscale``: ``cv2.resize(x, fx=s, fy=s)`` then back to ``(H, W)``, per-sample ``scale`` (B,).
+
+    As OpenCV: the small size is ``round(side * s)`` and the down pass maps with ``1 / s`` (nearest:
+    ``floor(j / s)``; linear/cubic: ``(j + 0.5) / s - 0.5``); the up pass maps with the sizes' ratio.
+    Both passes sample with clamped (replicated) borders.
+    """
+    check_image(x)
+    b, _, h, w = x.shape
+    s = scale.to(device=x.device, dtype=torch.float64).view(-1, 1)
+    dh = torch.round(h * s).clamp(min=1)
+    dw = torch.round(w * s).clamp(min=1)
+
+    def grid_for(n_out: int, n_in: int, ratio: torch.Tensor, limit: torch.Tensor, mode: int) -> torch.Tensor:
+        j = torch.arange(n_out, device=x.device, dtype=torch.float64).view(1, -1)
+        src = torch.floor(j * ratio) if mode == 0 else (j + 0.5) * ratio - 0.5
+        return torch.minimum(src.clamp(min=0), limit - 1)  # (B, n_out) source pixel coordinates
+
+    def sample(img: torch.Tensor, gy: torch.Tensor, gx: torch.Tensor, mode: int) -> torch.Tensor:
+        ih, iw = img.shape[-2:]
+        ny = 2 * gy / max(ih - 1, 1) - 1
+        nx = 2 * gx / max(iw - 1, 1) - 1
+        grid = torch.stack(torch.broadcast_tensors(nx.unsqueeze(1), ny.unsqueeze(2)), -1).to(img.dtype)
+        return F.grid_sample(img, grid, mode=INTERPOLATIONS[mode], padding_mode="border", align_corners=True)
+
+    small = sample(x, grid_for(h, h, 1 / s, torch.full_like(s, h), down), grid_for(w, w, 1 / s, torch.full_like(s, w),
+                                                                               down), down)
+    y = sample(small, grid_for(h, h, dh / h, dh, up), grid_for(w, w, dw / w, dw, up), up)
+    return y.clamp(0, 1) if 2 in (down, up) else y

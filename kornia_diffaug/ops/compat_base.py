@@ -1,0 +1,108 @@
+"""Shared base of the Albumentations-compatible ops (``compat_*.py``): config storage and validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from kornia.augmentation import GeometricAugmentationBase2D, IntensityAugmentationBase2D
+
+from ..functional import compat as FC
+from ._base import SeededOpMixin
+from ._checks import check_range
+
+__all__ = ["CompatIntensity", "CompatGeometric", "pair", "odd_sizes"]
+
+
+def pair(name: str, value: Any, lower: float = float("-inf"), upper: float = float("inf")) -> tuple[float, float]:
+    """Validated ``(low, high)`` of plain floats."""
+    lo, hi = check_range(name, value, lower=lower, upper=upper)
+    return float(lo), float(hi)
+
+
+def odd_sizes(name: str, limit: Any) -> tuple[int, ...]:
+    """Odd kernel sizes Albumentations draws from ``blur_limit`` = (low, high): low/high rounded up to odd, >= 3."""
+    lo, hi = pair(name, limit, lower=0)
+    if lo != int(lo) or hi != int(hi):
+        raise ValueError(f"{name} must hold integers, got {limit!r}")
+    lo_i = max(3, int(lo) + (int(lo) % 2 == 0))
+    hi_i = max(lo_i, max(3, int(hi) + (int(hi) % 2 == 0)))
+    return tuple(range(lo_i, hi_i + 1, 2))
+
+
+class _CompatMixin(SeededOpMixin):
+    """Stores the constructor arguments in ``self._cfg`` so ``config()`` and exporters can read them back."""
+
+    _cfg: dict[str, Any]
+
+    def _setup(self, p: float, generator: torch.Generator | None, **cfg: Any) -> None:
+        self._init_common(p, generator)
+        self._cfg = cfg
+
+    def config(self) -> dict[str, Any]:
+        return {**self._cfg, **super().config()}
+
+
+class CompatIntensity(_CompatMixin, IntensityAugmentationBase2D):
+    """Pixel-level op; subclasses define ``sample`` and ``apply_transform``."""
+
+    def __init__(self, p: float, same_on_batch: bool, keepdim: bool, generator: torch.Generator | None, **cfg: Any):
+        super().__init__(p=p, same_on_batch=same_on_batch, keepdim=keepdim)
+        self._setup(p, generator, **cfg)
+
+
+class CompatGeometric(_CompatMixin, GeometricAugmentationBase2D):
+    """Geometric op driven by a forward 3x3 matrix ``params["matrix"]`` (input -> output pixels, OpenCV style);
+    ``params["target"]``, when present, is the matrix for boxes and keypoints.
+
+    Output size comes from ``output_size((H, W))``; ops that change the size must run with ``p = 1``
+    (a batch cannot hold images of two sizes).
+    """
+
+    interpolation: int = 1
+    border_mode: int = 0
+    fill: float | tuple[float, ...] = 0.0
+    resizes: bool = False
+
+    def __init__(self, p: float, same_on_batch: bool, keepdim: bool, generator: torch.Generator | None, **cfg: Any):
+        super().__init__(p=p, same_on_batch=same_on_batch, keepdim=keepdim)
+        self._setup(p, generator, **cfg)
+        if self.resizes and p != 1.0:
+            raise ValueError(f"{type(self).__name__} changes the image size and needs p=1 in a batch, got p={p}")
+
+    def _check_modes(self, interpolation: int, border_mode: int, fill: Any) -> None:
+        if interpolation not in FC.INTERPOLATIONS:
+            raise ValueError(
+                f"interpolation must be one of {sorted(FC.INTERPOLATIONS)} (OpenCV flags), got {interpolation!r}"
+            )
+        if border_mode not in FC.BORDERS:
+            raise ValueError(f"border_mode must be one of {sorted(FC.BORDERS)} (OpenCV flags), got {border_mode!r}")
+        if isinstance(fill, (list, tuple)):
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in fill):
+                raise TypeError(f"fill must be a number or a sequence of numbers, got {fill!r}")
+            fill = tuple(float(v) for v in fill)
+        elif isinstance(fill, bool) or not isinstance(fill, (int, float)):
+            raise TypeError(f"fill must be a number or a sequence of numbers, got {fill!r}")
+        else:
+            fill = float(fill)
+        self.interpolation, self.border_mode, self.fill = interpolation, border_mode, fill
+
+    def output_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        return size
+
+    def compute_transformation(self, input, params, flags):
+        # Boxes/keypoints may follow a different matrix than the pixels (Albumentations scales keypoints by the
+        # plain size ratio but resamples images with half-pixel centres).
+        m = params["target"] if "target" in params else params["matrix"]
+        return m.to(device=input.device, dtype=input.dtype)
+
+    def apply_transform(self, input, params, flags, transform=None):
+        size = self.output_size((input.shape[-2], input.shape[-1]))
+        return FC.warp(input, params["matrix"], size, self.interpolation, self.border_mode, self.fill)
+
+    def apply_non_transform(self, input, params, flags, transform=None):
+        return input
+
+    def apply_transform_mask(self, input, params, flags, transform=None):
+        size = self.output_size((input.shape[-2], input.shape[-1]))
+        return FC.warp(input, params["matrix"], size, 0, self.border_mode if self.border_mode else 0, 0.0)

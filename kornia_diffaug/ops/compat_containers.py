@@ -1,0 +1,130 @@
+"""Per-sample ``OneOf`` / ``SomeOf`` / ``Sequential`` containers with Albumentations' semantics.
+
+Kornia's ``random_apply`` picks one set of children for the whole batch; Albumentations decides per image.
+These containers draw the decision per sample and fold it into each child's ``batch_prob`` gate, so images,
+masks, boxes and keypoints inside ``AugmentationSequential`` all follow the same per-sample choice.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import torch
+from kornia.augmentation import ImageSequential
+from kornia.augmentation.base import _AugmentationBase
+from kornia.augmentation.container.image import _get_new_batch_shape
+from kornia.augmentation.container.params import ParamItem
+
+from ..functional.sampling import draw_device
+from ._checks import check_generator, check_int, check_probability
+
+__all__ = ["PerSampleOneOf", "PerSampleSequential", "PerSampleSomeOf"]
+
+_JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
+
+
+def _allow_gating(module: torch.nn.Module) -> torch.nn.Module:
+    """Kornia ignores ``batch_prob`` when ``p == p_batch == 1``; a ``p_batch`` one ulp below 1 keeps its
+    per-sample blend path while a batch-level draw ``rand < p_batch`` (float32 ``rand < 1``) always passes."""
+    if isinstance(module, _AugmentationBase) and module.p == 1.0 and module.p_batch == 1.0:
+        module.p_batch = _JUST_BELOW_ONE
+    return module
+
+
+class _PerSample(ImageSequential):
+    """Children are gated per sample by ``masks`` (B, K) drawn in :meth:`draw`; ``p`` gates the container."""
+
+    def __init__(self, *children: torch.nn.Module, p: float = 1.0, generator: torch.Generator | None = None):
+        if not children:
+            raise ValueError(f"{type(self).__name__} needs at least one transform")
+        super().__init__(*[_allow_gating(c) for c in children])
+        self.p = check_probability("p", p)
+        self.generator = check_generator(generator)
+
+    def draw(self, b: int, gen: torch.Generator | None, dev: torch.device) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward_parameters(self, batch_shape: torch.Size) -> list[ParamItem]:
+        return self.forward_parameters_masked(batch_shape, None)
+
+    def forward_parameters_masked(self, batch_shape: torch.Size, outer: torch.Tensor | None) -> list[ParamItem]:
+        b = int(batch_shape[0])
+        gen = self.generator
+        dev = draw_device(gen, None)
+        gate = (torch.rand(b, generator=gen, device=dev) < self.p) if self.p < 1 else torch.ones(b, dtype=torch.bool,
+                                                                                                   device=dev)
+        if outer is not None:
+            gate = gate & outer.to(dev)
+        masks = self.draw(b, gen, dev) & gate.view(-1, 1)
+        params: list[ParamItem] = []
+        for i, (name, module) in enumerate(self.named_children()):
+            if isinstance(module, _PerSample):
+                data: Any = module.forward_parameters_masked(batch_shape, masks[:, i])
+            else:
+                data = module.forward_parameters(batch_shape)
+                prob = data["batch_prob"]
+                data["batch_prob"] = prob * masks[:, i].to(device=prob.device, dtype=prob.dtype)
+            item = ParamItem(name, data)
+            batch_shape = _get_new_batch_shape(item, batch_shape, module)
+            params.append(item)
+        return params
+
+    def get_forward_sequence(self, params=None):
+        return self.named_children() if params is None else self.get_children_by_params(params)
+
+
+class PerSampleSequential(_PerSample):
+    """Albumentations ``Sequential(p)``: with probability ``p`` per sample, run every child (each with its
+    own ``p``)."""
+
+    def draw(self, b, gen, dev):
+        return torch.ones(b, len(self), dtype=torch.bool, device=dev)
+
+
+class PerSampleOneOf(_PerSample):
+    """Albumentations ``OneOf(p)``: with probability ``p`` per sample, apply exactly one child, child ``i``
+    chosen with probability ``w_i / sum(w)`` (Albumentations' weights are the children's ``p``; the chosen
+    child is then always applied, so children are built with the weights kept in ``weights``)."""
+
+    def __init__(self, *children: torch.nn.Module, weights: list[float], p: float = 1.0,
+                 generator: torch.Generator | None = None):
+        super().__init__(*children, p=p, generator=generator)
+        if len(weights) != len(children) or any(w < 0 for w in weights) or sum(weights) <= 0:
+            raise ValueError(f"weights must be {len(children)} non-negative numbers with a positive sum, got {weights}")
+        self.weights = [float(w) for w in weights]
+
+    def draw(self, b, gen, dev):
+        w = torch.tensor(self.weights, dtype=torch.float64, device=dev)
+        cum = (w.cumsum(0) / w.sum()).to(torch.float32)
+        u = torch.rand(b, 1, generator=gen, device=dev)
+        pick = (u >= cum[:-1].view(1, -1)).sum(1)
+        return torch.nn.functional.one_hot(pick, len(self.weights)).bool()
+
+
+class PerSampleSomeOf(_PerSample):
+    """Albumentations 2.x ``SomeOf(n, replace, p)``: with probability ``p`` per sample, choose ``n`` children
+    uniformly (without replacement unless ``replace``) and run them in their listed order, each with its own
+    ``p``. With ``replace``, child ``i`` is held ``n`` times (copies) and copy ``j`` runs when ``i`` was drawn
+    more than ``j`` times."""
+
+    def __init__(self, *children: torch.nn.Module, n: int = 1, replace: bool = False, p: float = 1.0,
+                 generator: torch.Generator | None = None):
+        n = check_int("n", n, lower=0)
+        self.k = len(children)
+        self.n = n if replace else min(n, len(children))
+        self.replace = bool(replace)
+        if self.replace and n > 1:
+            children = tuple(c if j == 0 else copy.deepcopy(c) for c in children for j in range(n))
+        super().__init__(*children, p=p, generator=generator)
+
+    def draw(self, b, gen, dev):
+        if not self.replace:
+            rank = torch.rand(b, self.k, generator=gen, device=dev).argsort(1).argsort(1)
+            return rank < self.n
+        picks = torch.randint(0, self.k, (b, self.n), generator=gen, device=dev)
+        counts = torch.nn.functional.one_hot(picks, self.k).sum(1)  # (B, K)
+        copies = max(self.n, 1) if self.n > 1 else 1
+        j = torch.arange(copies, device=dev).view(1, 1, -1)
+        return (counts.unsqueeze(-1) > j).reshape(b, self.k * copies)

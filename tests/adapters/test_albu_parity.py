@@ -1,0 +1,179 @@
+"""Parity of every mapped transform with Albumentations itself (uint8 HWC ``u`` vs ``u / 255`` float BCHW)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+A = pytest.importorskip("albumentations")
+
+from kornia_diffaug.adapters._albu_parity import measure  # noqa: E402
+from kornia_diffaug.adapters._albu_parity import test_image as make_image  # noqa: E402
+from kornia_diffaug.adapters.albumentations import TABLE, from_albumentations  # noqa: E402
+
+CASES = sorted(n for n, e in TABLE.items() if e.parity["case"] is not None)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_table_case_within_stated_bound(name):
+    r = measure(name)
+    assert r.ok, f"{name}: {r.figure} (bound {r.bound}, kind {r.kind})"
+
+
+# Extra deterministic cases: other border modes, interpolations, sizes and parameter corners.
+EXTRA = [
+    ("ColorJitter", {"brightness": (1.3, 1.3), "contrast": (1, 1), "saturation": (1, 1), "hue": (0, 0)}, 1),
+    ("ColorJitter", {"brightness": (1, 1), "contrast": (1.4, 1.4), "saturation": (1, 1), "hue": (0, 0)}, 1),
+    ("ColorJitter", {"brightness": (1, 1), "contrast": (1, 1), "saturation": (1.6, 1.6), "hue": (0, 0)}, 1),
+    ("ColorJitter", {"brightness": (1, 1), "contrast": (1, 1), "saturation": (1, 1), "hue": (0.2, 0.2)}, 4.5),
+    ("ColorJitter", {"brightness": (1, 1), "contrast": (1, 1), "saturation": (1, 1), "hue": (-0.35, -0.35)}, 4.5),
+    ("HueSaturationValue", {"hue_shift_limit": (-40, -40), "sat_shift_limit": (0, 0), "val_shift_limit": (0, 0)}, 4.5),
+    ("RandomBrightnessContrast", {"brightness_limit": (-0.3, -0.3), "contrast_limit": (0.5, 0.5),
+                                  "brightness_by_max": False}, 1),
+    ("RGBShift", {"r_shift_limit": (0.1, 0.1), "g_shift_limit": (-0.2, -0.2), "b_shift_limit": (0, 0)}, 1),
+    ("RandomGamma", {"gamma_limit": (150, 150)}, 1),
+    ("Solarize", {"threshold_range": (0.8, 0.8)}, 0),
+    ("Posterize", {"num_bits": (6, 6)}, 0),
+    ("GaussianBlur", {"blur_limit": (0, 0), "sigma_limit": (2.0, 2.0)}, 1),
+    ("GaussianBlur", {"blur_limit": (4, 4), "sigma_limit": (0.8, 0.8)}, 1),
+    ("MotionBlur", {"blur_limit": (7, 7), "angle_range": (45, 45), "direction_range": (0.5, 0.5),
+                    "allow_shifted": False}, 1),
+    ("MedianBlur", {"blur_limit": (3, 3)}, 0),
+    ("Blur", {"blur_limit": (3, 3)}, 1),
+    ("Downscale", {"scale_range": (0.3, 0.3), "interpolation_pair": {"downscale": 1, "upscale": 1}}, 1),
+    ("MultiplicativeNoise", {"multiplier": (0.7, 0.7), "per_channel": True}, 1),
+    ("CLAHE", {"clip_limit": (3, 3), "tile_grid_size": (3, 5)}, None),
+]
+
+
+@pytest.mark.parametrize(("name", "case", "bound"), EXTRA, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(EXTRA)])
+def test_pointwise_extra_cases(name, case, bound):
+    r = measure(name, case)
+    limit = TABLE[name].parity["bound"] if bound is None else bound
+    if r.kind == "resample":
+        assert r.mean_err <= limit, r.figure
+    else:
+        assert r.max_err <= limit + 0.5 + 1e-6, r.figure
+
+
+GEOMETRIC_EXTRA = [
+    ("Affine", {"rotate": (-25, -25), "border_mode": 1, "interpolation": 1}),
+    ("Affine", {"rotate": (15, 15), "border_mode": 4, "scale": (0.8, 0.8)}),
+    ("Affine", {"rotate": (15, 15), "border_mode": 2, "translate_px": {"x": (3, 3), "y": (-2, -2)}}),
+    ("Affine", {"rotate": (40, 40), "border_mode": 0, "fill": 120}),
+    ("Affine", {"scale": {"x": (1.2, 1.2), "y": (0.9, 0.9)}, "shear": {"x": (0, 0), "y": (10, 10)},
+                "interpolation": 2}),
+    ("Rotate", {"limit": (-60, -60), "interpolation": 0, "border_mode": 0}),
+    ("SafeRotate", {"limit": (70, 70), "border_mode": 1}),
+    ("Resize", {"height": 20, "width": 30, "interpolation": 0}),
+    ("Resize", {"height": 100, "width": 77, "interpolation": 2}),
+    ("PadIfNeeded", {"min_height": 64, "min_width": 80, "border_mode": 0, "fill": 50, "position": "top_left"}),
+    ("PadIfNeeded", {"min_height": None, "min_width": None, "pad_height_divisor": 32, "pad_width_divisor": 24,
+                     "border_mode": 1}),
+    ("PadIfNeeded", {"min_height": 60, "min_width": 80, "border_mode": 2}),
+    ("RandomResizedCrop", {"size": (32, 40), "scale": (1, 1), "ratio": (1.25, 1.25)}),
+]
+
+
+@pytest.mark.parametrize(("name", "case"), GEOMETRIC_EXTRA,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(GEOMETRIC_EXTRA)])
+def test_geometric_extra_cases(name, case):
+    r = measure(name, case)
+    bound = 1.5 if r.kind == "resample" else 0
+    err = r.mean_err if r.kind == "resample" else r.max_err
+    assert err <= bound + (0.5 if r.kind != "resample" else 0), r.figure
+
+
+def _keypoints_both(t, size=(40, 60)):
+    u = make_image(*size)
+    kps = np.array([[10.0, 5.0], [30.0, 20.0], [52.0, 33.0]])
+    c = A.Compose([t], keypoint_params=A.KeypointParams(format="xy", remove_invisible=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ra = c(image=u, keypoints=kps)
+        pipe = from_albumentations(A.to_dict(c))
+    x = torch.from_numpy(u).permute(2, 0, 1)[None].double() / 255
+    out = pipe(x, torch.from_numpy(kps)[None])
+    return np.asarray(ra["keypoints"])[:, :2], out[1][0].numpy(), ra["image"], out[0]
+
+
+@pytest.mark.parametrize("t", [
+    A.HorizontalFlip(p=1), A.VerticalFlip(p=1), A.Transpose(p=1), A.Affine(rotate=(30, 30), p=1),
+    A.Affine(scale=(1.2, 1.2), translate_px=(4, 4), p=1), A.Resize(80, 90), A.PadIfNeeded(50, 70, border_mode=0),
+    A.CenterCrop(30, 40), A.Crop(5, 3, 55, 38), A.LongestMaxSize(max_size=30),
+    A.RandomResizedCrop(size=(30, 30), scale=(1, 1), ratio=(1, 1)),
+], ids=lambda t: type(t).__name__)
+def test_keypoints_follow_like_albumentations(t):
+    ka, kk, ia, ik = _keypoints_both(t)
+    assert ik.shape[-2:] == ia.shape[:2]
+    np.testing.assert_allclose(kk, ka, atol=1e-3)
+
+
+def test_brightness_contrast_parameters_follow_albumentations_distribution():
+    """alpha = 1 + U(contrast_limit), beta = U(brightness_limit): compare the empirical quantiles."""
+    from kornia_diffaug.ops.compat_color import AlbuBrightnessContrast
+
+    op = AlbuBrightnessContrast((-0.3, 0.1), (-0.2, 0.4))
+    ours = op.sample(4000, (8, 8), torch.Generator().manual_seed(0), torch.device("cpu"))
+    t = A.RandomBrightnessContrast(brightness_limit=(-0.3, 0.1), contrast_limit=(-0.2, 0.4), p=1)
+    t.set_random_seed(0)
+    img = np.zeros((4, 4, 3), np.uint8)
+    theirs = [t.get_params_dependent_on_data({"shape": img.shape}, {"image": img}) for _ in range(4000)]
+    qs = [0.05, 0.25, 0.5, 0.75, 0.95]
+    ta = np.quantile([d["alpha"] for d in theirs], qs)
+    tb = np.quantile([d["beta"] / 255 for d in theirs], qs)
+    np.testing.assert_allclose(np.quantile(ours["alpha"].numpy(), qs), ta, atol=0.03)
+    np.testing.assert_allclose(np.quantile(ours["beta"].numpy(), qs), tb, atol=0.03)
+
+
+def test_random_resized_crop_box_distribution_matches():
+    from kornia_diffaug.ops.compat_geometry import AlbuRandomResizedCrop
+
+    op = AlbuRandomResizedCrop(size=(16, 16), scale=(0.08, 1.0), ratio=(0.75, 4 / 3))
+    box = op.sample(3000, (48, 64), torch.Generator().manual_seed(0), torch.device("cpu"))["box"].numpy()
+    t = A.RandomResizedCrop(size=(16, 16), scale=(0.08, 1.0), p=1)
+    t.set_random_seed(0)
+    theirs = np.array([t.get_params_dependent_on_data({"shape": (48, 64, 3)}, {})["crop_coords"] for _ in range(3000)])
+    area_o = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
+    area_t = (theirs[:, 2] - theirs[:, 0]) * (theirs[:, 3] - theirs[:, 1])
+    qs = [0.1, 0.5, 0.9]
+    np.testing.assert_allclose(np.quantile(area_o, qs), np.quantile(area_t, qs), rtol=0.08)
+    np.testing.assert_allclose(box[:, 0].mean(), theirs[:, 0].mean(), atol=1.0)
+
+
+def test_gaussian_blur_kernel_sizes_are_drawn_like_albumentations():
+    from kornia_diffaug.ops.compat_filter import AlbuGaussianBlur
+
+    op = AlbuGaussianBlur(blur_limit=(3, 8), sigma_limit=(0.5, 1.0))
+    k = op.sample(6000, (8, 8), torch.Generator().manual_seed(0), torch.device("cpu"))["ksize"].numpy()
+    # randint[3, 8] then even sizes + 1: 3 w.p. 1/6, 5, 7, 9 w.p. 1/3, 1/3, 1/6.
+    freq = np.array([(k == s).mean() for s in (3, 5, 7, 9)])
+    np.testing.assert_allclose(freq, [1 / 6, 1 / 3, 1 / 3, 1 / 6], atol=0.025)
+
+
+def test_coarse_dropout_hole_count_and_size_distribution():
+    from kornia_diffaug.ops.compat_dropout import AlbuCoarseDropout
+
+    op = AlbuCoarseDropout((1, 4), (0.1, 0.3), (5, 9))
+    s = op.sample(4000, (50, 60), torch.Generator().manual_seed(0), torch.device("cpu"))
+    counts = (s["height"] > 0).sum(1).numpy()
+    np.testing.assert_allclose(np.bincount(counts, minlength=5)[1:] / 4000, [0.25] * 4, atol=0.03)
+    h = s["height"][s["height"] > 0].numpy()
+    w = s["width"][s["width"] > 0].numpy()
+    assert h.min() >= 5 and h.max() <= 14  # int(50 * U(0.1, 0.3))
+    assert set(np.unique(w)) == set(range(5, 10))  # randint[5, 9] pixels
+
+
+def test_hsv_hue_unit_is_opencv_uint8():
+    """A hue shift of 90 OpenCV units is half a turn: pure red becomes cyan."""
+    u = np.zeros((4, 4, 3), np.uint8)
+    u[..., 0] = 255
+    t = {"__class_fullname__": "HueSaturationValue", "p": 1.0, "hue_shift_limit": (90, 90),
+         "sat_shift_limit": (0, 0), "val_shift_limit": (0, 0)}
+    a = A.from_dict({"transform": t})(image=u)["image"]
+    k = from_albumentations({"transform": t})(torch.from_numpy(u).permute(2, 0, 1)[None].float() / 255)
+    np.testing.assert_array_equal(a[0, 0], [0, 255, 255])
+    np.testing.assert_allclose(k[0, :, 0, 0].numpy() * 255, [0, 255, 255], atol=1)
