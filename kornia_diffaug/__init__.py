@@ -1,6 +1,7 @@
 """kornia-diffaug: differentiable, batched augmentation policies as Kornia modules."""
 
 from . import functional
+from .adapters.albumentations import UnsupportedTransformError, from_albumentations, to_albumentations
 from .functional import diff_augment
 from .ops import (
     RandomBrightnessShift,
@@ -21,10 +22,13 @@ __all__ = [
     "RandomCutout",
     "RandomIntegerTranslate",
     "RandomSaturationScale",
+    "UnsupportedTransformError",
     "diff_augment",
+    "from_albumentations",
     "functional",
     "list_ops",
     "list_policies",
     "make_policy",
     "register_policy",
+    "to_albumentations",
 ]
