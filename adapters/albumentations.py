@@ -739,7 +739,7 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
         top = {"__class_fullname__": "Compose", "p": 1.0, "transforms": [top]}
     root = _build_node(top, ctx)
     keys, info = _data_keys(top, ctx)
-    mods = list(root.children()) if isinstance(root, nn.Sequential) else [root]
+    mods = list(root.children()) if type(root) is nn.Sequential else [root]
     if not mods:
         mods = [nn.Identity()]
     pipe = AugmentationSequential(*mods, data_keys=keys)

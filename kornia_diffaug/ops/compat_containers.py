@@ -46,26 +46,37 @@ class _PerSample(ImageSequential):
     def draw(self, b: int, gen: torch.Generator | None, dev: torch.device) -> torch.Tensor:
         raise NotImplementedError
 
+    forces_children = False  # OneOf: the chosen child runs whatever its own p (Albumentations' force_apply)
+
     def forward_parameters(self, batch_shape: torch.Size) -> list[ParamItem]:
         return self.forward_parameters_masked(batch_shape, None)
 
-    def forward_parameters_masked(self, batch_shape: torch.Size, outer: torch.Tensor | None) -> list[ParamItem]:
+    def forward_parameters_masked(
+        self, batch_shape: torch.Size, outer: torch.Tensor | None, forced: bool = False
+    ) -> list[ParamItem]:
+        """Parameters of every child, each child's ``batch_prob`` restricted to the samples that select it.
+
+        ``outer`` (B,) is the enclosing container's decision; ``forced`` skips this container's own ``p``.
+        """
         b = int(batch_shape[0])
         gen = self.generator
         dev = draw_device(gen, None)
-        gate = (torch.rand(b, generator=gen, device=dev) < self.p) if self.p < 1 else torch.ones(b, dtype=torch.bool,
-                                                                                                   device=dev)
+        if self.p < 1 and not forced:
+            gate = torch.rand(b, generator=gen, device=dev) < self.p
+        else:
+            gate = torch.ones(b, dtype=torch.bool, device=dev)
         if outer is not None:
             gate = gate & outer.to(dev)
         masks = self.draw(b, gen, dev) & gate.view(-1, 1)
         params: list[ParamItem] = []
         for i, (name, module) in enumerate(self.named_children()):
             if isinstance(module, _PerSample):
-                data: Any = module.forward_parameters_masked(batch_shape, masks[:, i])
+                data: Any = module.forward_parameters_masked(batch_shape, masks[:, i], self.forces_children)
             else:
                 data = module.forward_parameters(batch_shape)
                 prob = data["batch_prob"]
-                data["batch_prob"] = prob * masks[:, i].to(device=prob.device, dtype=prob.dtype)
+                m = masks[:, i].to(device=prob.device, dtype=prob.dtype)
+                data["batch_prob"] = m if self.forces_children else prob * m
             item = ParamItem(name, data)
             batch_shape = _get_new_batch_shape(item, batch_shape, module)
             params.append(item)
@@ -87,6 +98,8 @@ class PerSampleOneOf(_PerSample):
     """Albumentations ``OneOf(p)``: with probability ``p`` per sample, apply exactly one child, child ``i``
     chosen with probability ``w_i / sum(w)`` (Albumentations' weights are the children's ``p``; the chosen
     child is then always applied, so children are built with the weights kept in ``weights``)."""
+
+    forces_children = True
 
     def __init__(self, *children: torch.nn.Module, weights: list[float], p: float = 1.0,
                  generator: torch.Generator | None = None):
