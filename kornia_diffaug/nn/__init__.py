@@ -1,1 +1,8 @@
 """Feature-level and learned augmentation modules."""
+
+from .learnable_policy import LearnablePolicy
+from .learned_augmenter import LearnedAugmenter, grad_reverse
+from .manifold_mixup import ManifoldMixup, MixInfo
+from .mixstyle import MixStyle
+
+__all__ = ["LearnablePolicy", "LearnedAugmenter", "ManifoldMixup", "MixInfo", "MixStyle", "grad_reverse"]

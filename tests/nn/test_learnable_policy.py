@@ -1,0 +1,140 @@
+"""LearnablePolicy: identity at zero magnitude/probability and in eval, gradients to every parameter, and a
+demonstration that a magnitude and a probability are learned from data by density matching."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import kornia_diffaug as kd
+from kornia_diffaug.nn import LearnablePolicy
+from tests._strategies import ATOL, images
+
+ALL = "color,translation,cutout"
+
+
+def pol(policy=ALL, seed=0, **kw) -> LearnablePolicy:
+    return LearnablePolicy(policy, generator=torch.Generator().manual_seed(seed), **kw).train()
+
+
+@given(x=images(max_side=32), policy=st.sampled_from([ALL, "color", "translation", "cutout", "brightness"]),
+       m=st.floats(0.0, 1.0), p=st.floats(0.0, 1.0))
+def test_shape_dtype_finite(x, policy, m, p):
+    y = pol(policy, init_magnitude=m, init_probability=p)(x)
+    assert y.shape == x.shape and y.dtype == x.dtype and torch.isfinite(y.float()).all()
+
+
+@given(x=images(max_side=24))
+def test_identity_at_zero_magnitude_zero_probability_and_in_eval(x):
+    # m = 0: shift 0, factors 1 (the colour kernels round ``m + (x - m) * 1``), shift 0 px, empty box
+    torch.testing.assert_close(pol(init_magnitude=0.0, init_probability=1.0)(x), x, atol=ATOL[x.dtype], rtol=0)
+    assert torch.equal(pol("brightness,translation,cutout", init_magnitude=0.0, init_probability=1.0)(x), x)
+    assert torch.equal(pol(init_magnitude=1.0, init_probability=0.0)(x), x)
+    assert pol(init_magnitude=1.0, init_probability=1.0).eval()(x) is x
+
+
+def test_gradients_reach_every_magnitude_and_probability():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(32, 3, 16, 16, generator=g) * 2 - 1
+    w = torch.randn(32, 3, 16, 16, generator=g)
+    p = pol(ALL, seed=1)
+    (p(x) * w).sum().backward()
+    for name in ("magnitude", "probability"):
+        grad = getattr(p, name).grad
+        assert grad is not None and torch.isfinite(grad).all()
+        assert (grad != 0).all(), f"{name} gradient {grad} for ops {p.ops}"
+
+
+def test_each_operation_stays_within_its_magnitude():
+    x = torch.rand(64, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    d = pol("brightness", init_magnitude=0.4, init_probability=1.0)(x) - x  # shift = 0.4 * (hi - lo)/2 * s
+    assert torch.allclose(d, d[:, :1, :1, :1].expand_as(d), atol=1e-6) and d.abs().max() <= 0.4 + 1e-6
+    assert d.abs().max() > 0.3  # the range is used
+    y = pol("cutout", init_magnitude=0.5, init_probability=1.0)(x)
+    filled = (y != x).flatten(1).sum(1) / 3
+    assert (filled <= 8 * 8).all() and (filled > 0).any()  # a 0.5 H x 0.5 W box, clipped at the border
+    assert ((y == 0) | (y == x)).all()  # filled with the mid value of [-1, 1]
+    img = torch.zeros(8, 1, 16, 16)
+    img[:, :, 8, 8] = 1.0
+    moved = pol("translation", init_magnitude=1.0, init_probability=1.0)(img)  # |shift| <= 0.25 * 16 = 4 px
+    ys, xs = torch.meshgrid(torch.arange(16.0), torch.arange(16.0), indexing="ij")
+    mass = moved.sum((1, 2, 3))
+    cy = (moved[:, 0] * ys).sum((1, 2)) / mass
+    cx = (moved[:, 0] * xs).sum((1, 2)) / mass
+    assert ((cy - 8).abs() <= 4 + 1e-5).all() and ((cx - 8).abs() <= 4 + 1e-5).all()
+    torch.testing.assert_close(mass, torch.ones(8))  # bilinear weights sum to one inside the image
+
+
+def test_probability_is_the_application_frequency():
+    x = torch.zeros(4000, 1, 1, 1)
+    y = pol("brightness", init_magnitude=1.0, init_probability=0.3)(x)
+    assert abs(float((y != 0).float().mean()) - 0.3) < 0.03
+
+
+def test_straight_through_clamp_keeps_parameters_movable():
+    p = pol("brightness", init_magnitude=1.0, init_probability=1.0)
+    with torch.no_grad():
+        p.magnitude.fill_(1.7)
+    assert float(p.magnitudes().detach()) == 1.0
+    p(torch.zeros(16, 1, 4, 4)).pow(2).sum().backward()
+    assert p.magnitude.grad is not None and p.magnitude.grad.abs() > 0
+
+
+def _fit(learn: str, target_m: float, target_p: float, init_m: float, init_p: float, steps: int, n: int = 128):
+    """Fit one brightness operation to a target set by matching sorted per-image means (1-D Wasserstein)."""
+    g = torch.Generator().manual_seed(0)
+    p = pol("brightness", seed=1, init_magnitude=init_m, init_probability=init_p)
+    frozen = p.probability if learn == "magnitude" else p.magnitude
+    frozen.requires_grad_(False)
+    opt = torch.optim.Adam([q for q in p.parameters() if q.requires_grad], lr=0.03)
+    trace = []
+    for _ in range(steps):
+        src = 0.1 * torch.randn(n, 3, 4, 4, generator=g)
+        gate = (torch.rand(n, 1, 1, 1, generator=g) < target_p).float()
+        shift = target_m * (2 * torch.rand(n, 1, 1, 1, generator=g) - 1)
+        tgt = 0.1 * torch.randn(n, 3, 4, 4, generator=g) + gate * shift
+        a = p(src).mean((1, 2, 3)).sort().values
+        b = tgt.mean((1, 2, 3)).sort().values
+        loss = (a - b).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        m_now, p_now = p.summary()["brightness"]
+        trace.append(m_now if learn == "magnitude" else p_now)
+    return sum(trace[-50:]) / 50
+
+
+def test_demo_learns_the_brightness_magnitude_of_a_target_set():
+    # target: brightness shifts U(-0.3, 0.3) on [-1, 1] images, i.e. magnitude 0.3; start far away at 0.05
+    # (measured: 0.291 with this seed; 0.292-0.298 for other seeds)
+    learned = _fit("magnitude", target_m=0.3, target_p=1.0, init_m=0.05, init_p=1.0, steps=150)
+    assert abs(learned - 0.3) < 0.03, learned
+
+
+def test_demo_learns_the_application_probability_of_a_target_set():
+    # target: the same shift applied to half of the images; p starts at 0.9 (the magnitude is known).
+    # Measured: 0.504 with this seed; the straight-through gradient is slightly biased (0.474-0.488 for other seeds).
+    learned = _fit("probability", target_m=0.3, target_p=0.5, init_m=0.3, init_p=0.9, steps=300, n=256)
+    assert abs(learned - 0.5) < 0.05, learned
+
+
+def test_registry_and_bad_arguments():
+    assert kd.make_policy("learnable:cutout").ops == ["cutout"]
+    assert kd.make_policy("learnable:color").ops == ["brightness", "saturation", "contrast"]
+    assert kd.make_policy("learnable", policy="translation", temperature=0.5).temperature == 0.5
+    with pytest.raises(ValueError, match="policy: unknown operation 'rotate'"):
+        LearnablePolicy("color,rotate")
+    with pytest.raises(ValueError, match="policy must name"):
+        LearnablePolicy(" , ")
+    with pytest.raises(ValueError, match="temperature"):
+        LearnablePolicy(temperature=0.0)
+    with pytest.raises(ValueError, match="init_magnitude"):
+        LearnablePolicy(init_magnitude=1.5)
+    with pytest.raises(ValueError, match="value_range"):
+        LearnablePolicy(value_range=(1.0, 0.0))
+    with pytest.raises(TypeError, match="generator"):
+        LearnablePolicy(generator=0)
+    with pytest.raises(TypeError, match="float"):
+        pol()(torch.zeros(2, 3, 4, 4, dtype=torch.uint8))
