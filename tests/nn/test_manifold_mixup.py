@@ -29,7 +29,7 @@ def no_hooks(model: nn.Module) -> bool:
 
 
 @given(b=st.integers(1, 8), alpha=st.floats(0.1, 4.0), seed=st.integers(0, 10_000),
-       dtype=st.sampled_from([torch.float32, torch.float64]), layer=st.sampled_from(LAYERS))
+       dtype=st.sampled_from([torch.float32, torch.float64, torch.bfloat16]), layer=st.sampled_from(LAYERS))
 def test_output_is_the_model_on_mixed_hidden_states_and_targets_are_convex(b, alpha, seed, dtype, layer):
     mm = wrap(mlp(dtype), [layer], seed, alpha=alpha)
     x = torch.randn(b, 3, 2, 2, dtype=dtype)
