@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 
+import torch
 from hypothesis import HealthCheck, settings
+
+# Test tensors are small: one intra-op thread avoids thread hand-off costs that dominate on a 2-core box.
+torch.set_num_threads(1)
 
 settings.register_profile(
     "ci",
