@@ -1,0 +1,120 @@
+"""The StyleGAN2-ADA augmentation pipeline (Karras et al., NeurIPS 2020) as a pure function of explicit params.
+
+``ada_augment(x, params)`` runs, in the paper's order: all geometric ops fused into one 3x3 matrix and one
+resampling, all colour ops fused into one affine colour matrix applied once, the 4-band image filter,
+additive noise and cutout. ``params`` holds per-sample tensors in the paper's units (see
+:func:`~kornia_diffaug.functional.ada_geometry.geometry_matrices`,
+:func:`~kornia_diffaug.functional.ada_color.color_matrix` and :data:`ADA_PARAM_DOC`); an op whose key is
+absent is skipped, and a sample whose parameters are the identity comes back bit-for-bit unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+
+from ._checks import check_image
+from .ada_color import COLOR_KEYS, ada_cutout, ada_noise, apply_color_matrix, color_matrix, imgfilter, imgfilter_gains
+from .ada_geometry import (
+    GEOMETRY_KEYS,
+    PIXEL_EXACT_KEYS,
+    geometry_matrices,
+    resample_antialiased,
+    resample_nearest,
+)
+
+__all__ = ["ADA_PARAM_DOC", "ada_augment", "ada_geometry", "ada_resample"]
+
+ADA_PARAM_DOC = {
+    "xflip": "(B,) in {0, 1}: mirror horizontally",
+    "rotate90": "(B,) in {0, 1, 2, 3}: quarter turns",
+    "xint": "(B, 2) integer translation (tx, ty) in pixels",
+    "scale": "(B,) isotropic scale factor",
+    "rotate_pre": "(B,) rotation before aniso, radians",
+    "aniso": "(B,) anisotropic scale diag(s, 1/s)",
+    "rotate_post": "(B,) rotation after aniso, radians",
+    "xfrac": "(B, 2) fractional translation in pixels",
+    "brightness": "(B,) offset, in half-range units",
+    "contrast": "(B,) factor about mid",
+    "lumaflip": "(B,) in {0, 1}: invert luma",
+    "hue": "(B,) rotation about the luma axis, radians (RGB only)",
+    "saturation": "(B,) factor orthogonal to the luma axis",
+    "imgfilter": "(B, 4) raw band amplifications (1 = unchanged)",
+    "noise": "(B,) standard deviation, in half-range units",
+    "noise_field": "(B, C, H, W) standard normal field scaled by noise",
+    "cutout": "(B,) side as a fraction of the image side (0 = none)",
+    "cutout_center": "(B, 2) centre as fractions of (W, H)",
+}
+
+
+def _per_sample(active: torch.Tensor, new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
+    return torch.where(active.view(-1, 1, 1, 1).to(new.device), new, old)
+
+
+def ada_resample(x: torch.Tensor, m_inv: torch.Tensor, exact_only: bool = False) -> torch.Tensor:
+    """Resample each sample once under ``m_inv`` (output-to-input pixel matrices).
+
+    Samples whose matrix is integer-valued (only flips, quarter turns and integer shifts, or nothing) map
+    pixels onto pixels and are gathered exactly; the others go through
+    :func:`~kornia_diffaug.functional.ada_geometry.resample_antialiased`. With ``exact_only`` every sample is
+    gathered (the caller knows that the matrices are integer), skipping the anti-aliased path.
+    """
+    cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
+    m_inv = m_inv.to(device=x.device, dtype=cdt)
+    exact = resample_nearest(x, m_inv)
+    if exact_only:
+        return exact
+    pixel_aligned = ((m_inv - m_inv.round()).abs() < 1e-6).flatten(1).all(dim=1)
+    return _per_sample(pixel_aligned, exact, resample_antialiased(x, m_inv))
+
+
+def ada_geometry(x: torch.Tensor, params: Mapping[str, torch.Tensor], nearest: bool = False) -> torch.Tensor:
+    """The geometric part of :func:`ada_augment` alone (``nearest=True``: label masks, no interpolation)."""
+    cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
+    mats = geometry_matrices(params, tuple(x.shape[-2:]), cdt, x.device)
+    if mats is None:
+        return x
+    exact_only = nearest or all(k in PIXEL_EXACT_KEYS for k in GEOMETRY_KEYS if k in params)
+    return ada_resample(x, mats[1], exact_only=exact_only)
+
+
+def ada_augment(
+    x: torch.Tensor, params: Mapping[str, torch.Tensor], value_range: Sequence[float] = (-1.0, 1.0)
+) -> torch.Tensor:
+    """Apply the ADA pipeline with explicit per-sample ``params`` (keys of :data:`ADA_PARAM_DOC`).
+
+    Args:
+        x: images ``(B, C, H, W)`` in ``value_range``, any float dtype. Colour ops need no particular ``C``
+            (hue acts on RGB only).
+        params: per-sample parameters; absent keys are skipped. Samples whose parameters of an op are the
+            identity are passed through that op unchanged (``torch.where``, no host sync).
+        value_range: ``(lo, hi)`` of the images; colour, noise and cutout magnitudes are in half-range units.
+
+    Example:
+        >>> x = torch.zeros(2, 3, 8, 8)
+        >>> ada_augment(x, {"brightness": torch.tensor([0.5, 0.0])})[:, 0, 0, 0]
+        tensor([0.5000, 0.0000])
+    """
+    check_image(x)
+    b, c = x.shape[:2]
+    y = ada_geometry(x, params)
+    cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
+    cm = color_matrix(params, c, cdt, x.device)
+    if cm is not None:
+        active = ~(cm == torch.eye(c + 1, dtype=cdt, device=x.device)).flatten(1).all(dim=1)
+        y = _per_sample(active, apply_color_matrix(y, cm, value_range), y)
+    if "imgfilter" in params:
+        t = params["imgfilter"].to(device=x.device, dtype=cdt)
+        active = (t != 1).any(dim=1)
+        y = _per_sample(active, imgfilter(y, imgfilter_gains(t), value_range), y)
+    if "noise" in params:
+        sigma = params["noise"]
+        y = _per_sample(sigma.to(x.device) != 0, ada_noise(y, sigma, params["noise_field"], value_range), y)
+    if "cutout" in params:
+        y = ada_cutout(y, params["cutout"], params["cutout_center"], value_range)
+    return y
+
+
+# Keys in the order the pipeline applies them (used to validate params).
+ADA_KEYS = (*GEOMETRY_KEYS, *COLOR_KEYS, "imgfilter", "noise", "cutout")

@@ -1,0 +1,287 @@
+"""Geometry of StyleGAN2-ADA (Karras et al. 2020): per-sample 3x3 matrices and the single resampling.
+
+Coordinates follow Kornia: ``(x, y)`` at integer pixel centres, ``x`` along the width, ``y`` down. The ops of
+the paper act in centred coordinates ``p - c`` with ``c = ((W - 1) / 2, (H - 1) / 2)``; the matrices returned
+here are already conjugated to pixel coordinates, ``M = T(c) G T(-c)``, and map input pixels to output pixels
+(``M_inv`` maps output pixels back to where they are read from).
+
+Order of composition (first applied first), with ``G`` the forward map:
+``xflip -> rotate90 -> xint -> scale -> rotate_pre -> aniso -> rotate_post -> xfrac``.
+
+Resampling (:func:`resample_antialiased`): upsample 2x with the paper's ``sym6`` low-pass filter, read the
+upsampled image with bilinear interpolation at the transformed positions of a 2x output grid, and low-pass
+filter/downsample back. Outside the image the content is mirrored (``reflect`` padding, the edge pixel not
+repeated); the reflection is applied to the coordinates, so no batch-dependent padding size (and no host sync)
+is needed. :func:`resample_nearest` is the exact counterpart for pixel-aligned transforms and label masks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as tF
+
+from ._checks import check_image
+
+__all__ = [
+    "GEOMETRY_KEYS",
+    "SYM6",
+    "geometry_matrices",
+    "is_identity",
+    "lowpass_filter",
+    "reflect_coordinates",
+    "resample_antialiased",
+    "resample_nearest",
+]
+
+# Daubechies symlet 6 low-pass decomposition filter (12 taps), the anti-aliasing filter of StyleGAN2-ADA.
+SYM6 = (
+    0.015404109327027373, 0.0034907120842174702, -0.11799011114819057, -0.048311742585633,
+    0.4910559419267466, 0.787641141030194, 0.3379294217276218, -0.07263752278646252,
+    -0.021060292512300564, 0.04472490177066578, 0.0017677118642428036, -0.007800708325034148,
+)  # fmt: skip
+
+GEOMETRY_KEYS = ("xflip", "rotate90", "xint", "scale", "rotate_pre", "aniso", "rotate_post", "xfrac")
+# Geometric ops that map the pixel grid onto itself (resampled exactly by :func:`resample_nearest`).
+PIXEL_EXACT_KEYS = ("xflip", "rotate90", "xint")
+
+# cos, sin of k * pi / 2, exact (math.cos(math.pi / 2) is 6e-17, not 0).
+_COS90 = (1.0, 0.0, -1.0, 0.0)
+_SIN90 = (0.0, 1.0, 0.0, -1.0)
+
+
+def lowpass_filter(dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> torch.Tensor:
+    """The ``sym6`` filter normalised to unit sum, ``(12,)``."""
+    f = torch.tensor(SYM6, dtype=torch.float64)
+    return (f / f.sum()).to(dtype=dtype, device=device)
+
+
+def _mat(a, b, tx, c, d, ty) -> torch.Tensor:
+    """Stack per-sample entries into ``(B, 3, 3)`` matrices ``[[a, b, tx], [c, d, ty], [0, 0, 1]]``."""
+    zero, one = torch.zeros_like(a), torch.ones_like(a)
+    return torch.stack([a, b, tx, c, d, ty, zero, zero, one], dim=-1).view(-1, 3, 3)
+
+
+def _rot(cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    z = torch.zeros_like(cos)
+    return _mat(cos, -sin, z, sin, cos, z)
+
+
+def _scale(sx: torch.Tensor, sy: torch.Tensor) -> torch.Tensor:
+    z = torch.zeros_like(sx)
+    return _mat(sx, z, z, z, sy, z)
+
+
+def _shift(tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
+    one, z = torch.ones_like(tx), torch.zeros_like(tx)
+    return _mat(one, z, tx, z, one, ty)
+
+
+def geometry_matrices(
+    params: Mapping[str, torch.Tensor],
+    size: tuple[int, int],
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Forward and inverse ``(B, 3, 3)`` pixel-coordinate matrices of the ADA geometric ops in ``params``.
+
+    Args:
+        params: any subset of (missing keys are the identity)
+
+            - ``xflip`` ``(B,)`` in {0, 1}: mirror ``x -> -x``;
+            - ``rotate90`` ``(B,)`` in {0, 1, 2, 3}: rotate by ``k * 90`` degrees. When ``H`` and ``W`` differ
+              in parity, odd ``k`` also shifts by half a pixel so that pixels land on pixels;
+            - ``xint`` ``(B, 2)``: integer translation ``(tx, ty)`` in pixels;
+            - ``scale`` ``(B,)``: isotropic scale factor ``s > 0``;
+            - ``rotate_pre`` / ``rotate_post`` ``(B,)``: rotation angles in radians, before/after ``aniso``;
+            - ``aniso`` ``(B,)``: anisotropic scale ``diag(s, 1 / s)``, ``s > 0``;
+            - ``xfrac`` ``(B, 2)``: fractional translation in pixels.
+        size: ``(H, W)`` of the images.
+        dtype, device: of the returned matrices.
+
+    Returns:
+        ``(M, M_inv)`` or ``None`` when ``params`` holds no geometric key.
+    """
+    present = [k for k in GEOMETRY_KEYS if k in params]
+    if not present:
+        return None
+    h, w = size
+    b = params[present[0]].shape[0]
+
+    def get(k: str) -> torch.Tensor:
+        return params[k].to(device=device, dtype=dtype)
+
+    fwd: list[torch.Tensor] = []  # forward matrices, in order of application
+    inv: list[torch.Tensor] = []  # their inverses, same order
+    if "xflip" in params:
+        f = _scale(1.0 - 2.0 * get("xflip"), torch.ones(b, dtype=dtype, device=device))
+        fwd.append(f)
+        inv.append(f)
+    if "rotate90" in params:
+        k = get("rotate90").round().long().remainder(4)
+        cos = torch.tensor(_COS90, dtype=dtype, device=device)[k]
+        sin = torch.tensor(_SIN90, dtype=dtype, device=device)[k]
+        # Centred coordinates lie on Z + fw along x and Z + fh along y; an odd quarter turn swaps them.
+        fw, fh = ((w - 1) % 2) / 2, ((h - 1) % 2) / 2
+        odd = k.remainder(2).to(dtype)
+        t = _shift(odd * (fw - fh), odd * (fh - fw))
+        fwd.append(t @ _rot(cos, sin))
+        inv.append(_rot(cos, -sin) @ _shift(-odd * (fw - fh), -odd * (fh - fw)))
+    if "xint" in params:
+        t = get("xint").round()
+        fwd.append(_shift(t[:, 0], t[:, 1]))
+        inv.append(_shift(-t[:, 0], -t[:, 1]))
+    if "scale" in params:
+        s = get("scale")
+        fwd.append(_scale(s, s))
+        inv.append(_scale(1 / s, 1 / s))
+    for key in ("rotate_pre", "aniso", "rotate_post"):
+        if key not in params:
+            continue
+        v = get(key)
+        if key == "aniso":
+            fwd.append(_scale(v, 1 / v))
+            inv.append(_scale(1 / v, v))
+        else:
+            cos, sin = torch.cos(v), torch.sin(v)
+            fwd.append(_rot(cos, sin))
+            inv.append(_rot(cos, -sin))
+    if "xfrac" in params:
+        t = get("xfrac")
+        fwd.append(_shift(t[:, 0], t[:, 1]))
+        inv.append(_shift(-t[:, 0], -t[:, 1]))
+
+    cx = torch.full((b,), (w - 1) / 2, dtype=dtype, device=device)
+    cy = torch.full((b,), (h - 1) / 2, dtype=dtype, device=device)
+    m = _shift(-cx, -cy)
+    for a in fwd:
+        m = a @ m
+    m = _shift(cx, cy) @ m
+    m_inv = _shift(cx, cy)
+    for a in inv:
+        m_inv = m_inv @ a
+    m_inv = m_inv @ _shift(-cx, -cy)
+    return m, m_inv
+
+
+def reflect_coordinates(c: torch.Tensor, n: int) -> torch.Tensor:
+    """Mirror coordinates into ``[0, n - 1]`` about the edge pixels (``reflect``: the edge is not repeated)."""
+    if n == 1:
+        return torch.zeros_like(c)
+    period = 2 * (n - 1)
+    m = torch.remainder(c, period)
+    return torch.where(m > n - 1, period - m, m)
+
+
+def _source_points(m_inv: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input coordinates ``(B, len(ys), len(xs))`` read by the output points ``xs x ys`` under ``m_inv``."""
+    a = m_inv[:, :2, :].unsqueeze(-1).unsqueeze(-1)  # (B, 2, 3, 1, 1)
+    xg, yg = xs.view(1, -1), ys.view(-1, 1)
+    src = a[:, :, 0] * xg + a[:, :, 1] * yg + a[:, :, 2]
+    return src[:, 0], src[:, 1]
+
+
+def resample_nearest(x: torch.Tensor, m_inv: torch.Tensor) -> torch.Tensor:
+    """Read each output pixel from the nearest input pixel of ``m_inv @ (u, v, 1)``, mirrored at the borders.
+
+    Exact (a pure gather) for pixel-aligned transforms (flips, quarter turns, integer shifts), and the right
+    sampler for label masks. Works for any dtype, including integer masks.
+
+    Args:
+        x: ``(B, C, H, W)``.
+        m_inv: ``(B, 3, 3)`` output-to-input pixel-coordinate matrices.
+    """
+    b, c, h, w = x.shape
+    cdt = m_inv.dtype if m_inv.dtype in (torch.float32, torch.float64) else torch.float32
+    m_inv = m_inv.to(device=x.device, dtype=cdt)
+    xs = torch.arange(w, device=x.device, dtype=cdt)
+    ys = torch.arange(h, device=x.device, dtype=cdt)
+    sx, sy = _source_points(m_inv, xs, ys)
+    sx = reflect_coordinates(sx.round(), w).long()
+    sy = reflect_coordinates(sy.round(), h).long()
+    index = (sy * w + sx).view(b, 1, h * w).expand(b, c, h * w)
+    return torch.gather(x.reshape(b, c, h * w), 2, index).view(b, c, h, w)
+
+
+def _upsample2x(x: torch.Tensor, f: torch.Tensor, dim: int) -> torch.Tensor:
+    """Upsample along ``dim`` (2 or 3) by 2: sample ``k`` of the result sits at ``k / 2 - 1/4``.
+
+    Zero insertion and the filter ``2 f`` (a transposed strided convolution, the adjoint of
+    :func:`_downsample2x`); the input is reflect-padded so the border samples get full filter support.
+    """
+    n, taps = x.shape[dim], f.numel()
+    pad = -(-taps // 4)
+    idx = reflect_coordinates(torch.arange(-pad, n + pad, device=x.device, dtype=torch.float64), n).long()
+    xp = x.index_select(dim, idx)
+    weight = (2 * f).view(1, 1, *((1, taps) if dim == 3 else (taps, 1)))
+    stride = (1, 2) if dim == 3 else (2, 1)
+    y = tF.conv_transpose2d(xp, weight, stride=stride)
+    start = taps // 2 - 1 + 2 * pad
+    return y.narrow(dim, start, 2 * n)
+
+
+def _downsample2x(v: torch.Tensor, f: torch.Tensor, dim: int) -> torch.Tensor:
+    """Filter with ``f`` and keep every second sample along ``dim`` (valid convolution, no padding)."""
+    taps = f.numel()
+    weight = f.view(1, 1, *((1, taps) if dim == 3 else (taps, 1)))
+    return tF.conv2d(v, weight, stride=(1, 2) if dim == 3 else (2, 1))
+
+
+def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tensor | None = None) -> torch.Tensor:
+    """Resample ``x`` once under ``m_inv`` with 2x oversampling, as StyleGAN2-ADA does.
+
+    ``y = D( bilinear( U(x), reflect(m_inv @ p) ) )`` where ``U`` upsamples 2x with the low-pass ``filt``
+    (default ``sym6``), ``p`` runs over a 2x grid of output positions and ``D`` filters with ``filt`` and
+    keeps every second sample. ``D U`` is the identity in the interior for an orthogonal wavelet filter, so
+    pixel-aligned transforms stay sharp while rotations and scalings are anti-aliased.
+
+    Float16/bfloat16 images are processed in float32 and cast back; gradients flow to ``x``.
+
+    Args:
+        x: images ``(B, C, H, W)``.
+        m_inv: ``(B, 3, 3)`` output-to-input pixel-coordinate matrices.
+        filt: 1-D low-pass filter with unit sum and an even number of taps.
+    """
+    check_image(x)
+    b, c, h, w = x.shape
+    if x.numel() == 0:
+        return x.clone()
+    cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
+    f = (lowpass_filter() if filt is None else filt).to(device=x.device, dtype=cdt)
+    taps = f.numel()
+    if taps % 2:
+        raise ValueError(f"filt must have an even number of taps, got {taps}")
+    m_inv = m_inv.to(device=x.device, dtype=cdt)
+
+    # Reflect-pad by a fixed margin first (as the paper pads before upsampling), so the positions the
+    # down filter reads around a pixel-aligned transform are the upsampled padded image itself; positions
+    # further out are mirrored into the image (coordinates only: no batch-dependent padding size).
+    q = taps // 2
+    rows = reflect_coordinates(torch.arange(-q, h + q, device=x.device, dtype=torch.float64), h).long()
+    cols = reflect_coordinates(torch.arange(-q, w + q, device=x.device, dtype=torch.float64), w).long()
+    u = x.to(cdt).reshape(b * c, 1, h, w).index_select(2, rows).index_select(3, cols)
+    u = _upsample2x(_upsample2x(u, f, 3), f, 2).view(b, c, 2 * (h + 2 * q), 2 * (w + 2 * q))
+
+    # Output grid at 2x: sample j sits at j / 2 - 1/4, j = -(taps/2 - 1) .. 2n + taps/2 - 2 (what D needs).
+    lo = -(taps // 2 - 1)
+    xs = torch.arange(lo, 2 * w + taps // 2 - 1, device=x.device, dtype=cdt) / 2 - 0.25
+    ys = torch.arange(lo, 2 * h + taps // 2 - 1, device=x.device, dtype=cdt) / 2 - 0.25
+    sx, sy = _source_points(m_inv, xs, ys)
+    sx = torch.where((sx < -q) | (sx > w - 1 + q), reflect_coordinates(sx, w), sx)
+    sy = torch.where((sy < -q) | (sy > h - 1 + q), reflect_coordinates(sy, h), sy)
+    # Normalised coordinates of the padded upsampled image (align_corners=False): x -> (2 (x + q) + 1) / Wp - 1.
+    gx = (2 * (sx + q) + 1) / (w + 2 * q) - 1
+    gy = (2 * (sy + q) + 1) / (h + 2 * q) - 1
+    grid = torch.stack([gx, gy], dim=-1)
+    v = tF.grid_sample(u, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+    v = v.reshape(b * c, 1, *v.shape[-2:])
+    y = _downsample2x(_downsample2x(v, f, 3), f, 2)
+    return y.view(b, c, h, w).to(x.dtype)
+
+
+def is_identity(m: torch.Tensor) -> torch.Tensor:
+    """``(B,)`` bool, true where the ``(B, 3, 3)`` matrix is exactly the identity (computed on device)."""
+    eye = torch.eye(3, dtype=m.dtype, device=m.device)
+    return (m == eye).flatten(1).all(dim=1)
