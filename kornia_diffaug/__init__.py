@@ -3,6 +3,7 @@
 from . import functional, nn
 from .adapters.albumentations import UnsupportedTransformError, from_albumentations, to_albumentations
 from .functional import diff_augment
+from .gan import ADAController
 from .nn import LearnablePolicy, LearnedAugmenter, ManifoldMixup, MixStyle
 from .ops import (
     RandomBrightnessShift,
@@ -14,10 +15,13 @@ from .ops import (
 )
 from .ops.noise import RandomNoiseField
 from .policies import DiffAugment, list_policies, make_policy, register_policy
+from .policies.ada import ADAPipeline
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ADAController",
+    "ADAPipeline",
     "DiffAugment",
     "LearnablePolicy",
     "LearnedAugmenter",
