@@ -49,10 +49,17 @@ BORDERS = {0: ("zeros", False), 1: ("border", False), 2: ("reflection", False), 
 
 
 def _gray(x: torch.Tensor) -> torch.Tensor:
-    if x.shape[1] == 1:
-        return x
+    """OpenCV grey for RGB; the channel mean for other channel counts."""
+    if x.shape[1] != 3:
+        return x.mean(1, keepdim=True)
     w = torch.tensor(GRAY_WEIGHTS, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
-    return (x[:, :3] * w).sum(1, keepdim=True)
+    return (x * w).sum(1, keepdim=True)
+
+
+def saturate(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """uint8 saturation of a result ``y`` computed from ``x``: clamp to [0, 1], but never past where ``x``
+    already was (so inputs outside [0, 1] are not cut, and an identity parameter gives exactly ``x``)."""
+    return torch.maximum(torch.minimum(y, x.clamp_min(1)), x.clamp_max(0))
 
 
 # --------------------------------------------------------------------------------------------- geometry
@@ -89,12 +96,14 @@ def warp(
         grid = torch.stack([2 * src[..., 0] / max(w - 1, 1) - 1, 2 * src[..., 1] / max(h - 1, 1) - 1], -1)
     else:
         grid = torch.stack([(2 * src[..., 0] + 1) / w - 1, (2 * src[..., 1] + 1) / h - 1], -1)
-    grid = grid.view(b, oh, ow, 2).to(x.dtype)
-    y = F.grid_sample(x, grid, mode=mode, padding_mode=padding, align_corners=align)
+    # Half-precision grids cannot address pixels exactly: sample in float32 and cast back.
+    work = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+    grid = grid.view(b, oh, ow, 2).to(work)
+    y = F.grid_sample(x.to(work), grid, mode=mode, padding_mode=padding, align_corners=align).to(x.dtype)
     fills = tuple(fill) if isinstance(fill, (tuple, list)) else (float(fill),)
     if border_mode == 0 and any(v != 0 for v in fills):  # config constants: no host sync
-        ones = torch.ones_like(x[:, :1])
-        cover = F.grid_sample(ones, grid, mode=mode, padding_mode="zeros", align_corners=False)
+        ones = torch.ones_like(x[:, :1], dtype=work)
+        cover = F.grid_sample(ones, grid, mode=mode, padding_mode="zeros", align_corners=align).to(x.dtype)
         fill_t = torch.tensor(fills, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
         y = y + fill_t * (1 - cover)
     return y
@@ -170,7 +179,7 @@ def resize(x: torch.Tensor, size: tuple[int, int], interpolation: int = 1) -> to
 def brightness_contrast(x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     """``y = clamp(alpha * x + beta)``; ``beta`` in image units (Albumentations' ``beta * 255`` on uint8)."""
     check_image(x)
-    return (x * per_sample(alpha, x, "alpha") + per_sample(beta, x, "beta")).clamp(0, 1)
+    return saturate(x * per_sample(alpha, x, "alpha") + per_sample(beta, x, "beta"), x)
 
 
 def _hue_rotate(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
@@ -208,24 +217,24 @@ def color_jitter(
                 continue
             f = (f * on + (1 - on)).view(-1, 1, 1, 1)
             if op == 0:
-                x = (x * f).clamp(0, 1)
+                x = saturate(x * f, x)
             elif op == 1:
                 m = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
-                x = (x * f + m * (1 - f)).clamp(0, 1)
+                x = saturate(x * f + m * (1 - f), x)
             else:
-                x = (x * f + _gray(x) * (1 - f)).clamp(0, 1)
+                x = saturate(x * f + _gray(x) * (1 - f), x)
     return x
 
 
 def hsv_shift(x: torch.Tensor, hue: torch.Tensor, sat: torch.Tensor, val: torch.Tensor) -> torch.Tensor:
     """Albumentations' ``HueSaturationValue`` on uint8: hue shift in OpenCV units (180 = a full turn),
     saturation and value shifts in 1/255 steps (pixels with zero saturation stay grey); 1-channel images get
-    only the value shift."""
+    only the value shift (so do other channel counts)."""
     check_image(x)
     from kornia.color import hsv_to_rgb, rgb_to_hsv
 
-    if x.shape[1] == 1:
-        return (x + per_sample(val, x, "val") / 255).clamp(0, 1)
+    if x.shape[1] != 3:
+        return saturate(x + per_sample(val, x, "val") / 255, x)
     hsv = rgb_to_hsv(x)
     h = torch.remainder(hsv[:, :1] + per_sample(hue, x, "hue") * (2 * math.pi / 180), 2 * math.pi)
     s0 = hsv[:, 1:2]
@@ -237,13 +246,14 @@ def hsv_shift(x: torch.Tensor, hue: torch.Tensor, sat: torch.Tensor, val: torch.
 def channel_shift(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     """``y_c = clamp(x_c + shift_c)``, ``shift`` (B, C) in image units (``RGBShift``)."""
     check_image(x)
-    return (x + shift.to(device=x.device, dtype=x.dtype)[:, : x.shape[1], None, None]).clamp(0, 1)
+    return saturate(x + shift.to(device=x.device, dtype=x.dtype)[:, : x.shape[1], None, None], x)
 
 
 def gamma(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-    """``y = x ** g`` (``RandomGamma`` with ``g = gamma_limit / 100``)."""
+    """``y = x ** g`` for ``x > 0`` (``RandomGamma`` with ``g = gamma_limit / 100``); ``x <= 0`` is kept."""
     check_image(x)
-    return x.clamp(0, 1).pow(per_sample(g, x, "gamma"))
+    pos = x > 0
+    return torch.where(pos, torch.where(pos, x, 1).pow(per_sample(g, x, "gamma")), x)
 
 
 def solarize(x: torch.Tensor, threshold: torch.Tensor) -> torch.Tensor:
@@ -311,7 +321,13 @@ def clahe(x: torch.Tensor, clip_limit: torch.Tensor, grid: tuple[int, int]) -> t
     gx, gy = grid  # OpenCV's tileGridSize order: (columns, rows)
     ph, pw = (-h) % gy, (-w) % gx
     u = torch.round(lum.detach().clamp(0, 1) * 255)
-    up = F.pad(u, (0, pw, 0, ph), mode="reflect") if (ph or pw) else u
+    if u.numel() == 0:
+        return x.clone()
+    if ph or pw:  # OpenCV pads the bottom/right with reflect-101 up to whole tiles
+        up = u.index_select(-2, _border_index(h, ph, "reflect", u.device)[ph:]).index_select(
+            -1, _border_index(w, pw, "reflect", u.device)[pw:])
+    else:
+        up = u
     th, tw = up.shape[2] // gy, up.shape[3] // gx
     area = th * tw
     tiles = up.view(b, gy, th, gx, tw).permute(0, 1, 3, 2, 4).reshape(b, gy * gx, area).long()
@@ -344,10 +360,30 @@ def clahe(x: torch.Tensor, clip_limit: torch.Tensor, grid: tuple[int, int]) -> t
     out = (out.round() / 255).unsqueeze(1).to(x.dtype)
     if lab is None:
         return out.view(b0, c0, h, w)
-    return lab_to_rgb(torch.cat([out * 100, lab[:, 1:]], 1)).clamp(0, 1)
+    # Rounded to uint8 levels as OpenCV's output (this also removes batch-position float noise of the Lab maths).
+    return torch.round(lab_to_rgb(torch.cat([out * 100, lab[:, 1:]], 1)).clamp(0, 1) * 255) / 255
 
 
 # --------------------------------------------------------------------------------------------- filters
+
+
+def _border_index(n: int, r: int, mode: str, device: torch.device) -> torch.Tensor:
+    """Source indices of a side of length ``n`` padded by ``r`` on both ends: ``"reflect"`` is OpenCV's
+    reflect-101 (``gfedcb|abcdefgh``, valid for any ``r``), ``"replicate"`` repeats the edge."""
+    i = torch.arange(-r, n + r, device=device)
+    if mode == "replicate" or n == 1:
+        return i.clamp(0, n - 1)
+    period = 2 * n - 2
+    i = torch.remainder(i, period)
+    return torch.where(i >= n, period - i, i)
+
+
+def pad2d(x: torch.Tensor, r: int, mode: str = "reflect") -> torch.Tensor:
+    """Pad the last two dims by ``r`` with OpenCV borders, for any image size (``F.pad`` needs ``r < side``)."""
+    if r == 0:
+        return x
+    h, w = x.shape[-2:]
+    return x.index_select(-2, _border_index(h, r, mode, x.device)).index_select(-1, _border_index(w, r, mode, x.device))
 
 
 def conv_per_sample(x: torch.Tensor, kernels: torch.Tensor, border: str = "reflect") -> torch.Tensor:
@@ -355,9 +391,11 @@ def conv_per_sample(x: torch.Tensor, kernels: torch.Tensor, border: str = "refle
     OpenCV's default BORDER_REFLECT_101); same kernel on every channel (``cv2.filter2D``)."""
     check_image(x)
     b, c, h, w = x.shape
+    if x.numel() == 0:
+        return x.clone()
     k = kernels.shape[-1]
     r = k // 2
-    xp = F.pad(x, (r, r, r, r), mode=border) if r else x
+    xp = pad2d(x, r, border)
     weight = kernels.to(device=x.device, dtype=x.dtype).repeat_interleave(c, 0).unsqueeze(1)
     y = F.conv2d(xp.reshape(1, b * c, h + 2 * r, w + 2 * r), weight, groups=b * c)
     return y.view(b, c, h, w)
@@ -367,10 +405,12 @@ def separable_blur(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tensor:
     """``cv2.sepFilter2D`` with per-sample 1-D kernels (B, K) on both axes, BORDER_REFLECT_101."""
     check_image(x)
     b, c, h, w = x.shape
+    if x.numel() == 0:
+        return x.clone()
     k = kernel1d.shape[-1]
     r = k // 2
     kk = kernel1d.to(device=x.device, dtype=x.dtype).repeat_interleave(c, 0)
-    xp = F.pad(x, (r, r, r, r), mode="reflect").reshape(1, b * c, h + 2 * r, w + 2 * r)
+    xp = pad2d(x, r, "reflect").reshape(1, b * c, h + 2 * r, w + 2 * r)
     xp = F.conv2d(xp, kk.view(b * c, 1, 1, k), groups=b * c)
     return F.conv2d(xp, kk.view(b * c, 1, k, 1), groups=b * c).view(b, c, h, w)
 
@@ -395,7 +435,9 @@ def median_blur(x: torch.Tensor, ksize: torch.Tensor, sizes: tuple[int, ...]) ->
     out = x
     for k in sizes:
         r = k // 2
-        patches = F.unfold(F.pad(x, (r, r, r, r), mode="replicate"), k).view(b, c, k * k, h * w)
+        if x.numel() == 0:
+            return x.clone()
+        patches = F.unfold(pad2d(x, r, "replicate"), k).view(b, c, k * k, h * w)
         med = patches.median(dim=2).values.view(b, c, h, w)
         out = torch.where((ksize.to(x.device) == k).view(-1, 1, 1, 1), med, out)
     return out

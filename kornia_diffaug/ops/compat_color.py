@@ -83,7 +83,7 @@ class AlbuColorJitter(CompatIntensity):
         return FC.color_jitter(input, params["factors"], params["order"], self._active)
 
 
-@register_op(identity={"hue_shift_limit": (0.0, 0.0), "sat_shift_limit": (0.0, 0.0), "val_shift_limit": (0.0, 0.0)})
+@register_op(identity={"p": 0.0})  # zero shifts still round-trip through HSV (float error)
 class AlbuHueSaturationValue(CompatIntensity):
     """``HueSaturationValue`` (uint8 units): hue shift ``~ U(hue_shift_limit)`` in OpenCV hue units
     (180 per turn, so 1 unit = 2 degrees), saturation and value shifts in 1/255 steps."""
@@ -139,10 +139,10 @@ class AlbuGamma(CompatIntensity):
         return FC.gamma(input, params["gamma"])
 
 
-@register_op(identity={"threshold_range": (1.0, 1.0)})
+@register_op(identity={"p": 0.0})
 class AlbuSolarize(CompatIntensity):
-    """``Solarize``: invert pixels ``>= t``, ``t ~ U(threshold_range)`` in [0, 1]. (Identity only for ``t > 1``
-    on data below 1; the registered identity uses ``t = 1``, which inverts only pure white.)"""
+    """``Solarize``: invert pixels ``>= t``, ``t ~ U(threshold_range)`` in [0, 1] (``t = 1`` still inverts
+    pure white, so the op has no zero magnitude besides ``p = 0``)."""
 
     def __init__(self, threshold_range=(0.5, 0.5), p=1.0, same_on_batch=False, keepdim=False, generator=None):
         super().__init__(p, same_on_batch, keepdim, generator,
@@ -222,7 +222,8 @@ class AlbuCLAHE(CompatIntensity):
 
 @register_op(identity={"p": 0.0})
 class AlbuChannelDropout(CompatIntensity):
-    """``ChannelDropout``: set ``k ~ randint[channel_drop_range]`` channels, chosen uniformly, to ``fill``."""
+    """``ChannelDropout``: set ``k ~ randint[channel_drop_range]`` channels, chosen uniformly, to ``fill``
+    (at most ``C - 1``: an image keeps one channel; Albumentations raises instead)."""
 
     def __init__(self, channel_drop_range=(1, 1), fill=0.0, p=1.0, same_on_batch=False, keepdim=False,
                  generator=None):
@@ -239,11 +240,10 @@ class AlbuChannelDropout(CompatIntensity):
 
     def apply_transform(self, input, params, flags, transform=None):
         c = input.shape[1]
-        if self._cfg["channel_drop_range"][1] >= c:
-            raise ValueError(f"ChannelDropout: channel_drop_range {self._cfg['channel_drop_range']} must stay below "
-                             f"the number of channels ({c})")
+        # Albumentations refuses to drop every channel; with too few channels at most C - 1 are dropped.
+        count = params["count"].to(input.device).clamp(max=c - 1).view(-1, 1)
         order = params["rank"][:, :c].to(input.device).argsort(1).argsort(1)  # a random rank per channel
-        drop = order < params["count"].to(input.device).view(-1, 1)
+        drop = order < count
         return torch.where(drop[:, :, None, None], torch.full_like(input, self._cfg["fill"]), input)
 
 
@@ -265,7 +265,7 @@ class AlbuMultiplicativeNoise(CompatIntensity):
         shape = (b, c if self._cfg["per_channel"] else 1, *((h, w) if self._cfg["elementwise"] else (1, 1)))
         lo, hi = self._cfg["multiplier"]
         m = _noise(params["seed"], shape, input, "uniform") * (hi - lo) + lo
-        return (input * m).clamp(0, 1)
+        return FC.saturate(input * m, input)
 
 
 @register_op(identity={"std_range": (0.0, 0.0)})
@@ -289,7 +289,7 @@ class AlbuGaussNoise(CompatIntensity):
         z = _noise(params["seed"], (b, c if self._cfg["per_channel"] else 1, h, w), input, "normal")
         std = params["std"].to(input.device, input.dtype).view(-1, 1, 1, 1)
         mean = params["mean"].to(input.device, input.dtype).view(-1, 1, 1, 1)
-        return (input + z * std + mean).clamp(0, 1)
+        return FC.saturate(input + z * std + mean, input)
 
 
 def _noise(seed: torch.Tensor, shape: tuple[int, ...], like: torch.Tensor, kind: str) -> torch.Tensor:

@@ -33,7 +33,7 @@ class AlbuSharpen(CompatIntensity):
 
     def apply_transform(self, input, params, flags, transform=None):
         k = FC.sharpen_kernels(params["alpha"], params["lightness"])
-        return FC.conv_per_sample(input, k).clamp(0, 1)
+        return FC.saturate(FC.conv_per_sample(input, k), input)
 
 
 @register_op(identity={"blur_limit": (3, 3), "p": 0.0})
@@ -123,7 +123,7 @@ class AlbuMotionBlur(CompatIntensity):
 
     def apply_transform(self, input, params, flags, transform=None):
         k = FC.motion_kernels(params["ksize"], params["angle"], params["direction"], params["shift"], self._sizes[-1])
-        return FC.conv_per_sample(input, k).clamp(0, 1)
+        return FC.saturate(FC.conv_per_sample(input, k), input)
 
 
 @register_op(identity={"p": 0.0})

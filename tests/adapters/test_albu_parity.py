@@ -104,7 +104,8 @@ def _keypoints_both(t, size=(40, 60)):
     A.HorizontalFlip(p=1), A.VerticalFlip(p=1), A.Transpose(p=1), A.Affine(rotate=(30, 30), p=1),
     A.Affine(scale=(1.2, 1.2), translate_px=(4, 4), p=1), A.Resize(80, 90), A.PadIfNeeded(50, 70, border_mode=0),
     A.CenterCrop(30, 40), A.Crop(5, 3, 55, 38), A.LongestMaxSize(max_size=30),
-    A.RandomResizedCrop(size=(30, 30), scale=(1, 1), ratio=(1, 1)),
+    A.RandomResizedCrop(size=(30, 30), scale=(1, 1), ratio=(1, 1)), A.SafeRotate(limit=(30, 30), p=1),
+    A.ShiftScaleRotate(shift_limit=(0.1, 0.1), scale_limit=(0.2, 0.2), rotate_limit=(-20, -20), p=1),
 ], ids=lambda t: type(t).__name__)
 def test_keypoints_follow_like_albumentations(t):
     ka, kk, ia, ik = _keypoints_both(t)
