@@ -195,8 +195,9 @@ class DigitsClassifier(nn.Module):
 
 
 def load_or_train_classifier(out_dir: Path, epochs: int = 40) -> tuple[DigitsClassifier, float]:
-    """Train the metric's classifier once on the full digits train split; cached as ``digits_classifier.pt``."""
-    path = out_dir / "digits_classifier.pt"
+    """Train the metric's classifier once on the full digits train split (cached under ``out_dir``); test accuracy."""
+    path = out_dir / f"digits_classifier_e{epochs}.pt"
+    torch.manual_seed(0)  # the metric's network must not depend on the caller's RNG state
     model = DigitsClassifier()
     x_tr, x_te, y_tr, y_te = digits_split()
     xt, xe = _to_tensor(x_tr, CLASSIFIER_RES), _to_tensor(x_te, CLASSIFIER_RES)
@@ -205,7 +206,6 @@ def load_or_train_classifier(out_dir: Path, epochs: int = 40) -> tuple[DigitsCla
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     else:
         g = torch.Generator().manual_seed(0)
-        torch.manual_seed(0)
         opt = torch.optim.Adam(model.parameters(), lr=2e-3)
         for _ in range(epochs):
             for idx in torch.randperm(len(xt), generator=g).split(64):
@@ -268,9 +268,10 @@ def fid_kid(extractor: nn.Module, real: torch.Tensor, fake: torch.Tensor, seed: 
     from torchmetrics.image.kid import KernelInceptionDistance
 
     device = real.device
-    fid = FrechetInceptionDistance(feature=extractor).to(device)
+    # evaluation runs on rank 0 only, so the metrics must not try to sync with the other DDP ranks
+    fid = FrechetInceptionDistance(feature=extractor, sync_on_compute=False).to(device)
     size = min(100, len(real), len(fake))
-    kid = KernelInceptionDistance(feature=extractor, subsets=50, subset_size=size).to(device)
+    kid = KernelInceptionDistance(feature=extractor, subsets=50, subset_size=size, sync_on_compute=False).to(device)
     for metric in (fid, kid):
         for chunk in real.split(256):
             metric.update(chunk, real=True)
@@ -327,12 +328,16 @@ def build_augmentation(spec: str, *, ada_target: float = 0.6, ada_kimg: float = 
     if spec == "ada" or spec.startswith("ada:"):
         try:
             from kornia_diffaug import ADAController, ADAPipeline
-        except ImportError:
-            raise SystemExit("--aug ada: this kornia_diffaug install has no ADAPipeline/ADAController") from None
+        except ImportError:  # older layouts that do not re-export them yet
+            try:
+                from kornia_diffaug.gan import ADAController
+                from kornia_diffaug.policies.ada import ADAPipeline
+            except ImportError:
+                raise SystemExit("--aug ada: this kornia_diffaug install has no ADAPipeline/ADAController") from None
         preset = "bgc" if spec == "ada" else spec.partition(":")[2]
         pipe = ADAPipeline(preset=preset, p=0.0, value_range=(-1.0, 1.0))
         ctrl = ADAController(pipe, target=ada_target, speed_kimg=ada_kimg, interval=ada_interval)
-        return pipe, ctrl, f"ADA {preset} (target r_t={ada_target}, {ada_kimg:g} kimg from 0 to 1)"
+        return pipe, ctrl, f"ADA {preset} (target r_t={ada_target}, p 0->1 in {ada_kimg:g} kimg)"
     if os.path.exists(spec):
         try:
             from kornia_diffaug.adapters.albumentations import from_albumentations

@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import copy
 import json
+import math
 import os
 import sys
 import time
@@ -67,7 +68,7 @@ def init_distributed() -> tuple[int, int, torch.device]:
 
 
 def gather(x: torch.Tensor, world: int) -> torch.Tensor:
-    """All ranks' tensors concatenated (identical on every rank), so the ADA controllers stay in lockstep."""
+    """All ranks' tensors concatenated (identical on every rank)."""
     if world == 1:
         return x
     parts = [torch.empty_like(x) for _ in range(world)]
@@ -172,8 +173,8 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
-        if ctrl is not None:
-            ctrl.observe(gather(real_logits, world))
+        if ctrl is not None:  # under DDP the controller all-reduces its statistics: every rank gets the same p
+            ctrl.observe(real_logits)
 
         z = torch.randn(args.batch, args.z_dim, generator=rng).to(device)
         with disc.no_sync() if world > 1 else contextlib.nullcontext():  # D's grads here are discarded
@@ -192,7 +193,8 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
             rec = evaluate(gen_ema, d_core, extractor, ref_x, train_x, held_x, args, device)
             rec.update(iteration=done, loss_d=loss_d.item(), loss_g=loss_g.item(), seconds=time.time() - t0)
             if ctrl is not None:
-                rec.update(ada_p=float(ctrl.p), ada_rt=float(ctrl.r_t))
+                r_t = float(ctrl.r_t)
+                rec.update(ada_p=float(ctrl.p), ada_rt=None if math.isnan(r_t) else r_t)
             history.append(rec)
             with torch.no_grad():
                 U.save_grid(sample(gen_ema, fixed_z), out / f"samples_{done:06d}.png")
@@ -207,10 +209,15 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
             bar.set_postfix(postfix)
             write_outputs(out, header, history, gen_ema, g_core, d_core, opt_g, opt_d, ctrl, aug_spec, done)
     bar.close()
+    ranks_p = None
     if world > 1:
+        if ctrl is not None:  # the controller all-reduces its statistics, so every rank must hold the same p
+            ranks_p = gather(torch.tensor([float(ctrl.p)], device=device), world).tolist()
         dist.barrier()
     if rank != 0:
         return {}
+    if ranks_p is not None:
+        header["ada_p_per_rank"] = ranks_p
     result = summarise(header, history)
     (out / "metrics.json").write_text(json.dumps(result, indent=2))
     if show_progress:
@@ -328,10 +335,28 @@ def plot_curves(runs: dict[str, list[list[dict]]], path: Path, metric: str, floo
 def compare(args: argparse.Namespace) -> str:
     """Every ``--compare-augs`` x ``--compare-seeds`` run; a markdown table (mean ± std) and one plot."""
     t0 = time.time()
+    U.load_or_train_classifier(args.out, epochs=args.classifier_epochs)  # once, before any worker needs it
+    jobs = [
+        (spec, seed)
+        for spec in args.compare_augs.split(",")
+        for seed in range(args.seed, args.seed + args.compare_seeds)
+    ]
+    done: dict[tuple[str, int], dict] = {}
+    if args.jobs == 1:
+        for spec, seed in jobs:
+            done[spec, seed] = _compare_run(args, spec, seed, torch.get_num_threads(), True)
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        threads = max(1, torch.get_num_threads() // args.jobs)
+        with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("spawn")) as pool:
+            futures = {pool.submit(_compare_run, args, spec, seed, threads, False): (spec, seed) for spec, seed in jobs}
+            for fut in futures:
+                done[futures[fut]] = fut.result()
     results: dict[str, list[dict]] = {}
-    for spec in args.compare_augs.split(","):
-        for seed in range(args.seed, args.seed + args.compare_seeds):
-            results.setdefault(spec, []).append(train(args, spec, seed, args.out / f"{_slug(spec)}_seed{seed}"))
+    for spec, seed in jobs:
+        results.setdefault(spec, []).append(done[spec, seed])
     minutes = (time.time() - t0) / 60
     first = next(iter(results.values()))[0]
 
@@ -347,18 +372,21 @@ def compare(args: argparse.Namespace) -> str:
         f"images; floor (real vs real): {first['fid_floor_real_vs_real']:.2f}. D-sign gap = mean sign(D) on "
         f"training reals - on held-out reals (0 = no memorisation).",
         "",
-        "| augmentation | D-sign gap (final) | best FID | final FID | final KID ×1e3 | best at iteration |",
+        "| augmentation | D-sign gap (final) | best FID | final FID | final KID | best at iteration |",
         "|---|---|---|---|---|---|",
     ]
     for spec in results:
-        for r in results[spec]:
-            r["kid_x1e3"] = 1e3 * r["final_kid"]
         lines.append(
             f"| {results[spec][0]['aug_description']} | {cell('final_d_sign_gap', spec, '{:+.2f}')} | "
-            f"{cell('best_fid', spec)} | {cell('final_fid', spec)} | {cell('kid_x1e3', spec)} | "
+            f"{cell('best_fid', spec)} | {cell('final_fid', spec)} | {cell('final_kid', spec, '{:.3g}')} | "
             f"{cell('best_iteration', spec, '{:.0f}')} |"
         )
-    lines += ["", f"Total run time: {minutes:.1f} min ({len(results) * args.compare_seeds} runs)."]
+    per_run = sum(r["seconds"] for rs in results.values() for r in rs) / 60 / len(jobs)
+    lines += [
+        "",
+        f"Wall time of this --compare: {minutes:.1f} min ({len(jobs)} runs, --jobs {args.jobs}); "
+        f"training time per run: {per_run:.1f} min on average.",
+    ]
     table = "\n".join(lines)
     (args.out / "compare.md").write_text(table + "\n")
     plot_curves(
@@ -370,6 +398,30 @@ def compare(args: argparse.Namespace) -> str:
     (args.out / "compare.json").write_text(json.dumps({s: [_no_hist(r) for r in rs] for s, rs in results.items()}))
     print(table)
     return table
+
+
+def _compare_run(args: argparse.Namespace, spec: str, seed: int, threads: int, progress: bool) -> dict:
+    """One run of the comparison; a finished run in its folder is reused, an interrupted one resumed."""
+    torch.set_num_threads(threads)
+    out = args.out / f"{_slug(spec)}_seed{seed}"
+    metrics, ckpt = out / "metrics.json", out / "checkpoint.pt"
+    if metrics.exists():  # a run that reached --iters (possibly trained longer) is summarised up to --iters
+        prev = json.loads(metrics.read_text())
+        same = prev["aug"] == spec and all(prev.get(k) == getattr(args, k) for k in ("batch", "resolution", "disc"))
+        history = [r for r in prev["history"] if r["iteration"] <= args.iters]
+        if same and history and history[-1]["iteration"] == args.iters:
+            print(f"  reusing run {out} up to iteration {args.iters}", flush=True)
+            return summarise({**prev, "iters": args.iters}, history)
+    run_args = copy.copy(args)
+    run_args.resume = str(ckpt) if ckpt.exists() else None
+    t0 = time.time()
+    result = train(run_args, spec, seed, out, show_progress=progress)
+    print(
+        f"  {spec} seed {seed}: best FID {result['best_fid']:.1f}, final {result['final_fid']:.1f}, "
+        f"gap {result['final_d_sign_gap']:+.2f} ({(time.time() - t0) / 60:.1f} min)",
+        flush=True,
+    )
+    return result
 
 
 def _slug(spec: str) -> str:
@@ -394,13 +446,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--n-train", type=int, default=180, help="digits: training images (stratified; default 180)")
     p.add_argument("--resolution", type=int, default=16, help="power of two, 8..256 (default 16)")
     p.add_argument("--disc", default="resnet10t", help="any timm model name, random init (default resnet10t)")
-    p.add_argument("--iters", type=int, default=3000)
+    p.add_argument("--iters", type=int, default=2000)
     p.add_argument("--batch", type=int, default=32, help="per process")
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--z-dim", type=int, default=64)
     p.add_argument("--g-width", type=int, default=128)
     p.add_argument("--ema", type=float, default=0.99, help="EMA decay of the generator that is evaluated")
-    p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--eval-every", type=int, default=200)
     p.add_argument("--n-eval", type=int, default=540, help="generated samples per FID/KID evaluation")
     p.add_argument("--classifier-epochs", type=int, default=40)
     p.add_argument("--ada-target", type=float, default=0.6)
@@ -412,11 +464,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--compare", action="store_true", help="run --compare-augs x --compare-seeds, write compare.md")
     p.add_argument("--compare-augs", default="none,diffaugment,ada")
     p.add_argument("--compare-seeds", type=int, default=3)
+    p.add_argument("--jobs", type=int, default=1, help="--compare: runs in parallel processes (threads split)")
     args = p.parse_args(argv)
     if args.quick:
         args.iters, args.eval_every, args.n_eval, args.batch = min(args.iters, 40), 20, 120, 16
         args.classifier_epochs, args.compare_seeds = 8, min(args.compare_seeds, 1)
-    for name in ("iters", "batch", "eval_every", "n_eval", "n_train", "classifier_epochs", "compare_seeds"):
+    for name in ("iters", "batch", "eval_every", "n_eval", "n_train", "classifier_epochs", "compare_seeds", "jobs"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1")
     if not 8 <= args.resolution <= 256 or args.resolution & (args.resolution - 1):

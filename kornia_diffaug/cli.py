@@ -44,7 +44,7 @@ def _load_image(path: str | None, size: int):
             arr = np.asarray(Image.open(path).convert("RGB"))
         except (FileNotFoundError, IsADirectoryError, UnidentifiedImageError) as exc:
             raise UsageError(f"--image {path}: cannot read an image ({exc.__class__.__name__})") from None
-    x = torch.as_tensor(np.ascontiguousarray(arr), dtype=torch.float32).permute(2, 0, 1)[None] / 255.0
+    x = torch.from_numpy(np.array(arr, dtype=np.float32)).permute(2, 0, 1)[None] / 255.0
     h, w = x.shape[-2:]
     side = min(h, w)
     x = x[..., (h - side) // 2 : (h - side) // 2 + side, (w - side) // 2 : (w - side) // 2 + side]

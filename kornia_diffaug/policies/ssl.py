@@ -97,13 +97,13 @@ class TwoViews(nn.Module):
     @property
     def view1(self) -> nn.Module:
         if self.size is None:
-            raise AttributeError("view1 needs a fixed size; use views_for((H, W)) when size=None")
+            raise RuntimeError("view1 needs a fixed size; use views_for((H, W)) when size=None")
         return self.views_for(self.size)[0]
 
     @property
     def view2(self) -> nn.Module:
         if self.size is None:
-            raise AttributeError("view2 needs a fixed size; use views_for((H, W)) when size=None")
+            raise RuntimeError("view2 needs a fixed size; use views_for((H, W)) when size=None")
         return self.views_for(self.size)[1]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

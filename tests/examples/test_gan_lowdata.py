@@ -1,0 +1,174 @@
+"""The low-data GAN example: loss wiring, a quick run with its outputs, resume, and a 2-process DDP run."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+import _gan_utils as U  # noqa: E402
+import gan_lowdata as G  # noqa: E402
+
+
+class Spy(nn.Module):
+    """A differentiable augmentation that records what it was applied to (x -> 0.5 * x flipped)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[torch.Tensor] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.seen.append(x)
+        return 0.5 * x.flip(-1)
+
+
+def _models():
+    torch.manual_seed(0)
+    gen = U.Generator(z_dim=8, channels=1, resolution=8, width=32)
+    disc = U.make_discriminator("resnet10t", channels=1, resolution=8)
+    return gen, disc
+
+
+def test_d_step_augments_reals_and_fakes_and_does_not_reach_g():
+    gen, disc = _models()
+    spy = Spy()
+    real = torch.rand(4, 1, 8, 8) * 2 - 1
+    fake = gen(torch.randn(4, 8))
+    loss, real_logits = G.d_loss(disc, spy, real, fake)
+    assert len(spy.seen) == 2
+    assert torch.equal(spy.seen[0], real) and torch.equal(spy.seen[1], fake.detach())
+    assert real_logits.shape == (4, 1) and not real_logits.requires_grad
+    loss.backward()
+    assert all(p.grad is None for p in gen.parameters())  # fakes are detached in the D step
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in disc.parameters())
+
+
+def test_d_logits_match_discriminator_on_augmented_inputs():
+    gen, disc = _models()
+    disc.eval()
+    real, fake = torch.rand(3, 1, 8, 8) * 2 - 1, torch.rand(3, 1, 8, 8) * 2 - 1
+    _, real_logits = G.d_loss(disc, Spy(), real, fake)
+    torch.testing.assert_close(real_logits, disc(0.5 * real.flip(-1)))
+
+
+def test_g_step_goes_through_augmentation_and_reaches_generator():
+    gen, disc = _models()
+    spy = Spy()
+    fake = gen(torch.randn(4, 8))
+    loss = G.g_loss(disc, spy, fake)
+    assert len(spy.seen) == 1 and spy.seen[0] is fake
+    loss.backward()
+    grads = [p.grad for p in gen.parameters()]
+    assert all(g is not None for g in grads) and sum(g.abs().sum() for g in grads) > 0
+
+
+@pytest.mark.parametrize("spec", ["diffaugment", "diffaugment:color,translation,cutout"])
+def test_gradients_reach_generator_through_diffaugment(spec):
+    gen, disc = _models()
+    aug, ctrl, _ = U.build_augmentation(spec)
+    assert ctrl is None
+    z = torch.randn(4, 8)
+    G.g_loss(disc, aug, gen(z)).backward()
+    grad = gen.fc[0].weight.grad
+    assert grad is not None and torch.isfinite(grad).all() and grad.abs().sum() > 0
+
+
+def test_build_augmentation_rejects_unknown_spec():
+    with pytest.raises(SystemExit, match="not 'none'"):
+        U.build_augmentation("no-such-augmentation")
+    assert U.build_augmentation("none")[0] is None
+
+
+def test_range_mapped_runs_unit_range_pipelines_on_symmetric_images():
+    class Unit(nn.Module):
+        def forward(self, x):
+            assert x.min() >= 0 and x.max() <= 1
+            return 1 - x
+
+    x = torch.rand(2, 1, 4, 4) * 2 - 1
+    torch.testing.assert_close(U.RangeMapped(Unit())(x), -x)
+
+
+def test_discriminator_is_per_sample():
+    _, disc = _models()
+    disc.eval()
+    x = torch.rand(4, 1, 8, 8)
+    torch.testing.assert_close(disc(x)[:1], disc(x[:1]), atol=1e-5, rtol=1e-5)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in disc.modules())
+
+
+def test_bad_arguments_exit_with_usage_error():
+    for argv in (["--iters", "0"], ["--resolution", "24"], ["--ema", "1.0"]):
+        with pytest.raises(SystemExit) as exc:
+            G.parse_args(argv)
+        assert exc.value.code == 2
+
+
+def _finite_history(metrics: dict) -> None:
+    assert metrics["history"]
+    for rec in metrics["history"]:
+        for key in ("fid", "kid", "d_sign_train", "d_sign_heldout", "d_sign_gap", "loss_d", "loss_g"):
+            assert math.isfinite(rec[key]), (key, rec)
+        assert -2.0 <= rec["d_sign_gap"] <= 2.0
+    assert metrics["fid_floor_real_vs_real"] < metrics["history"][-1]["fid"]
+
+
+def test_quick_run_writes_outputs_and_resumes(tmp_path):
+    out = tmp_path / "run"
+    assert G.main(["--quick", "--iters", "10", "--out", str(out), "--n-eval", "60"]) == 0
+    for name in ("metrics.json", "curves.png", "checkpoint.pt", "samples_000010.png", "digits_classifier_e8.pt"):
+        assert (out / name).stat().st_size > 0, name
+    metrics = json.loads((out / "metrics.json").read_text())
+    _finite_history(metrics)
+    assert metrics["metric"] == "FID (digits-classifier features)"
+    assert metrics["n_train"] == 180 and metrics["history"][-1]["iteration"] == 10
+    assert metrics["classifier_test_accuracy"] > 0.8
+
+    ckpt = str(out / "checkpoint.pt")
+    assert G.main(["--quick", "--iters", "20", "--out", str(out), "--n-eval", "60", "--resume", ckpt]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [r["iteration"] for r in metrics["history"]] == [10, 20]
+    _finite_history(metrics)
+
+
+def test_resume_refuses_other_augmentation(tmp_path):
+    out = tmp_path / "run"
+    G.main(["--quick", "--iters", "2", "--out", str(out), "--n-eval", "40", "--aug", "none"])
+    with pytest.raises(SystemExit, match="--aug 'none'"):
+        G.main(["--quick", "--out", str(out), "--resume", str(out / "checkpoint.pt"), "--aug", "diffaugment"])
+
+
+def test_ddp_two_processes_gloo(tmp_path):
+    out = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(EXAMPLES / "gan_lowdata.py"),
+        "--quick",
+        "--iters",
+        "6",
+        "--n-eval",
+        "40",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["world_size"] == 2 and metrics["device"] == "cpu"
+    assert metrics["history"][-1]["iteration"] == 6
+    _finite_history(metrics)
