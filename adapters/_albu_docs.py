@@ -74,6 +74,20 @@ def _case(c: dict | None) -> str:
     return ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v}" for k, v in c.items())
 
 
+def _module_path(kornia: str) -> str:
+    """``"AlbuAffine (rotation)"`` -> ``"`kornia_diffaug.ops.compat_geometry.AlbuAffine` (rotation)"``."""
+    from kornia_diffaug.ops import compat_color, compat_distortion, compat_dropout, compat_filter, compat_geometry
+
+    cls, _, note = kornia.partition(" (")
+    note = f" ({note}" if note else ""
+    if cls.startswith("kornia."):
+        return f"`{cls}`{note}"
+    for mod in (compat_color, compat_distortion, compat_dropout, compat_filter, compat_geometry):
+        if hasattr(mod, cls):
+            return f"`{mod.__name__}.{cls}`{note}"
+    raise ValueError(f"table names an unknown module {kornia!r}")
+
+
 def render(results: list[Parity], albu_version: str) -> str:
     by_name = {r.name: r for r in results}
     rows = []
@@ -90,13 +104,11 @@ def render(results: list[Parity], albu_version: str) -> str:
             bound = "-" if r.kind == "distribution" else f"{r.bound:g}"
             if not r.ok:
                 measured += " **(over bound)**"
-        kornia = e.kornia if e.kornia.startswith("kornia.") else f"`kornia_diffaug.ops.{e.kornia}`"
-        if e.kornia.startswith("kornia."):
-            kornia = f"`{e.kornia}`"
+        kornia = _module_path(e.kornia)
         rows.append(f"| `{name}` | {kornia} | {kind} | {_case(spec['case']) if spec['case'] is not None else '-'} "
                     f"| {measured} | {bound} |")
     text = _HEADER.format(albu=albu_version, n=len(TABLE)) + "\n".join(rows) + "\n"
-    unmapped = ("ElasticTransform, GridDistortion, OpticalDistortion, GridDropout, ImageCompression, "
+    unmapped = ("OpticalDistortion, GridDropout, ImageCompression, "
                 "RandomScale (per-image sizes), D4, Emboss, FancyPCA, ISONoise, RandomFog/Rain/Snow/SunFlare/Shadow, "
                 "Superpixels, Lambda (never: a config is data)")
     text += (f"\nContainers: {', '.join(c for c in supported_transforms() if c not in TABLE)}.\n\n"

@@ -99,6 +99,11 @@ def _distribution(name: str, case: dict[str, Any], u: np.ndarray) -> tuple[float
         tv = 0.5 * np.abs(fo - ft).sum()
         return worst, tv, f"exact per draw (max {worst:.1g}); variant frequencies TV distance {tv:.2f}", (
             worst < 1e-3 and tv < 0.2)
+    if name == "ElasticTransform":
+        mo = np.abs(ours - f)[:, 8:-8, 8:-8].mean() * 255
+        mt = np.abs(theirs - f)[:, 8:-8, 8:-8].mean() * 255
+        rel = abs(mo - mt) / max(mt, 1e-9)
+        return abs(mo - mt), 0.0, f"mean change {mo:.2f} vs {mt:.2f} levels ({rel:.0%} apart)", rel < 0.15
     if name == "RandomCrop":
         def offset(img):
             h, w = img.shape[:2]
@@ -111,8 +116,9 @@ def _distribution(name: str, case: dict[str, Any], u: np.ndarray) -> tuple[float
         ot = np.array([offset(o) for o in theirs[:50]])
         exact = bool((oo >= 0).all())
         gap = float(np.abs(oo.mean(0) - ot.mean(0)).max())
-        return 0.0 if exact else math.inf, gap, f"exact crops; mean offset (y, x) {tuple(oo.mean(0).round(1))} vs " \
-            f"{tuple(ot.mean(0).round(1))}", exact and gap < 3
+        (oy, ox), (ty, tx) = oo.mean(0), ot.mean(0)
+        fig = f"exact crops; mean offset (y, x) ({oy:.1f}, {ox:.1f}) vs ({ty:.1f}, {tx:.1f})"
+        return 0.0 if exact else math.inf, gap, fig, exact and gap < 3
     if name == "ChannelDropout":
         zo = (ours.reshape(n, -1, 3).max(1) == 0).sum(1).mean()
         zt = (theirs.reshape(n, -1, 3).max(1) == 0).sum(1).mean()

@@ -253,6 +253,31 @@ def b_pad(a: Args) -> nn.Module:
                               p=_resize_p(a))
 
 
+def _distortion_common(a: Args) -> dict[str, Any]:
+    if a.raw("keypoint_remapping_method", "mask") not in ("mask", "direct"):
+        raise ValueError(f"{a.where}: keypoint_remapping_method must be 'mask' or 'direct'")
+    return {"interpolation": _interp(a), "border_mode": _border(a, 0, "border_mode"), "fill": _fill(a),
+            "p": _p(a), "generator": a.ctx.generator}
+
+
+def b_elastic(a: Args) -> nn.Module:
+    from kornia_diffaug.ops.compat_distortion import AlbuElasticTransform
+
+    _flag_off(a, "approximate", False)
+    return AlbuElasticTransform(alpha=a.number("alpha", 1.0, 0), sigma=a.number("sigma", 50.0, 1e-3),
+                                same_dxdy=a.boolean("same_dxdy", False),
+                                noise_distribution=a.choice("noise_distribution", "gaussian", ("gaussian", "uniform")),
+                                **_distortion_common(a))
+
+
+def b_grid_distortion(a: Args) -> nn.Module:
+    from kornia_diffaug.ops.compat_distortion import AlbuGridDistortion
+
+    return AlbuGridDistortion(num_steps=a.integer("num_steps", 5, 1),
+                              distort_limit=a.range("distort_limit", (-0.3, 0.3), -1, 1),
+                              normalized=a.boolean("normalized", True), **_distortion_common(a))
+
+
 def b_brightness_contrast(a: Args) -> nn.Module:
     cc, _, _, _ = _ops()
     _flag_off(a, "ensure_safe_range", False)
@@ -519,6 +544,13 @@ TABLE: dict[str, Entry] = {
                                                             "mask_pad_val": _ANY},
                          {"case": {"scale": (0.0, 0.0)}, "kind": "resample", "bound": 1.5,
                           "note": "corners are random; the case checks the fixed mapping (scale 0)"}),
+    "ElasticTransform": Entry("AlbuElasticTransform", b_elastic, {**_MASK, "keypoint_remapping_method": _ANY,
+                                                                  "value": _ANY, "mask_value": _ANY},
+                              {"case": {"alpha": 30.0, "sigma": 5.0}, "kind": "distribution", "bound": 0}),
+    "GridDistortion": Entry("AlbuGridDistortion", b_grid_distortion, {**_MASK, "keypoint_remapping_method": _ANY,
+                                                                      "value": _ANY, "mask_value": _ANY},
+                            {"case": {"num_steps": 5, "distort_limit": (0.2, 0.2)}, "kind": "resample",
+                             "bound": 1.5}),
     "RandomResizedCrop": Entry("AlbuRandomResizedCrop", b_rrc, {**_MASK, "area_for_downscale": (None,)},
                                {"case": {"size": (48, 48), "scale": (1, 1), "ratio": (1, 1)}, "kind": "resample",
                                 "bound": 1.0}),

@@ -65,6 +65,75 @@ def saturate(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 # --------------------------------------------------------------------------------------------- geometry
 
 
+def _border_map(i: torch.Tensor, n: int, border_mode: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """OpenCV border extrapolation of integer indices ``i`` on a side of ``n``: (index inside, valid mask)."""
+    if border_mode == 0:
+        return i.clamp(0, n - 1), (i >= 0) & (i < n)
+    if border_mode == 1 or n == 1:
+        return i.clamp(0, n - 1), torch.ones_like(i, dtype=torch.bool)
+    if border_mode == 2:  # fedcba|abcdef
+        j = torch.remainder(i, 2 * n)
+        return torch.where(j >= n, 2 * n - 1 - j, j), torch.ones_like(i, dtype=torch.bool)
+    j = torch.remainder(i, 2 * n - 2)  # 4: gfedcb|abcdefgh
+    return torch.where(j >= n, 2 * n - 2 - j, j), torch.ones_like(i, dtype=torch.bool)
+
+
+def sample(
+    x: torch.Tensor, sx: torch.Tensor, sy: torch.Tensor, interpolation: int = 1, border_mode: int = 0,
+    fill: float | tuple[float, ...] = 0.0,
+) -> torch.Tensor:
+    """``y[b, :, v, u] = x[b](sx[b, v, u], sy[b, v, u])`` at source pixel coordinates (B, OH, OW).
+
+    Nearest taps are gathered at float64 positions with OpenCV's index-level borders, so integer positions
+    (identity, integer shifts, flips, crops) are exact in every dtype; linear and cubic use ``grid_sample``
+    (float32 grids for half-precision inputs)."""
+    b, c, h, w = x.shape
+    oh, ow = sx.shape[-2:]
+    if x.numel() == 0 or sx.numel() == 0:
+        return x.new_zeros(b, c, oh, ow)
+    sx, sy = sx.to(x.device, torch.float64), sy.to(x.device, torch.float64)
+    fills = tuple(fill) if isinstance(fill, (tuple, list)) else (float(fill),)
+    if interpolation != 0 and not (border_mode == 2 and interpolation == 1 and x.dtype == torch.float64):
+        # Linear/cubic: grid_sample (fast). Its reflect modes reflect coordinates rather than indices, which
+        # equals OpenCV's index reflection for linear taps.
+        padding, align = BORDERS[border_mode]
+        if align:
+            grid = torch.stack([2 * sx / max(w - 1, 1) - 1, 2 * sy / max(h - 1, 1) - 1], -1)
+        else:
+            grid = torch.stack([(2 * sx + 1) / w - 1, (2 * sy + 1) / h - 1], -1)
+        work = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+        mode = INTERPOLATIONS[interpolation]
+        y = F.grid_sample(x.to(work), grid.to(work), mode=mode, padding_mode=padding, align_corners=align)
+        if border_mode == 0 and any(v != 0 for v in fills):
+            cover = F.grid_sample(torch.ones_like(x[:, :1], dtype=work), grid.to(work), mode=mode,
+                                  padding_mode="zeros", align_corners=align)
+            y = y + torch.tensor(fills, dtype=work, device=x.device).view(1, -1, 1, 1) * (1 - cover)
+        return y.to(x.dtype)
+    if interpolation == 0:
+        taps = [(torch.floor(sx + 0.5), torch.floor(sy + 0.5), None)]
+    else:
+        x0, y0 = torch.floor(sx), torch.floor(sy)
+        ax, ay = sx - x0, sy - y0
+        taps = [(x0, y0, (1 - ax) * (1 - ay)), (x0 + 1, y0, ax * (1 - ay)), (x0, y0 + 1, (1 - ax) * ay),
+                (x0 + 1, y0 + 1, ax * ay)]
+    flat = x.reshape(b, c, h * w)
+    out = None
+    cover = None
+    for tx, ty, wt in taps:
+        jx, vx = _border_map(tx.long(), w, border_mode)
+        jy, vy = _border_map(ty.long(), h, border_mode)
+        valid = (vx & vy).to(torch.float64)
+        wt = valid if wt is None else wt * valid
+        val = flat.gather(2, (jy * w + jx).view(b, 1, oh * ow).expand(b, c, oh * ow)).view(b, c, oh, ow)
+        term = val * wt.unsqueeze(1).to(x.dtype)
+        out = term if out is None else out + term
+        cover = wt if cover is None else cover + wt
+    if border_mode == 0 and any(v != 0 for v in fills):
+        out = out + torch.tensor(fills, dtype=x.dtype, device=x.device).view(1, -1, 1, 1) * (1 - cover).unsqueeze(
+            1).to(x.dtype)
+    return out
+
+
 def warp(
     x: torch.Tensor,
     matrix: torch.Tensor,
@@ -79,11 +148,9 @@ def warp(
     1 replicate, 2 reflect, 4 reflect-101. ``size`` is the output ``(H, W)``. Differentiable in ``x``.
     """
     check_image(x)
-    b, _, h, w = x.shape
+    b = x.shape[0]
     oh, ow = size
-    mode = INTERPOLATIONS[interpolation]
-    padding, align = BORDERS[border_mode]
-    inv = torch.linalg.inv(matrix.to(device=x.device, dtype=torch.float64))
+    inv = torch.linalg.inv(matrix.to(device=x.device, dtype=torch.float64)) if b else matrix.to(torch.float64)
     ys, xs = torch.meshgrid(
         torch.arange(oh, device=x.device, dtype=torch.float64),
         torch.arange(ow, device=x.device, dtype=torch.float64),
@@ -91,22 +158,8 @@ def warp(
     )
     pts = torch.stack([xs, ys, torch.ones_like(xs)], -1).view(1, -1, 3)
     src = pts @ inv.transpose(1, 2)
-    src = src[..., :2] / src[..., 2:].clamp_min(1e-12)
-    if align:
-        grid = torch.stack([2 * src[..., 0] / max(w - 1, 1) - 1, 2 * src[..., 1] / max(h - 1, 1) - 1], -1)
-    else:
-        grid = torch.stack([(2 * src[..., 0] + 1) / w - 1, (2 * src[..., 1] + 1) / h - 1], -1)
-    # Half-precision grids cannot address pixels exactly: sample in float32 and cast back.
-    work = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
-    grid = grid.view(b, oh, ow, 2).to(work)
-    y = F.grid_sample(x.to(work), grid, mode=mode, padding_mode=padding, align_corners=align).to(x.dtype)
-    fills = tuple(fill) if isinstance(fill, (tuple, list)) else (float(fill),)
-    if border_mode == 0 and any(v != 0 for v in fills):  # config constants: no host sync
-        ones = torch.ones_like(x[:, :1], dtype=work)
-        cover = F.grid_sample(ones, grid, mode=mode, padding_mode="zeros", align_corners=align).to(x.dtype)
-        fill_t = torch.tensor(fills, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-        y = y + fill_t * (1 - cover)
-    return y
+    src = src[..., :2] / src[..., 2:]
+    return sample(x, src[..., 0].view(b, oh, ow), src[..., 1].view(b, oh, ow), interpolation, border_mode, fill)
 
 
 def affine_matrix(
@@ -205,24 +258,39 @@ def color_jitter(
     """
     check_image(x)
     rgb = x.shape[1] == 3
-    for step in range(4):
-        sel = order[:, step].to(x.device)
-        for op in range(4):
-            if not active[op] or (op >= 2 and not rgb):
-                continue
-            on = (sel == op).to(x.dtype)
-            f = factors[:, op].to(device=x.device, dtype=x.dtype)
-            if op == 3:
-                x = _hue_rotate(x, f * on)
-                continue
-            f = (f * on + (1 - on)).view(-1, 1, 1, 1)
-            if op == 0:
-                x = saturate(x * f, x)
-            elif op == 1:
-                m = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
-                x = saturate(x * f + m * (1 - f), x)
-            else:
-                x = saturate(x * f + _gray(x) * (1 - f), x)
+    order = order.to(x.device)
+    f = factors.to(device=x.device, dtype=x.dtype)
+    hue = active[3] and rgb
+    # The hue step (the costly HSV round trip) runs once: linear steps before it, then hue, then the rest.
+    pos = (order == 3).to(torch.int64).argmax(1, keepdim=True) if hue else torch.full_like(order[:, :1], 4)
+    for phase in (0, 1):
+        for k in range(3 if hue else 4):
+            idx = (torch.full_like(pos, k) if phase == 0 else pos + 1 + k).clamp(max=3)
+            live = (idx < pos) if phase == 0 else (pos + 1 + k <= 3)
+            sel = torch.where(live, order.gather(1, idx), torch.full_like(idx, -1)).view(-1)
+            x = _linear_jitter_step(x, f, sel, active, rgb)
+        if phase == 0 and hue:
+            x = _hue_rotate(x, f[:, 3])
+        if not hue:
+            break
+    return x
+
+
+def _linear_jitter_step(x: torch.Tensor, f: torch.Tensor, sel: torch.Tensor, active, rgb: bool) -> torch.Tensor:
+    """One ``ColorJitter`` step: sample ``i`` applies op ``sel[i]`` (0 brightness, 1 contrast, 2 saturation;
+    anything else: nothing) with factor ``f[i, sel[i]]``."""
+    for op in range(3):
+        if not active[op] or (op == 2 and not rgb):
+            continue
+        on = (sel == op).to(x.dtype)
+        g = (f[:, op] * on + (1 - on)).view(-1, 1, 1, 1)
+        if op == 0:
+            x = saturate(x * g, x)
+        elif op == 1:
+            m = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
+            x = saturate(x * g + m * (1 - g), x)
+        else:
+            x = saturate(x * g + _gray(x) * (1 - g), x)
     return x
 
 
@@ -516,3 +584,52 @@ def down_up(x: torch.Tensor, scale: torch.Tensor, down: int = 0, up: int = 0) ->
                                                                                down), down)
     y = sample(small, grid_for(h, h, dh / h, dh, up), grid_for(w, w, dw / w, dw, up), up)
     return y.clamp(0, 1) if 2 in (down, up) else y
+
+
+def remap(
+    x: torch.Tensor, map_x: torch.Tensor, map_y: torch.Tensor, interpolation: int = 1, border_mode: int = 0,
+    fill: float | tuple[float, ...] = 0.0,
+) -> torch.Tensor:
+    """``cv2.remap``: ``y[v, u] = x(map_x[v, u], map_y[v, u])`` with per-sample maps (B, H, W) in source pixel
+    coordinates; interpolation and border as :func:`warp`."""
+    check_image(x)
+    return sample(x, map_x, map_y, interpolation, border_mode, fill)
+
+
+def gaussian_blur_fields(fields: torch.Tensor, sigma: float) -> torch.Tensor:
+    """``cv2.GaussianBlur(ksize=(0, 0), sigma)`` on float fields (B, K, H, W) with BORDER_REPLICATE: kernel size
+    ``round(8 sigma + 1) | 1`` (OpenCV's rule for float images), separable."""
+    b, k, h, w = fields.shape
+    size = int(round(sigma * 8 + 1)) | 1
+    t = torch.arange(size, device=fields.device, dtype=torch.float64) - size // 2
+    g = torch.exp(-0.5 * (t / sigma) ** 2)
+    g = (g / g.sum()).to(fields.dtype)
+    r = size // 2
+    xp = fields.reshape(b * k, 1, h, w)
+    xp = xp.index_select(-1, _border_index(w, r, "replicate", fields.device))
+    xp = F.conv2d(xp, g.view(1, 1, 1, -1))
+    xp = xp.index_select(-2, _border_index(h, r, "replicate", fields.device))
+    return F.conv2d(xp, g.view(1, 1, -1, 1)).view(b, k, h, w)
+
+
+def grid_distortion_axis(steps: torch.Tensor, side: int, num_steps: int, normalized: bool) -> torch.Tensor:
+    """Albumentations' ``GridDistortion`` source coordinates along one axis (B, side) from per-sample step
+    factors ``steps`` (B, num_steps + 1): cell ``i`` of width ``side // num_steps`` maps linearly onto
+    ``[sum_{j<i} s_j * cell, sum_{j<=i} s_j * cell]`` (``normalized`` rescales the steps to span the side)."""
+    cell = side // num_steps
+    if cell == 0:  # fewer pixels than cells: nothing to distort along this axis
+        return torch.arange(side, device=steps.device, dtype=torch.float64).expand(steps.shape[0], side)
+    s = steps.to(torch.float64).clone()
+    if normalized:
+        last = min(side, (num_steps + 1) * cell) - num_steps * cell
+        s[:, -1] = s[:, -1] * (last / cell)
+        s = s * ((side / math.floor(side / num_steps)) / s.sum(1, keepdim=True))
+    ends = torch.cumsum(s * cell, 1)
+    starts = ends - s * cell
+    j = torch.arange(side, device=steps.device)
+    idx = torch.clamp(j // cell, max=num_steps)
+    start = idx * cell
+    n = torch.clamp(torch.clamp(start + cell, max=side) - start, min=1)
+    frac = ((j - start) / torch.clamp(n - 1, min=1)).to(torch.float64)
+    lo, hi = starts[:, idx], ends[:, idx]
+    return lo + (hi - lo) * frac.view(1, -1)

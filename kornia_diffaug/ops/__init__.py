@@ -1,6 +1,12 @@
 """Kornia augmentation modules. Each samples parameters and calls a kernel in ``functional``."""
 
-from . import compat_color, compat_dropout, compat_filter, compat_geometry  # noqa: F401  (register Albumentations ops)
+from . import (  # noqa: F401  (register the Albumentations-compatible ops)
+    compat_color,
+    compat_distortion,
+    compat_dropout,
+    compat_filter,
+    compat_geometry,
+)
 from ._registry import OpSpec, get_op_spec, list_ops, register_op
 from .color import RandomBrightnessShift, RandomContrastScale, RandomSaturationScale
 from .erase import RandomCutout

@@ -300,18 +300,20 @@ def _noise(seed: torch.Tensor, shape: tuple[int, ...], like: torch.Tensor, kind:
         n *= s
     idx = torch.arange(n, device=like.device, dtype=torch.int64).view(1, -1)
     s = seed.to(like.device).view(-1, 1) & 0x7FFFFFFF
-    u1 = _hash_uniform(idx * 2 + s * 0x9E3779B1)
+    k = _hash32(idx + s * 0x9E3779B1)
     if kind == "uniform":
-        return u1.view(shape).to(like.dtype)
-    u2 = _hash_uniform(idx * 2 + 1 + s * 0x9E3779B1)
-    z = torch.sqrt(-2 * torch.log(u1)) * torch.cos(2 * torch.pi * u2)  # Box-Muller
+        return ((k.to(torch.float64) + 0.5) / 4294967296.0).view(shape).to(like.dtype)
+    # Box-Muller from the two 16-bit halves of one hash (|z| <= 4.9, ample for augmentation noise).
+    work = torch.float64 if like.dtype == torch.float64 else torch.float32
+    u1 = ((k >> 16).to(work) + 0.5) / 65536
+    u2 = ((k & 0xFFFF).to(work) + 0.5) / 65536
+    z = torch.sqrt(-2 * torch.log(u1)) * torch.cos(2 * torch.pi * u2)
     return z.view(shape).to(like.dtype)
 
 
-def _hash_uniform(k: torch.Tensor) -> torch.Tensor:
-    """Uniform (0, 1) floats from int64 counters (a 32-bit integer hash, "lowbias32")."""
+def _hash32(k: torch.Tensor) -> torch.Tensor:
+    """A 32-bit integer hash of int64 counters ("lowbias32"), as int64 in [0, 2^32)."""
     k = k & 0xFFFFFFFF
     k = (k ^ (k >> 16)) * 0x7FEB352D & 0xFFFFFFFF
     k = (k ^ (k >> 15)) * 0x846CA68B & 0xFFFFFFFF
-    k = k ^ (k >> 16)
-    return (k.to(torch.float64) + 0.5) / 4294967296.0
+    return k ^ (k >> 16)

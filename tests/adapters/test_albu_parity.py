@@ -178,3 +178,46 @@ def test_hsv_hue_unit_is_opencv_uint8():
     k = from_albumentations({"transform": t})(torch.from_numpy(u).permute(2, 0, 1)[None].float() / 255)
     np.testing.assert_array_equal(a[0, 0], [0, 255, 255])
     np.testing.assert_allclose(k[0, :, 0, 0].numpy() * 255, [0, 255, 255], atol=1)
+
+
+@pytest.mark.parametrize("t", [
+    A.GridDistortion(num_steps=4, distort_limit=(0.25, 0.25), p=1, keypoint_remapping_method="direct"),
+    A.GridDistortion(num_steps=5, distort_limit=(-0.2, -0.2), p=1, keypoint_remapping_method="direct"),
+], ids=["stretch", "shrink"])
+def test_distortion_keypoints_follow_like_albumentations(t):
+    ka, kk, ia, ik = _keypoints_both(t)
+    np.testing.assert_allclose(kk, ka, atol=1.0)  # Albumentations rounds them to whole pixels
+
+
+def test_elastic_transform_zero_alpha_is_identity_and_seeded():
+    u = make_image()
+    x = torch.from_numpy(u).permute(2, 0, 1)[None].double() / 255
+    cfg = {"transform": {"__class_fullname__": "ElasticTransform", "p": 1.0, "alpha": 0.0, "sigma": 4.0}}
+    torch.testing.assert_close(from_albumentations(cfg)(x), x)
+    cfg["transform"]["alpha"] = 20.0
+    a = from_albumentations(cfg, generator=torch.Generator().manual_seed(1))(x)
+    b = from_albumentations(cfg, generator=torch.Generator().manual_seed(1))(x)
+    torch.testing.assert_close(a, b)
+    assert (a - x).abs().mean() > 1e-3
+
+
+def test_color_jitter_applies_each_sample_in_its_own_order():
+    """The batched kernel (hue evaluated once) equals applying the four steps one sample at a time."""
+    from kornia_diffaug.functional import compat as FC
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(24, 3, 6, 7, generator=g, dtype=torch.float64)
+    f = torch.stack([torch.rand(24, generator=g) * 1.2 + 0.4 for _ in range(3)] + [torch.rand(24, generator=g) - 0.5],
+                    1).double()
+    order = torch.rand(24, 4, generator=g).argsort(1)
+    y = FC.color_jitter(x, f, order)
+    for i in range(24):
+        xi = x[i : i + 1]
+        for op in order[i].tolist():
+            if op == 3:
+                xi = FC._hue_rotate(xi, f[i : i + 1, 3])
+            else:
+                fi = torch.ones(1, 4, dtype=torch.float64)
+                fi[0, op] = f[i, op]
+                xi = FC._linear_jitter_step(xi, fi, torch.tensor([op]), (True,) * 4, True)
+        torch.testing.assert_close(y[i : i + 1], xi)
