@@ -52,13 +52,17 @@ def _per_sample(active: torch.Tensor, new: torch.Tensor, old: torch.Tensor) -> t
     return torch.where(active.view(-1, 1, 1, 1).to(new.device), new, old)
 
 
-def ada_resample(x: torch.Tensor, m_inv: torch.Tensor, exact_only: bool = False) -> torch.Tensor:
+def ada_resample(
+    x: torch.Tensor, m_inv: torch.Tensor, exact_only: bool = False, compact: bool | None = None
+) -> torch.Tensor:
     """Resample each sample once under ``m_inv`` (output-to-input pixel matrices).
 
     Samples whose matrix is integer-valued (only flips, quarter turns and integer shifts, or nothing) map
     pixels onto pixels and are gathered exactly; the others go through
-    :func:`~kornia_diffaug.functional.ada_geometry.resample_antialiased`. With ``exact_only`` every sample is
-    gathered (the caller knows that the matrices are integer), skipping the anti-aliased path.
+    :func:`~kornia_diffaug.functional.ada_geometry.resample_antialiased` (on accelerators all samples are
+    computed and selected with ``torch.where``, no host sync; on CPU only those samples are resampled). With
+    ``exact_only`` every sample is gathered (the caller knows that the matrices are integer). ``compact``
+    forces (``True``) or forbids (``False``) resampling only the selected samples; ``None``: on CPU only.
     """
     cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
     m_inv = m_inv.to(device=x.device, dtype=cdt)
@@ -66,6 +70,13 @@ def ada_resample(x: torch.Tensor, m_inv: torch.Tensor, exact_only: bool = False)
     if exact_only:
         return exact
     pixel_aligned = ((m_inv - m_inv.round()).abs() < 1e-6).flatten(1).all(dim=1)
+    if compact or (compact is None and x.device.type == "cpu"):
+        # No device to wait for on CPU: interpolate only the samples that need it (at p = 0.2 about 40% do not).
+        idx = torch.nonzero(~pixel_aligned).flatten()
+        if idx.numel() == 0:
+            return exact
+        sub = resample_antialiased(x.index_select(0, idx), m_inv.index_select(0, idx))
+        return exact.index_copy(0, idx, sub)
     return _per_sample(pixel_aligned, exact, resample_antialiased(x, m_inv))
 
 

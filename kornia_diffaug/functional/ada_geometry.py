@@ -17,6 +17,8 @@ is needed. :func:`resample_nearest` is the exact counterpart for pixel-aligned t
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping
 
 import torch
@@ -228,6 +230,74 @@ def _downsample2x(v: torch.Tensor, f: torch.Tensor, dim: int) -> torch.Tensor:
     return tF.conv2d(v, weight, stride=(1, 2) if dim == 3 else (2, 1))
 
 
+def _margin(taps: int) -> int:
+    """Reflect margin (input pixels) kept before upsampling: the down filter reads ``taps / 4 - 1/4`` pixels out."""
+    return math.ceil((taps / 2 - 1) / 2 + 0.25)
+
+
+class _AxisOp:
+    """A banded linear map along the last axis, ``y = x @ A`` with ``A (n_in, n_out)``, stored block by block.
+
+    Output block ``b`` (``S`` samples) reads the ``K`` inputs starting at ``b * stride - pad`` of the zero-padded
+    input, a strided window (``unfold``, no copy), so the map costs ``K`` instead of ``n_in`` multiply-adds per
+    output in one batched matrix product. Small maps stay dense.
+    """
+
+    def __init__(self, a: torch.Tensor, stride_per_block: float, block: int = 64) -> None:
+        n_in, n_out = a.shape
+        nb = -(-n_out // block)
+        self.dense: torch.Tensor | None = a if nb <= 2 else None
+        if self.dense is not None:
+            return
+        st = int(round(stride_per_block * block))
+        a = torch.cat([a, a.new_zeros(n_in, nb * block - n_out)], 1).view(n_in, nb, block)
+        used = a.ne(0).any(dim=2)  # (n_in, nb)
+        rows = torch.arange(n_in).view(-1, 1).expand(n_in, nb)
+        base = torch.arange(nb) * st
+        lo = (torch.where(used, rows, n_in).amin(0) - base).min().item()
+        hi = (torch.where(used, rows, -1).amax(0) + 1 - base).max().item()
+        self.k, self.pad_lo = int(hi - lo), int(-lo)
+        self.pad_hi = max(0, int((nb - 1) * st + hi) - n_in)
+        index = (base.view(-1, 1) + lo + torch.arange(self.k)).clamp(-1, n_in)  # -1 / n_in: zero padding
+        padded = torch.cat([a.new_zeros(1, nb, block), a, a.new_zeros(1, nb, block)], 0)
+        self.weight = padded.permute(1, 0, 2).gather(1, (index + 1).view(nb, self.k, 1).expand(nb, self.k, block))
+        self.n_out, self.nb, self.block, self.stride = n_out, nb, block, st
+
+    def to(self, dtype: torch.dtype, device: str) -> _AxisOp:
+        if self.dense is not None:
+            self.dense = self.dense.to(dtype=dtype, device=device)
+        else:
+            self.weight = self.weight.to(dtype=dtype, device=device)
+        return self
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply along the last dimension of ``x (..., n_in)``."""
+        if self.dense is not None:
+            return x @ self.dense
+        xp = tF.pad(x, (self.pad_lo, self.pad_hi))
+        win = xp.unfold(-1, self.k, self.stride)[..., : self.nb, :]  # (..., nb, K)
+        y = torch.einsum("...bk,bks->...bs", win, self.weight)
+        return y.reshape(*x.shape[:-1], self.nb * self.block)[..., : self.n_out]
+
+
+@functools.lru_cache(maxsize=32)
+def _axis_operators(n: int, filt: tuple[float, ...], dtype: torch.dtype, device: str) -> tuple[_AxisOp, _AxisOp]:
+    """The 1-D linear maps of :func:`resample_antialiased` along an axis of length ``n``.
+
+    ``up (n -> 2 (n + 2q))``: reflect-pad by ``q`` (:func:`_margin`) and upsample 2x; ``down (2n + taps - 2 -> n)``:
+    filter and keep every second sample. As (banded) matrix products they are much faster on CPU than
+    one-channel strided convolutions, and the same maps serve every sample.
+    """
+    f = torch.tensor(filt, dtype=torch.float64)
+    taps, q = f.numel(), _margin(f.numel())
+    eye = torch.eye(n, dtype=torch.float64).view(n, 1, 1, n)
+    cols = reflect_coordinates(torch.arange(-q, n + q, dtype=torch.float64), n).long()
+    up = _upsample2x(eye.index_select(3, cols), f, 3).reshape(n, -1)
+    m = 2 * n + taps - 2
+    down = _downsample2x(torch.eye(m, dtype=torch.float64).view(m, 1, 1, m), f, 3).reshape(m, n)
+    return _AxisOp(up, 0.5).to(dtype, device), _AxisOp(down, 2.0).to(dtype, device)
+
+
 def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tensor | None = None) -> torch.Tensor:
     """Resample ``x`` once under ``m_inv`` with 2x oversampling, as StyleGAN2-ADA does.
 
@@ -257,11 +327,13 @@ def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tenso
     # Reflect-pad by a fixed margin first (as the paper pads before upsampling), so the positions the
     # down filter reads around a pixel-aligned transform are the upsampled padded image itself; positions
     # further out are mirrored into the image (coordinates only: no batch-dependent padding size).
-    q = taps // 2
-    rows = reflect_coordinates(torch.arange(-q, h + q, device=x.device, dtype=torch.float64), h).long()
-    cols = reflect_coordinates(torch.arange(-q, w + q, device=x.device, dtype=torch.float64), w).long()
-    u = x.to(cdt).reshape(b * c, 1, h, w).index_select(2, rows).index_select(3, cols)
-    u = _upsample2x(_upsample2x(u, f, 3), f, 2).view(b, c, 2 * (h + 2 * q), 2 * (w + 2 * q))
+    q = _margin(taps)
+    key = tuple(f.double().cpu().tolist())
+    up_h, down_h = _axis_operators(h, key, cdt, str(x.device))
+    up_w, down_w = _axis_operators(w, key, cdt, str(x.device))
+    # Separable: along W, then along H on the transposed image; sampled transposed (x and y swapped).
+    u_t = up_h(up_w(x.to(cdt).reshape(b * c, h, w)).transpose(-1, -2))  # (B*C, Wu, Hu)
+    u_t = u_t.reshape(b, c, 2 * (w + 2 * q), 2 * (h + 2 * q))
 
     # Output grid at 2x: sample j sits at j / 2 - 1/4, j = -(taps/2 - 1) .. 2n + taps/2 - 2 (what D needs).
     lo = -(taps // 2 - 1)
@@ -273,12 +345,11 @@ def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tenso
     # Normalised coordinates of the padded upsampled image (align_corners=False): x -> (2 (x + q) + 1) / Wp - 1.
     gx = (2 * (sx + q) + 1) / (w + 2 * q) - 1
     gy = (2 * (sy + q) + 1) / (h + 2 * q) - 1
-    grid = torch.stack([gx, gy], dim=-1)
-    v = tF.grid_sample(u, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    grid = torch.stack([gy, gx], dim=-1)
+    v = tF.grid_sample(u_t, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
-    v = v.reshape(b * c, 1, *v.shape[-2:])
-    y = _downsample2x(_downsample2x(v, f, 3), f, 2)
-    return y.view(b, c, h, w).to(x.dtype)
+    y = down_h(down_w(v.reshape(b * c, *v.shape[-2:])).transpose(-1, -2)).transpose(-1, -2)
+    return y.reshape(b, c, h, w).to(x.dtype)
 
 
 def is_identity(m: torch.Tensor) -> torch.Tensor:

@@ -239,6 +239,33 @@ def test_antialiased_resampler_is_exact_for_integer_shifts_away_from_borders():
     torch.testing.assert_close(y[0], x[0], atol=1e-6, rtol=0)  # the identity is exact up to the borders too
 
 
+def test_compacted_and_where_selected_resampling_agree():
+    x = torch.rand(12, 3, 10, 9, dtype=torch.float64, requires_grad=True)
+    prm = _params(16, n=12, size=(10, 9), channels=3, p=0.4, **dict.fromkeys(("xflip", "xint", "scale", "rotate"), 1))
+    _, m_inv = geometry_matrices(prm, (10, 9), torch.float64)
+    aligned = ((m_inv - m_inv.round()).abs() < 1e-6).flatten(1).all(1)
+    assert aligned.any() and not aligned.all()
+    dense, packed = ada_resample(x, m_inv, compact=False), ada_resample(x, m_inv, compact=True)
+    torch.testing.assert_close(dense, packed)
+    g1, g2 = (torch.autograd.grad(y.square().sum(), x)[0] for y in (dense, packed))
+    torch.testing.assert_close(g1, g2)
+
+
+def test_large_images_use_the_banded_operators_exactly():
+    from kornia_diffaug.functional.ada_geometry import _AxisOp
+
+    a = torch.zeros(150, 310, dtype=torch.float64)
+    for i in range(150):  # a band like the upsampling map's: output 2i..2i+9 reads input i
+        a[i, 2 * i : 2 * i + 10] = torch.rand(min(10, 310 - 2 * i), dtype=torch.float64)
+    op = _AxisOp(a, 0.5)
+    assert op.dense is None
+    v = torch.rand(4, 150, dtype=torch.float64)
+    torch.testing.assert_close(op(v), v @ a)
+    x = torch.rand(1, 2, 70, 130, dtype=torch.float64)
+    y = resample_antialiased(x, torch.eye(3, dtype=torch.float64)[None])
+    torch.testing.assert_close(y, x, atol=1e-6, rtol=0)
+
+
 def test_rotate_split_probability_and_geometry_draws():
     p = 0.5
     prm = _params(5, rotate=1, scale=1, aniso=1, xfrac=1, p=p)
