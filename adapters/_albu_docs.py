@@ -56,6 +56,9 @@ sampled-parameter distributions (brightness/contrast, crop areas, kernel sizes, 
   up to a pixel). `bbox_params` `pascal_voc` and `coco` map to Kornia's `bbox_xyxy`/`bbox_xywh` in pixels;
   `yolo`/`albumentations` (normalised) boxes go through `boxes_to_pixels` first. Masks: pass
   `data_keys=["input", "mask"]`; geometric ops resample them with nearest.
+- `ElasticTransform` and `GridDistortion` resample through per-image displacement maps (`cv2.remap`
+  conventions); keypoints follow by inverting the map, masks follow, boxes are refused (no matrix).
+  `ElasticTransform` draws its own noise, so it matches Albumentations in distribution, not pixel by pixel.
 - Size-changing transforms (crops, resizes, padding) must have `p=1` in a batch. `RandomRotate90` needs square
   images (`k` odd swaps the sides).
 - Gradients flow to the input through every op except the level-quantising ones (`Posterize`, `Equalize`,

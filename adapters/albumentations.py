@@ -771,6 +771,15 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
         top = {"__class_fullname__": "Compose", "p": 1.0, "transforms": [top]}
     root = _build_node(top, ctx)
     keys, info = _data_keys(top, ctx)
+    if any(k.startswith("bbox") for k in keys):
+        from kornia_diffaug.ops.compat_distortion import AlbuElasticTransform, AlbuGridDistortion
+
+        bad = [type(m).__name__ for m in root.modules() if isinstance(m, (AlbuElasticTransform, AlbuGridDistortion))]
+        if bad:
+            ctx.at(".bbox_params").unsupported(f"boxes through {', '.join(sorted(set(bad)))} (no matrix to move "
+                                               "them; keypoints and masks do follow)")
+            keys = [k for k in keys if not k.startswith("bbox")]
+            info.pop("bbox_format", None)
     mods = list(root.children()) if type(root) is nn.Sequential else [root]
     if not mods:
         mods = [nn.Identity()]

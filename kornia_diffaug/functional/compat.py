@@ -235,12 +235,32 @@ def brightness_contrast(x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor
     return saturate(x * per_sample(alpha, x, "alpha") + per_sample(beta, x, "beta"), x)
 
 
-def _hue_rotate(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
-    from kornia.color import hsv_to_rgb, rgb_to_hsv
+def rgb_to_hsv6(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """RGB (B, 3, H, W) -> hue in sextants ``[0, 6)``, saturation, value (each (B, 1, H, W)), OpenCV's formulas."""
+    r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
+    v, _ = x.max(1, keepdim=True)
+    mn, _ = x.min(1, keepdim=True)
+    delta = v - mn
+    safe = torch.where(delta > 0, delta, torch.ones_like(delta))
+    h = torch.where(v == r, torch.remainder((g - b) / safe, 6),
+                    torch.where(v == g, (b - r) / safe + 2, (r - g) / safe + 4))
+    h = torch.where(delta > 0, h, torch.zeros_like(h))
+    s = torch.where(v > 0, delta / torch.where(v > 0, v, torch.ones_like(v)), torch.zeros_like(v))
+    return h, s, v
 
-    hsv = rgb_to_hsv(x)
-    h = torch.remainder(hsv[:, :1] + 2 * math.pi * turns.view(-1, 1, 1, 1), 2 * math.pi)
-    return hsv_to_rgb(torch.cat([h, hsv[:, 1:]], 1)).clamp(0, 1)
+
+def hsv6_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`rgb_to_hsv6`: channel ``c = v - v s clamp(min(k, 4 - k), 0, 1)``,
+    ``k = (n_c + h) mod 6`` with ``n = (5, 3, 1)`` for (R, G, B)."""
+    n = torch.tensor([5.0, 3.0, 1.0], dtype=h.dtype, device=h.device).view(1, 3, 1, 1)
+    k = torch.remainder(n + h, 6)
+    return v - v * s * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
+
+
+def _hue_rotate(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
+    h, s, v = rgb_to_hsv6(x)
+    h = torch.remainder(h + 6 * turns.to(x.dtype).view(-1, 1, 1, 1), 6)
+    return hsv6_to_rgb(h, s, v).clamp(0, 1)
 
 
 def color_jitter(
@@ -277,21 +297,19 @@ def color_jitter(
 
 
 def _linear_jitter_step(x: torch.Tensor, f: torch.Tensor, sel: torch.Tensor, active, rgb: bool) -> torch.Tensor:
-    """One ``ColorJitter`` step: sample ``i`` applies op ``sel[i]`` (0 brightness, 1 contrast, 2 saturation;
-    anything else: nothing) with factor ``f[i, sel[i]]``."""
-    for op in range(3):
-        if not active[op] or (op == 2 and not rgb):
-            continue
-        on = (sel == op).to(x.dtype)
-        g = (f[:, op] * on + (1 - on)).view(-1, 1, 1, 1)
-        if op == 0:
-            x = saturate(x * g, x)
-        elif op == 1:
-            m = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
-            x = saturate(x * g + m * (1 - g), x)
-        else:
-            x = saturate(x * g + _gray(x) * (1 - g), x)
-    return x
+    """One ``ColorJitter`` step: sample ``i`` applies op ``sel[i]`` (0 brightness ``x f``, 1 contrast
+    ``x f + m (1 - f)``, 2 saturation ``x f + g (1 - f)``; anything else: nothing), fused as
+    ``y = a x + b g + c m`` with per-sample ``(a, b, c)``."""
+    on = [(sel == op).to(x.dtype) if active[op] and (op < 2 or rgb) else torch.zeros_like(sel, dtype=x.dtype)
+          for op in range(3)]
+    fo = [f[:, op] * on[op] for op in range(3)]
+    any_on = on[0] + on[1] + on[2]
+    a = (fo[0] + fo[1] + fo[2] + (1 - any_on)).view(-1, 1, 1, 1)
+    b = (on[2] - fo[2]).view(-1, 1, 1, 1)
+    c = (on[1] - fo[1]).view(-1, 1, 1, 1)
+    g = _gray(x)
+    m = g.mean(dim=(1, 2, 3), keepdim=True)
+    return saturate(a * x + b * g + c * m, x)
 
 
 def hsv_shift(x: torch.Tensor, hue: torch.Tensor, sat: torch.Tensor, val: torch.Tensor) -> torch.Tensor:
@@ -299,16 +317,13 @@ def hsv_shift(x: torch.Tensor, hue: torch.Tensor, sat: torch.Tensor, val: torch.
     saturation and value shifts in 1/255 steps (pixels with zero saturation stay grey); 1-channel images get
     only the value shift (so do other channel counts)."""
     check_image(x)
-    from kornia.color import hsv_to_rgb, rgb_to_hsv
-
     if x.shape[1] != 3:
         return saturate(x + per_sample(val, x, "val") / 255, x)
-    hsv = rgb_to_hsv(x)
-    h = torch.remainder(hsv[:, :1] + per_sample(hue, x, "hue") * (2 * math.pi / 180), 2 * math.pi)
-    s0 = hsv[:, 1:2]
+    h, s0, v = rgb_to_hsv6(x)
+    h = torch.remainder(h + per_sample(hue, x, "hue") / 30, 6)  # 30 OpenCV hue units per sextant
     s = torch.where(s0 > 0, (s0 + per_sample(sat, x, "sat") / 255).clamp(0, 1), s0)
-    v = (hsv[:, 2:] + per_sample(val, x, "val") / 255).clamp(0, 1)
-    return hsv_to_rgb(torch.cat([h, s, v], 1)).clamp(0, 1)
+    v = (v + per_sample(val, x, "val") / 255).clamp(0, 1)
+    return hsv6_to_rgb(h, s, v).clamp(0, 1)
 
 
 def channel_shift(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:

@@ -341,3 +341,12 @@ def test_any_float_dtype_and_seeded_determinism():
     torch.testing.assert_close(ya, yb)
     y64 = from_albumentations(cfg)(x.double())
     assert y64.dtype == torch.float64
+
+
+def test_boxes_through_a_distortion_are_refused_under_strict():
+    cfg = _compose(_t("GridDistortion", p=1.0), bbox_params={"format": "pascal_voc"}, keypoint_params={"format": "xy"})
+    with pytest.raises(UnsupportedTransformError, match=r"bbox_params: boxes through AlbuGridDistortion"):
+        from_albumentations(cfg)
+    with pytest.warns(UserWarning, match="boxes through"):
+        pipe = from_albumentations(cfg, strict=False)
+    assert [k.name for k in pipe.data_keys] == ["IMAGE", "KEYPOINTS"]
