@@ -46,7 +46,9 @@ def test_output_is_the_model_on_mixed_hidden_states_and_targets_are_convex(b, al
         h = mod(h)
         if str(i) == layer:
             h = lam * h + (1 - lam) * h[perm]
-    torch.testing.assert_close(out, h)
+    # bfloat16 keeps 8 mantissa bits: the two evaluation orders may differ by a few ulps of the activations.
+    tol = {"atol": 1e-2, "rtol": 2e-2} if dtype == torch.bfloat16 else {}
+    torch.testing.assert_close(out, h, **tol)
     onehot = F.one_hot(t, 3).to(soft.dtype)
     torch.testing.assert_close(soft, lam * onehot + (1 - lam) * onehot[perm])
     assert (soft >= 0).all() and (soft <= 1).all()
