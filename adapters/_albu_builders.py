@@ -28,10 +28,11 @@ def _ops():
     return cc, cf, cg, cd
 
 
-def _p(a: Args) -> float:
+def _p(a: Args, default: float = 0.5) -> float:
+    """``p`` (Albumentations' default when missing: 0.5 for most transforms); 1.x ``always_apply`` forces 1."""
     if a.params.get("always_apply") is True:
         return 1.0
-    return a.number("p", 0.5, 0, 1)
+    return a.number("p", default, 0, 1)
 
 
 def _fill(a: Args, key: str = "fill", old: str = "value") -> float | tuple[float, ...]:

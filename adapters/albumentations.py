@@ -106,7 +106,7 @@ TABLE: dict[str, Entry] = {
                           {"case": {}, "kind": "exact", "bound": 0}),
     "Transpose": Entry("AlbuTranspose", lambda a: _ops()[2].AlbuTranspose(p=_p(a)), {},
                        {"case": {}, "kind": "exact", "bound": 0}),
-    "RandomRotate90": Entry("AlbuRandomRotate90", lambda a: _ops()[2].AlbuRandomRotate90(p=_p(a),
+    "RandomRotate90": Entry("AlbuRandomRotate90", lambda a: _ops()[2].AlbuRandomRotate90(p=_p(a, 1.0),
                                                                                          generator=a.ctx.generator),
                             {}, {"case": {}, "kind": "distribution", "bound": 0}),
     "Rotate": Entry("AlbuAffine (rotation)", b_rotate, {**_MASK, "value": _ANY},

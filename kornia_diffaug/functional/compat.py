@@ -507,6 +507,25 @@ def gaussian_kernels(sigma: torch.Tensor, ksize: torch.Tensor, max_size: int) ->
     return k / k.sum(1, keepdim=True)
 
 
+_MED9 = ((1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3), (5, 8), (4, 7), (3, 6),
+         (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2))  # Paeth's 19-exchange median-of-9 network
+
+
+def _median(x: torch.Tensor, k: int) -> torch.Tensor:
+    """Median of every ``k x k`` window (replicated borders), gradient to the median pixel."""
+    b, c, h, w = x.shape
+    r = k // 2
+    xp = pad2d(x, r, "replicate")
+    taps = [xp[..., i : i + h, j : j + w] for i in range(k) for j in range(k)]
+    if k == 3:
+        for i, j in _MED9:
+            taps[i], taps[j] = torch.minimum(taps[i], taps[j]), torch.maximum(taps[i], taps[j])
+        return taps[4]
+    stacked = torch.stack(taps, -1)
+    # The median is the largest of the k*k // 2 + 1 smallest values.
+    return stacked.topk(k * k // 2 + 1, dim=-1, largest=False, sorted=False).values.amax(-1)
+
+
 def median_blur(x: torch.Tensor, ksize: torch.Tensor, sizes: tuple[int, ...]) -> torch.Tensor:
     """``cv2.medianBlur`` (BORDER_REPLICATE) with a per-sample odd ``ksize`` drawn from ``sizes``.
 
@@ -514,15 +533,11 @@ def median_blur(x: torch.Tensor, ksize: torch.Tensor, sizes: tuple[int, ...]) ->
     The gradient flows to the median pixel of each window.
     """
     check_image(x)
-    b, c, h, w = x.shape
+    if x.numel() == 0:
+        return x.clone()
     out = x
     for k in sizes:
-        r = k // 2
-        if x.numel() == 0:
-            return x.clone()
-        patches = F.unfold(pad2d(x, r, "replicate"), k).view(b, c, k * k, h * w)
-        med = patches.median(dim=2).values.view(b, c, h, w)
-        out = torch.where((ksize.to(x.device) == k).view(-1, 1, 1, 1), med, out)
+        out = torch.where((ksize.to(x.device) == k).view(-1, 1, 1, 1), _median(x, k), out)
     return out
 
 

@@ -350,3 +350,9 @@ def test_boxes_through_a_distortion_are_refused_under_strict():
     with pytest.warns(UserWarning, match="boxes through"):
         pipe = from_albumentations(cfg, strict=False)
     assert [k.name for k in pipe.data_keys] == ["IMAGE", "KEYPOINTS"]
+
+
+def test_missing_p_takes_albumentations_default_per_transform():
+    pipe = from_albumentations(_compose(_t("Blur"), _t("RandomRotate90"), _t("Normalize"), _t("Resize", height=4,
+                                                                                              width=4)))
+    assert [m.p for m in pipe.children()] == [0.5, 1.0, 1.0, 1.0]
