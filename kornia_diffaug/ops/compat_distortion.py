@@ -22,15 +22,15 @@ class _Remap(CompatGeometric):
         # No matrix describes a distortion; boxes cannot follow (keypoints are handled below).
         return torch.eye(3, device=input.device, dtype=input.dtype).expand(input.shape[0], 3, 3).clone()
 
-    def _map(self, params, size):
-        return params["map"]
+    def _map(self, params, size, device=None):
+        raise NotImplementedError
 
     def apply_transform(self, input, params, flags, transform=None):
-        m = self._map(params, input.shape[-2:])
+        m = self._map(params, input.shape[-2:], input.device)
         return FC.remap(input, m[:, 0], m[:, 1], self.interpolation, self.border_mode, self.fill)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
-        m = self._map(params, input.shape[-2:])
+        m = self._map(params, input.shape[-2:], input.device)
         return FC.remap(input, m[:, 0], m[:, 1], 0, self.border_mode, 0.0)
 
     def apply_transform_box(self, input, params, flags, transform=None):
@@ -39,7 +39,7 @@ class _Remap(CompatGeometric):
     def apply_transform_keypoint(self, input, params, flags, transform=None):
         """Output position ``q`` of a source point ``p`` solves ``map(q) = p``: iterate ``q <- q + p - map(q)``."""
         p = input.data
-        m = self._map(params, None).to(p.device, torch.float64)
+        m = self._map(params, None, p.device).to(p.device, torch.float64)
         b, _, h, w = m.shape
         q = p.to(torch.float64).clone()
         for _ in range(10):
@@ -79,8 +79,9 @@ class AlbuElasticTransform(_Remap):
             f = torch.rand(n, k, h, w, generator=generator, device=device) * 2 - 1
         return {"field": f}
 
-    def _map(self, params, size):
-        f = FC.gaussian_blur_fields(params["field"].to(torch.float64), self._cfg["sigma"]) * self._cfg["alpha"]
+    def _map(self, params, size, device=None):
+        field = params["field"].to(device=device, dtype=torch.float64)  # smooth where the image lives
+        f = FC.gaussian_blur_fields(field, self._cfg["sigma"]) * self._cfg["alpha"]
         if f.shape[1] == 1:
             f = f.expand(-1, 2, -1, -1)
         b, _, h, w = f.shape
@@ -109,8 +110,8 @@ class AlbuGridDistortion(_Remap):
         u = torch.rand(n, 2, k, generator=generator, device=device).double() * (hi - lo) + lo
         return {"steps": 1 + u}
 
-    def _map(self, params, size):
-        st = params["steps"]
+    def _map(self, params, size, device=None):
+        st = params["steps"].to(device) if device is not None else params["steps"]
         h, w = (params["forward_input_shape"][-2:].tolist() if size is None else size)
         ns = self._cfg["num_steps"]
         xx = FC.grid_distortion_axis(st[:, 0], int(w), ns, self._cfg["normalized"])
