@@ -297,14 +297,20 @@ def d_sign_gap(disc: nn.Module, train: torch.Tensor, heldout: torch.Tensor) -> t
 
 # ------------------------------------------------------------------------------------- augmentation
 class RangeMapped(nn.Module):
-    """Run a [0, 1] pipeline (Albumentations configs, SSL views) on [-1, 1] images: map in, augment, map back."""
+    """Run a [0, 1] pipeline (Albumentations configs, SSL views) on [-1, 1] images: map in, augment, map back.
+
+    A pipeline that resizes (e.g. a config's RandomResizedCrop to 224) is resized back to the input size, so D
+    always sees the training resolution."""
 
     def __init__(self, pipeline: nn.Module) -> None:
         super().__init__()
         self.pipeline = pipeline
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pipeline((x + 1) * 0.5) * 2 - 1
+        y = self.pipeline((x + 1) * 0.5)
+        if y.shape[-2:] != x.shape[-2:]:
+            y = F.interpolate(y, size=x.shape[-2:], mode="bilinear", antialias=True, align_corners=False)
+        return y * 2 - 1
 
 
 DEFAULT_DIFFAUGMENT = "translation,cutout"

@@ -467,7 +467,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=1, help="--compare: runs in parallel processes (threads split)")
     args = p.parse_args(argv)
     if args.quick:
-        args.iters, args.eval_every, args.n_eval, args.batch = min(args.iters, 40), 20, 120, 16
+        args.iters, args.eval_every, args.n_eval, args.batch = min(args.iters, 30), 15, 100, 16
         args.classifier_epochs, args.compare_seeds = 8, min(args.compare_seeds, 1)
     for name in ("iters", "batch", "eval_every", "n_eval", "n_train", "classifier_epochs", "compare_seeds", "jobs"):
         if getattr(args, name) < 1:
