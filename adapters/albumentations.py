@@ -409,8 +409,60 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
     stored = getattr(m, "_albumentations", None)
     if stored is not None:
         return _to_2x(dict(stored), m)
-    raise UnsupportedTransformError(f"{path}: {type(m).__name__} has no Albumentations equivalent recorded "
-                                    "(export works for pipelines built by from_albumentations)")
+    exported = _export_op(m)
+    if exported is None:
+        raise UnsupportedTransformError(f"{path}: {type(m).__name__} has no Albumentations equivalent")
+    return exported
+
+
+# Our compat ops (and a few Kornia ops) built by hand: class name -> Albumentations class name.
+_OP_NAMES = {
+    "AlbuBrightnessContrast": "RandomBrightnessContrast", "AlbuColorJitter": "ColorJitter",
+    "AlbuHueSaturationValue": "HueSaturationValue", "AlbuRGBShift": "RGBShift", "AlbuGamma": "RandomGamma",
+    "AlbuSolarize": "Solarize", "AlbuPosterize": "Posterize", "AlbuSepia": "ToSepia", "AlbuEqualize": "Equalize",
+    "AlbuCLAHE": "CLAHE", "AlbuChannelDropout": "ChannelDropout", "AlbuMultiplicativeNoise": "MultiplicativeNoise",
+    "AlbuGaussNoise": "GaussNoise", "AlbuSharpen": "Sharpen", "AlbuBlur": "Blur", "AlbuGaussianBlur": "GaussianBlur",
+    "AlbuMedianBlur": "MedianBlur", "AlbuMotionBlur": "MotionBlur", "AlbuDownscale": "Downscale",
+    "AlbuCoarseDropout": "CoarseDropout", "AlbuAffine": "Affine", "AlbuSafeRotate": "SafeRotate",
+    "AlbuPerspective": "Perspective", "AlbuRandomResizedCrop": "RandomResizedCrop", "AlbuRandomCrop": "RandomCrop",
+    "AlbuCrop": "Crop", "AlbuResize": "Resize", "AlbuLongestMaxSize": "LongestMaxSize",
+    "AlbuSmallestMaxSize": "SmallestMaxSize", "AlbuPadIfNeeded": "PadIfNeeded", "AlbuTranspose": "Transpose",
+    "AlbuRandomRotate90": "RandomRotate90", "AlbuElasticTransform": "ElasticTransform",
+    "AlbuGridDistortion": "GridDistortion", "RandomHorizontalFlip": "HorizontalFlip",
+    "RandomVerticalFlip": "VerticalFlip", "RandomGrayscale": "ToGray", "RandomChannelShuffle": "ChannelShuffle",
+    "RandomInvert": "InvertImg",
+}
+_LEVEL_KEYS = ("fill", "fill_mask")  # ours in [0, 1], Albumentations' configs in uint8 levels
+
+
+def _export_op(m: nn.Module) -> dict[str, Any] | None:
+    """Albumentations dict of a hand-built op from its constructor arguments (``config()``), or ``None``."""
+    import kornia.augmentation as K
+
+    name = type(m).__name__
+    if isinstance(m, K.Normalize):
+        mean = m.flags["mean"].flatten().tolist()
+        std = m.flags["std"].flatten().tolist()
+        return {"__class_fullname__": "Normalize", "p": float(m.p), "mean": mean, "std": std, "max_pixel_value": 255.0}
+    if name not in _OP_NAMES:
+        return None
+    out: dict[str, Any] = {"__class_fullname__": _OP_NAMES[name], "p": float(m.p)}
+    if not name.startswith("Albu"):
+        return out
+    cfg = {k: v for k, v in m.config().items() if k not in ("p", "same_on_batch")}
+    for k in _LEVEL_KEYS:
+        if isinstance(cfg.get(k), float):
+            cfg[k] = cfg[k] * 255
+        elif isinstance(cfg.get(k), tuple):
+            cfg[k] = [v * 255 for v in cfg[k]]
+    if name == "AlbuCrop" and cfg.pop("center"):
+        out["__class_fullname__"] = "CenterCrop"
+        cfg = {"height": cfg["y_max"] - cfg["y_min"], "width": cfg["x_max"] - cfg["x_min"]}
+    if name == "AlbuSafeRotate" or name == "AlbuAffine" and cfg.get("translate_percent") is None:
+        cfg.pop("translate_percent", None)
+    if name == "AlbuAffine" and cfg.get("translate_px") is None:
+        cfg.pop("translate_px")
+    return _plain({**out, **cfg})
 
 
 def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:

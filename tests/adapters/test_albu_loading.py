@@ -356,3 +356,35 @@ def test_missing_p_takes_albumentations_default_per_transform():
     pipe = from_albumentations(_compose(_t("Blur"), _t("RandomRotate90"), _t("Normalize"), _t("Resize", height=4,
                                                                                               width=4)))
     assert [m.p for m in pipe.children()] == [0.5, 1.0, 1.0, 1.0]
+
+
+def test_hand_built_ops_export_to_albumentations():
+    A = pytest.importorskip("albumentations")
+    import kornia.augmentation as K
+
+    from kornia_diffaug.ops import compat_color as cc
+    from kornia_diffaug.ops import compat_filter as cf
+    from kornia_diffaug.ops import compat_geometry as cg
+
+    pipe = AugmentationSequential(
+        K.RandomHorizontalFlip(p=0.5), cg.AlbuAffine(rotate=(-10, 10), fill=0.5, p=0.7),
+        cg.AlbuCrop(0, 0, 20, 10, center=True), cc.AlbuColorJitter(hue=(-0.1, 0.1), p=0.8),
+        cf.AlbuGaussianBlur((3, 7), (0.1, 2.0), p=0.5), cc.AlbuGaussNoise((0.1, 0.2), p=0.3),
+        K.Normalize(mean=torch.tensor([0.5, 0.4, 0.3]), std=torch.tensor([0.2, 0.2, 0.2])),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        back = A.from_dict(to_albumentations(pipe))
+    names = [type(t).__name__ for t in back.transforms]
+    assert names == ["HorizontalFlip", "Affine", "CenterCrop", "ColorJitter", "GaussianBlur", "GaussNoise", "Normalize"]
+    assert back.transforms[1].fill == 127.5 and back.transforms[1].p == 0.7
+    assert (back.transforms[2].height, back.transforms[2].width) == (10, 20)
+    assert back.transforms[3].hue == (-0.1, 0.1)
+    np.testing.assert_allclose(back.transforms[6].mean, [0.5, 0.4, 0.3])
+    # ... and it loads back into the same ops.
+    again = from_albumentations(to_albumentations(pipe))
+    assert [type(m).__name__ for m in again.children()] == [type(m).__name__ for m in pipe.children()]
+    with pytest.raises(UnsupportedTransformError, match="RandomCutout"):
+        from kornia_diffaug import RandomCutout
+
+        to_albumentations(AugmentationSequential(RandomCutout()))
