@@ -142,7 +142,7 @@ class AlbuSafeRotate(CompatGeometric):
         return {"matrix": sc @ m}
 
 
-@register_op(identity={"scale": (0.0, 0.0)})  # geometric=False: as AlbuSafeRotate
+@register_op(identity={"scale": (0.0, 0.0), "interpolation": 0})  # geometric=False: as AlbuSafeRotate
 class AlbuPerspective(CompatGeometric):
     """``Perspective`` (``keep_size=True``, ``fit_output=False``): corner jitters ``|N(0, s)| mod 0.32`` of the
     side, ``s ~ U(scale)``, inward from each corner; the quadrilateral is mapped onto the full image."""
