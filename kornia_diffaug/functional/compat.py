@@ -288,6 +288,16 @@ def color_jitter(
             idx = (torch.full_like(pos, k) if phase == 0 else pos + 1 + k).clamp(max=3)
             live = (idx < pos) if phase == 0 else (pos + 1 + k <= 3)
             sel = torch.where(live, order.gather(1, idx), torch.full_like(idx, -1)).view(-1)
+            if x.device.type == "cpu" and not torch.compiler.is_compiling():
+                # No sync cost on the CPU: step only the samples with an op in this slot (the rest are identity).
+                rows = (sel >= 0).nonzero().view(-1)
+                if rows.numel() == 0:
+                    continue
+                if rows.numel() < sel.numel():
+                    step = _linear_jitter_step(x[rows], f[rows],
+                                               sel[rows], active, rgb)
+                    x = x.index_copy(0, rows, step)
+                    continue
             x = _linear_jitter_step(x, f, sel, active, rgb)
         if phase == 0 and hue:
             x = _hue_rotate(x, f[:, 3])
@@ -407,8 +417,7 @@ def clahe(x: torch.Tensor, clip_limit: torch.Tensor, grid: tuple[int, int]) -> t
     if u.numel() == 0:
         return x.clone()
     if ph or pw:  # OpenCV pads the bottom/right with reflect-101 up to whole tiles
-        up = u.index_select(-2, _border_index(h, ph, "reflect", u.device)[ph:]).index_select(
-            -1, _border_index(w, pw, "reflect", u.device)[pw:])
+        up = _take2d(u, _border_index(h, ph, "reflect", u.device)[ph:], _border_index(w, pw, "reflect", u.device)[pw:])
     else:
         up = u
     th, tw = up.shape[2] // gy, up.shape[3] // gx
@@ -466,7 +475,17 @@ def pad2d(x: torch.Tensor, r: int, mode: str = "reflect") -> torch.Tensor:
     if r == 0:
         return x
     h, w = x.shape[-2:]
-    return x.index_select(-2, _border_index(h, r, mode, x.device)).index_select(-1, _border_index(w, r, mode, x.device))
+    if x.is_floating_point() and x.numel() > 0 and (mode == "replicate" or (1 < h and 1 < w and r < min(h, w))):
+        # F.pad's reflect is OpenCV's reflect-101; same values, far faster than gathering on CPU.
+        lead = x.shape[:-2]
+        y = F.pad(x.reshape(-1, h, w), (r, r, r, r), mode=mode)
+        return y.view(*lead, h + 2 * r, w + 2 * r)
+    return _take2d(x, _border_index(h, r, mode, x.device), _border_index(w, r, mode, x.device))
+
+
+def _take2d(x: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """``x[..., rows, :][..., cols]`` in one gather (``index_select`` on the last dim is very slow on CPU)."""
+    return x[..., rows.view(-1, 1), cols.view(1, -1)]
 
 
 def conv_per_sample(x: torch.Tensor, kernels: torch.Tensor, border: str = "reflect") -> torch.Tensor:
@@ -511,11 +530,26 @@ _MED9 = ((1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8),
          (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2))  # Paeth's 19-exchange median-of-9 network
 
 
+def _med3(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    return torch.maximum(torch.minimum(a, b), torch.minimum(torch.maximum(a, b), c))
+
+
 def _median(x: torch.Tensor, k: int) -> torch.Tensor:
     """Median of every ``k x k`` window (replicated borders), gradient to the median pixel."""
     b, c, h, w = x.shape
     r = k // 2
     xp = pad2d(x, r, "replicate")
+    if k == 3:
+        # Sort each vertical triple once (shared by the three windows that hold it), then
+        # median9 = med3(max of the lows, med3 of the middles, min of the highs).
+        a, b_, c_ = xp[..., 0:h, :], xp[..., 1 : h + 1, :], xp[..., 2 : h + 2, :]
+        a, b_ = torch.minimum(a, b_), torch.maximum(a, b_)
+        b_, c_ = torch.minimum(b_, c_), torch.maximum(b_, c_)
+        a, b_ = torch.minimum(a, b_), torch.maximum(a, b_)
+        lo = torch.maximum(torch.maximum(a[..., 0:w], a[..., 1 : w + 1]), a[..., 2 : w + 2])
+        hi = torch.minimum(torch.minimum(c_[..., 0:w], c_[..., 1 : w + 1]), c_[..., 2 : w + 2])
+        mid = _med3(b_[..., 0:w], b_[..., 1 : w + 1], b_[..., 2 : w + 2])
+        return _med3(lo, mid, hi)
     taps = [xp[..., i : i + h, j : j + w] for i in range(k) for j in range(k)]
     if k == 3:
         for i, j in _MED9:
@@ -535,9 +569,20 @@ def median_blur(x: torch.Tensor, ksize: torch.Tensor, sizes: tuple[int, ...]) ->
     check_image(x)
     if x.numel() == 0:
         return x.clone()
+    ksize = ksize.to(x.device)
+    if x.device.type == "cpu" and not torch.compiler.is_compiling():
+        # No sync cost on the CPU: each sample computes only its own size.
+        out = x
+        for k in sizes:
+            rows = (ksize == k).nonzero().view(-1)
+            if rows.numel() == x.shape[0]:
+                return _median(x, k)
+            if rows.numel():
+                out = out.index_copy(0, rows, _median(x[rows], k))
+        return out
     out = x
     for k in sizes:
-        out = torch.where((ksize.to(x.device) == k).view(-1, 1, 1, 1), _median(x, k), out)
+        out = torch.where((ksize == k).view(-1, 1, 1, 1), _median(x, k), out)
     return out
 
 
@@ -636,9 +681,9 @@ def gaussian_blur_fields(fields: torch.Tensor, sigma: float) -> torch.Tensor:
     g = (g / g.sum()).to(fields.dtype)
     r = size // 2
     xp = fields.reshape(b * k, 1, h, w)
-    xp = xp.index_select(-1, _border_index(w, r, "replicate", fields.device))
+    xp = xp[..., _border_index(w, r, "replicate", fields.device)]
     xp = F.conv2d(xp, g.view(1, 1, 1, -1))
-    xp = xp.index_select(-2, _border_index(h, r, "replicate", fields.device))
+    xp = xp[..., _border_index(h, r, "replicate", fields.device), :]
     return F.conv2d(xp, g.view(1, 1, -1, 1)).view(b, k, h, w)
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import torch
 from kornia.augmentation import GeometricAugmentationBase2D, IntensityAugmentationBase2D
+from kornia.augmentation.utils import _transform_output_shape
+from kornia.core.utils import is_autocast_enabled, is_exporting
 
 from ..functional import compat as FC
 from ._base import SeededOpMixin
@@ -41,6 +43,50 @@ class _CompatMixin(SeededOpMixin):
 
     def config(self) -> dict[str, Any]:
         return {**self._cfg, **super().config()}
+
+    def transform_inputs(self, input, params, flags, transform=None, **kwargs):
+        """Kornia runs ``apply_transform`` on the whole batch and keeps the gated samples with ``torch.where``.
+        On the CPU, where reading the gate costs no device sync, only the gated samples are transformed and
+        copied back (same draws, same per-sample results); accelerators keep Kornia's branch-free path."""
+        if kwargs or input.device.type != "cpu" or (self.p == 1.0 and self.p_batch == 1.0) \
+                or self.SUBSTITUTE_SKIPPED_SAMPLES or torch.compiler.is_compiling() or is_exporting():
+            return super().transform_inputs(input, params, flags, transform, **kwargs)
+        params, flags = self._process_kwargs_to_params_and_flags(self._params if params is None else params, flags)
+        ori_shape = input.shape
+        x = self.transform_tensor(input)
+        self.validate_tensor(x)
+        output = _apply_gated(self, x, params, flags, transform)
+        if is_autocast_enabled():
+            output = output.type(input.dtype)
+        return _transform_output_shape(output, ori_shape) if self.keepdim else output
+
+
+def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
+                 transform: torch.Tensor | None) -> torch.Tensor:
+    """``where(gate, apply_transform(x), apply_non_transform(x))`` computing the transform on gated rows only."""
+    b = x.shape[0]
+    gate = torch.atleast_1d(params["batch_prob"] > 0.5)
+    if gate.shape[0] != b:
+        return op._blend_by_prob(op.apply_transform(x, params, flags, transform=transform),
+                                 op.apply_non_transform(x, params, flags, transform=transform), gate)
+    idx = gate.to(x.device).nonzero().view(-1)
+    n = idx.numel()
+    if n == b:
+        return op.apply_transform(x, params, flags, transform=transform)
+    rest = op.apply_non_transform(x, params, flags, transform=transform)
+    if n == 0:
+        return rest
+
+    def rows(v: Any) -> Any:
+        if isinstance(v, torch.Tensor) and v.ndim > 0 and v.shape[0] == b:
+            return v[idx.to(v.device)]
+        return v
+
+    sub = {k: (v if k == "forward_input_shape" else rows(v)) for k, v in params.items()}
+    y = op.apply_transform(x[idx], sub, flags, transform=rows(transform))
+    if y.shape[1:] != rest.shape[1:]:  # a shape-changing op with a mixed gate: let Kornia raise its error
+        return op._blend_by_prob(op.apply_transform(x, params, flags, transform=transform), rest, gate)
+    return rest.index_copy(0, idx, y.to(rest.dtype))
 
 
 class CompatIntensity(_CompatMixin, IntensityAugmentationBase2D):
