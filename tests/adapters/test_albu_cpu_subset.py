@@ -1,0 +1,95 @@
+"""On the CPU, compat ops transform only the samples their gate (or container) selects; that fast path must give
+exactly what the branch-free accelerator path (whole batch + ``torch.where``) gives, and replay its params."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from kornia_diffaug.adapters.albumentations import from_albumentations
+from kornia_diffaug.functional import compat as FC
+
+CONFIGS = Path(__file__).resolve().parents[2] / "examples" / "configs"
+
+
+def _branch_free(monkeypatch):
+    # The CPU subset paths are skipped while compiling; that is how the accelerator path is forced on the CPU.
+    monkeypatch.setattr(torch.compiler, "is_compiling", lambda: True)
+
+
+def _t(name, **params):
+    return {"__class_fullname__": name, **params}
+
+
+NODES = [
+    _t("OneOf", p=0.9, transforms=[_t("MotionBlur", p=0.5, blur_limit=(3, 7)), _t("MedianBlur", p=0.5, blur_limit=(3, 5)),
+                                   _t("GaussianBlur", p=0.5, blur_limit=(3, 7), sigma_limit=(0.5, 3.0))]),
+    _t("ColorJitter", p=0.7, brightness=(0.6, 1.4), contrast=(0.6, 1.4), saturation=(0.6, 1.4), hue=(-0.1, 0.1)),
+    _t("HueSaturationValue", p=0.5, hue_shift_limit=(-10, 10), sat_shift_limit=(-20, 20), val_shift_limit=(-10, 10)),
+    _t("Affine", p=0.5, rotate=(-15, 15), scale=(0.9, 1.1)),
+    _t("GaussNoise", p=0.5, std_range=(0.02, 0.08)),
+    _t("CoarseDropout", p=0.5, num_holes_range=(1, 4), hole_height_range=(0.05, 0.15),
+       hole_width_range=(0.05, 0.15)),
+    _t("SomeOf", n=2, p=0.8, transforms=[_t("Blur", p=0.7, blur_limit=(3, 5)), _t("Sharpen", p=0.6),
+                                         _t("RandomBrightnessContrast", p=0.5)]),
+]
+
+
+def _pipe(config, seed):
+    return from_albumentations(config, generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("node", NODES, ids=[n["__class_fullname__"] for n in NODES])
+def test_cpu_subset_path_matches_branch_free_path(node, monkeypatch):
+    config = {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": [node]}}
+    x = torch.rand(12, 3, 24, 20, generator=torch.Generator().manual_seed(1))
+    fast = _pipe(config, 3)
+    y_fast = fast(x)
+    replay = fast(x, params=fast._params)
+    _branch_free(monkeypatch)
+    y_ref = _pipe(config, 3)(x)
+    assert torch.equal(y_fast, y_ref)
+    assert torch.equal(replay, y_fast)
+    assert not torch.equal(y_fast, x)
+
+
+@pytest.mark.parametrize("name", ["classification", "simclr"])
+def test_shipped_configs_cpu_subset_path_matches_branch_free_path(name, monkeypatch):
+    x = torch.rand(16, 3, 48, 40, generator=torch.Generator().manual_seed(2))
+    torch.manual_seed(0)
+    y_fast = _pipe(CONFIGS / f"{name}.json", 5)(x)
+    _branch_free(monkeypatch)
+    torch.manual_seed(0)
+    y_ref = _pipe(CONFIGS / f"{name}.json", 5)(x)
+    assert torch.equal(y_fast, y_ref)
+
+
+def test_cpu_subset_path_keeps_gradients(monkeypatch):
+    x = torch.rand(8, 3, 16, 16, generator=torch.Generator().manual_seed(4), requires_grad=True)
+    config = {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": [NODES[1], NODES[0]]}}
+    pipe = _pipe(config, 6)
+    pipe(x).square().sum().backward()
+    g_fast = x.grad.clone()
+    x.grad = None
+    _branch_free(monkeypatch)
+    pipe(x, params=pipe._params).square().sum().backward()
+    torch.testing.assert_close(g_fast, x.grad)
+
+
+@pytest.mark.parametrize("shape", [(3, 2, 9, 11), (2, 1, 1, 5), (2, 3, 2, 2)])
+def test_median3_matches_sorting_the_window(shape):
+    g = torch.Generator().manual_seed(0)
+    for x in (torch.rand(shape, generator=g), (torch.rand(shape, generator=g) * 4).round() / 4):
+        h, w = shape[-2:]
+        xp = FC.pad2d(x, 1, "replicate")
+        ref = torch.stack([xp[..., i:i + h, j:j + w] for i in range(3) for j in range(3)], -1).median(-1).values
+        assert torch.equal(FC._median(x, 3), ref)
+
+
+def test_pad2d_matches_opencv_border_indices():
+    x = torch.rand(2, 3, 5, 7)
+    for mode in ("reflect", "replicate"):
+        for r in (1, 4, 6, 9):
+            idx_h, idx_w = FC._border_index(5, r, mode, x.device), FC._border_index(7, r, mode, x.device)
+            assert torch.equal(FC.pad2d(x, r, mode), x[..., idx_h.view(-1, 1), idx_w.view(1, -1)])
