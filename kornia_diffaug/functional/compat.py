@@ -59,6 +59,13 @@ def _gray(x: torch.Tensor) -> torch.Tensor:
 def saturate(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """uint8 saturation of a result ``y`` computed from ``x``: clamp to [0, 1], but never past where ``x``
     already was (so inputs outside [0, 1] are not cut, and an identity parameter gives exactly ``x``)."""
+    if (x.device.type == "cpu" and x.numel() and not torch.compiler.is_compiling()
+            and not (torch.is_grad_enabled() and (x.requires_grad or y.requires_grad))):
+        # No sync cost on the CPU. The usual case, x in [0, 1], makes the bounds just 0 and 1 (same values; the
+        # general form stays when autograd records, as its gradient at the bounds differs from clamp's).
+        lo, hi = torch.aminmax(x)
+        if bool(lo >= 0) and bool(hi <= 1):
+            return y.clamp(0, 1)
     return torch.maximum(torch.minimum(y, x.clamp_min(1)), x.clamp_max(0))
 
 
@@ -238,14 +245,17 @@ def brightness_contrast(x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor
 def rgb_to_hsv6(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """RGB (B, 3, H, W) -> hue in sextants ``[0, 6)``, saturation, value (each (B, 1, H, W)), OpenCV's formulas."""
     r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
-    v, _ = x.max(1, keepdim=True)
-    mn, _ = x.min(1, keepdim=True)
+    # Elementwise max/min of the three planes: the same values as reducing over dim 1, much faster on CPU.
+    v = torch.maximum(torch.maximum(r, g), b)
+    mn = torch.minimum(torch.minimum(r, g), b)
     delta = v - mn
-    safe = torch.where(delta > 0, delta, torch.ones_like(delta))
+    chroma = delta > 0
+    safe = torch.where(chroma, delta, 1.0)
     h = torch.where(v == r, torch.remainder((g - b) / safe, 6),
                     torch.where(v == g, (b - r) / safe + 2, (r - g) / safe + 4))
-    h = torch.where(delta > 0, h, torch.zeros_like(h))
-    s = torch.where(v > 0, delta / torch.where(v > 0, v, torch.ones_like(v)), torch.zeros_like(v))
+    h = torch.where(chroma, h, 0.0)
+    lit = v > 0
+    s = torch.where(lit, delta / torch.where(lit, v, 1.0), 0.0)
     return h, s, v
 
 

@@ -93,3 +93,16 @@ def test_pad2d_matches_opencv_border_indices():
         for r in (1, 4, 6, 9):
             idx_h, idx_w = FC._border_index(5, r, mode, x.device), FC._border_index(7, r, mode, x.device)
             assert torch.equal(FC.pad2d(x, r, mode), x[..., idx_h.view(-1, 1), idx_w.view(1, -1)])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16])
+def test_saturate_fast_cpu_bounds_equal_the_general_form(dtype):
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(4, 3, 9, 9, generator=g).to(dtype)
+    x[0, 0, 0, :2] = torch.tensor([0.0, 1.0], dtype=dtype)
+    y = (torch.randn(4, 3, 9, 9, generator=g) * 2).to(dtype)
+    general = torch.maximum(torch.minimum(y, x.clamp_min(1)), x.clamp_max(0))
+    assert torch.equal(FC.saturate(y, x), general)
+    x_out = x.clone()
+    x_out[1, 1, 1, 1] = 1.5  # outside [0, 1]: the general form is used
+    assert torch.equal(FC.saturate(y, x_out), torch.maximum(torch.minimum(y, x_out.clamp_min(1)), x_out.clamp_max(0)))
