@@ -106,3 +106,13 @@ def test_saturate_fast_cpu_bounds_equal_the_general_form(dtype):
     x_out = x.clone()
     x_out[1, 1, 1, 1] = 1.5  # outside [0, 1]: the general form is used
     assert torch.equal(FC.saturate(y, x_out), torch.maximum(torch.minimum(y, x_out.clamp_min(1)), x_out.clamp_max(0)))
+
+
+@pytest.mark.parametrize("k", [3, 5, 7, 9])
+def test_median_matches_sorting_the_window_with_ties(k):
+    g = torch.Generator().manual_seed(k)
+    for x in (torch.rand(2, 2, 13, 11, generator=g), (torch.rand(2, 2, 13, 11, generator=g) * 3).round() / 3):
+        h, w = x.shape[-2:]
+        xp = FC.pad2d(x, k // 2, "replicate")
+        taps = [xp[..., i:i + h, j:j + w] for i in range(k) for j in range(k)]
+        assert torch.equal(FC._median(x, k), torch.stack(taps, -1).median(-1).values)
