@@ -116,3 +116,32 @@ def test_median_matches_sorting_the_window_with_ties(k):
         xp = FC.pad2d(x, k // 2, "replicate")
         taps = [xp[..., i:i + h, j:j + w] for i in range(k) for j in range(k)]
         assert torch.equal(FC._median(x, k), torch.stack(taps, -1).median(-1).values)
+
+
+def _compat_ops():
+    import kornia_diffaug.ops  # noqa: F401  (registers every op)
+    from kornia_diffaug.ops._registry import get_op_spec, list_ops
+    from kornia_diffaug.ops.compat_base import _CompatMixin
+
+    return [n for n in list_ops() if issubclass(get_op_spec(n).cls, _CompatMixin)]
+
+
+@pytest.mark.parametrize("p", [0.6, 1.0])
+@pytest.mark.parametrize("name", _compat_ops())
+def test_every_compat_op_cpu_chunked_subset_path_matches_branch_free_path(name, p, monkeypatch):
+    from kornia_diffaug.ops._registry import get_op_spec
+
+    spec = get_op_spec(name)
+    kwargs = {**spec.example, "p": p}
+    try:
+        spec.cls(**kwargs)
+    except ValueError:  # ops that change the size need p=1
+        if p != 1.0:
+            pytest.skip("size-changing op")
+        raise
+    x = torch.rand(19, 3, 20, 24, generator=torch.Generator().manual_seed(7))
+    fast = spec.cls(**kwargs, generator=torch.Generator().manual_seed(8))
+    y_fast = fast(x)
+    _branch_free(monkeypatch)
+    y_ref = spec.cls(**kwargs, generator=torch.Generator().manual_seed(8))(x)
+    assert torch.equal(y_fast, y_ref)
