@@ -332,23 +332,15 @@ def build_augmentation(spec: str, *, ada_target: float = 0.6, ada_kimg: float = 
         policy = spec.partition(":")[2] or DEFAULT_DIFFAUGMENT
         return DiffAugment(policy, value_range=(-1.0, 1.0)), None, f"DiffAugment {policy}"
     if spec == "ada" or spec.startswith("ada:"):
-        try:
-            from kornia_diffaug import ADAController, ADAPipeline
-        except ImportError:  # older layouts that do not re-export them yet
-            try:
-                from kornia_diffaug.gan import ADAController
-                from kornia_diffaug.policies.ada import ADAPipeline
-            except ImportError:
-                raise SystemExit("--aug ada: this kornia_diffaug install has no ADAPipeline/ADAController") from None
+        from kornia_diffaug import ADAController, ADAPipeline
+
         preset = "bgc" if spec == "ada" else spec.partition(":")[2]
         pipe = ADAPipeline(preset=preset, p=0.0, value_range=(-1.0, 1.0))
         ctrl = ADAController(pipe, target=ada_target, speed_kimg=ada_kimg, interval=ada_interval)
         return pipe, ctrl, f"ADA {preset} (target r_t={ada_target}, p 0->1 in {ada_kimg:g} kimg)"
     if os.path.exists(spec):
-        try:
-            from kornia_diffaug.adapters.albumentations import from_albumentations
-        except ImportError as exc:
-            raise SystemExit(f"--aug {spec}: the Albumentations adapter is not available ({exc})") from None
+        from kornia_diffaug.adapters.albumentations import from_albumentations
+
         return RangeMapped(from_albumentations(spec)), None, f"Albumentations config {spec}"
     if spec in list_policies():
         try:
