@@ -559,7 +559,7 @@ def _batcher_pairs(n: int) -> list[tuple[int, int]]:
     return list(sort(0, n - 1))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _median_program(m: int) -> tuple[tuple[tuple[int, bool, tuple, tuple], ...], tuple]:
     """A min/max program selecting the median of ``m`` (odd) values: Batcher's sorting network on the next power
     of two, padded with -inf/+inf wires, with every comparator the median does not depend on pruned.

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 from kornia_diffaug.adapters.albumentations import from_albumentations
+
 from kornia_diffaug.functional import compat as FC
 
 CONFIGS = Path(__file__).resolve().parents[2] / "examples" / "configs"
@@ -23,7 +24,8 @@ def _t(name, **params):
 
 
 NODES = [
-    _t("OneOf", p=0.9, transforms=[_t("MotionBlur", p=0.5, blur_limit=(3, 7)), _t("MedianBlur", p=0.5, blur_limit=(3, 5)),
+    _t("OneOf", p=0.9, transforms=[_t("MotionBlur", p=0.5, blur_limit=(3, 7)),
+                                   _t("MedianBlur", p=0.5, blur_limit=(3, 5)),
                                    _t("GaussianBlur", p=0.5, blur_limit=(3, 7), sigma_limit=(0.5, 3.0))]),
     _t("ColorJitter", p=0.7, brightness=(0.6, 1.4), contrast=(0.6, 1.4), saturation=(0.6, 1.4), hue=(-0.1, 0.1)),
     _t("HueSaturationValue", p=0.5, hue_shift_limit=(-10, 10), sat_shift_limit=(-20, 20), val_shift_limit=(-10, 10)),
