@@ -634,7 +634,8 @@ def _median(x: torch.Tensor, k: int) -> torch.Tensor:
 def median_blur(x: torch.Tensor, ksize: torch.Tensor, sizes: tuple[int, ...]) -> torch.Tensor:
     """``cv2.medianBlur`` (BORDER_REPLICATE) with a per-sample odd ``ksize`` drawn from ``sizes``.
 
-    Each size in ``sizes`` is computed for the batch and selected per sample (no data-dependent branching).
+    On accelerators each size in ``sizes`` is computed for the batch and selected per sample (no data-dependent
+    branching); on the CPU each sample computes only its own size.
     The gradient flows to the median pixel of each window.
     """
     check_image(x)
