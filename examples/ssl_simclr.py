@@ -1,6 +1,6 @@
 """SimCLR on scikit-learn's digits with a timm backbone; the two views come from Albumentations configs.
 
-    python examples/ssl_simclr.py            # all rows of the table, ~5-8 min on 2 CPU cores
+    python examples/ssl_simclr.py            # all rows of the table, ~7 min on 2 CPU cores
     python examples/ssl_simclr.py --quick    # smoke run, < 30 s
 
 Each config in ``--configs`` is loaded through ``kornia_diffaug.adapters.albumentations.from_albumentations`` and
@@ -153,7 +153,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--control", default=str(CONFIGS / "simclr_digits.json"), help="views of the identical control")
     p.add_argument("--backbone", default="resnet10t", help="any timm model name, random init")
     p.add_argument("--resolution", type=int, default=16)
-    p.add_argument("--steps", type=int, default=100, help="SimCLR steps per pretraining")
+    p.add_argument("--steps", type=int, default=1000, help="SimCLR steps per pretraining")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--temperature", type=float, default=0.2)
