@@ -432,6 +432,27 @@ def b_coarse_dropout(a: Args) -> nn.Module:
                                 generator=a.ctx.generator)
 
 
+def b_grid_dropout(a: Args) -> nn.Module:
+    _, _, _, cd = _ops()
+    us = a.raw("unit_size_range")
+    if us is None and (a.has("unit_size_min") or a.has("unit_size_max")):
+        us = (a.raw("unit_size_min", 2), a.raw("unit_size_max", a.raw("unit_size_min", 2)))
+    hn = a.raw("holes_number_xy")
+    if hn is None and (a.has("holes_number_x") or a.has("holes_number_y")):
+        hn = (a.raw("holes_number_x", 1), a.raw("holes_number_y", 1))
+    shift = a.raw("shift_xy", (a.raw("shift_x", 0), a.raw("shift_y", 0)))
+    fill_mask = a.raw("fill_mask", a.raw("mask_fill_value"))
+    if fill_mask is not None and (isinstance(fill_mask, bool) or not isinstance(fill_mask, (int, float))):
+        a.ctx.unsupported(f"{a.name}: fill_mask={fill_mask!r}")
+        fill_mask = None
+    fill = _fill(a, "fill", "fill_value")
+    if isinstance(fill, tuple):
+        a.ctx.unsupported(f"{a.name}: per-channel fill={fill!r}")
+        fill = 0.0
+    return cd.AlbuGridDropout(a.raw("ratio", 0.5), us, hn, tuple(shift), bool(a.raw("random_offset", True)),
+                              fill=fill, fill_mask=fill_mask, p=_p(a), generator=a.ctx.generator)
+
+
 def b_cutout(a: Args) -> nn.Module:
     _, _, _, cd = _ops()
     n = a.integer("num_holes", 8, 0)

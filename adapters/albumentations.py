@@ -45,6 +45,7 @@ from ._albu_builders import (
     b_gauss_noise,
     b_gaussian_blur,
     b_grid_distortion,
+    b_grid_dropout,
     b_hsv,
     b_mult_noise,
     b_normalize,
@@ -204,6 +205,9 @@ TABLE: dict[str, Entry] = {
                                  {"case": {"multiplier": (1.2, 1.2)}, "kind": PX, "bound": 1}),
     "CoarseDropout": Entry("AlbuCoarseDropout", b_coarse_dropout, {},
                            {"case": {}, "kind": "distribution", "bound": 0}),
+    "GridDropout": Entry("AlbuGridDropout", b_grid_dropout, {},
+                         {"case": {"ratio": 0.5, "unit_size_range": (8, 9), "random_offset": False,
+                                   "shift_xy": (2, 1)}, "kind": PX, "bound": 0}),
     "Cutout": Entry("AlbuCoarseDropout (1.x Cutout)", b_cutout, {},
                     {"case": None, "kind": "config", "bound": 0, "note": "1.x name"}),
     "Normalize": Entry("kornia.augmentation.Normalize", b_normalize, {},
@@ -423,7 +427,8 @@ _OP_NAMES = {
     "AlbuCLAHE": "CLAHE", "AlbuChannelDropout": "ChannelDropout", "AlbuMultiplicativeNoise": "MultiplicativeNoise",
     "AlbuGaussNoise": "GaussNoise", "AlbuSharpen": "Sharpen", "AlbuBlur": "Blur", "AlbuGaussianBlur": "GaussianBlur",
     "AlbuMedianBlur": "MedianBlur", "AlbuMotionBlur": "MotionBlur", "AlbuDownscale": "Downscale",
-    "AlbuCoarseDropout": "CoarseDropout", "AlbuAffine": "Affine", "AlbuSafeRotate": "SafeRotate",
+    "AlbuCoarseDropout": "CoarseDropout", "AlbuGridDropout": "GridDropout", "AlbuAffine": "Affine",
+    "AlbuSafeRotate": "SafeRotate",
     "AlbuPerspective": "Perspective", "AlbuRandomResizedCrop": "RandomResizedCrop", "AlbuRandomCrop": "RandomCrop",
     "AlbuCrop": "Crop", "AlbuResize": "Resize", "AlbuLongestMaxSize": "LongestMaxSize",
     "AlbuSmallestMaxSize": "SmallestMaxSize", "AlbuPadIfNeeded": "PadIfNeeded", "AlbuTranspose": "Transpose",
@@ -485,6 +490,14 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
     legacy = {"CoarseDropout": ("max_holes", "num_holes_range"), "GaussNoise": ("var_limit", "std_range"),
               "Downscale": ("scale_min", "scale_range"), "Solarize": ("threshold", "threshold_range"),
               "RandomResizedCrop": ("height", "size")}
+    grid_1x = ("unit_size_min", "unit_size_max", "holes_number_x", "holes_number_y", "shift_x", "shift_y",
+               "mask_fill_value")
+    if name == "GridDropout" and any(k in d for k in grid_1x):
+        keep = {"__class_fullname__": name, "p": p}
+        for k, v in cfg.items():
+            if k not in ("p", "same_on_batch"):
+                keep[k] = v * 255 if k in ("fill", "fill_mask") and isinstance(v, float) else v
+        return _plain(keep)
     if name in legacy and legacy[name][0] in d:
         keep = {"__class_fullname__": name, "p": p}
         for k, v in cfg.items():

@@ -780,3 +780,27 @@ def grid_distortion_axis(steps: torch.Tensor, side: int, num_steps: int, normali
     frac = ((j - start) / torch.clamp(n - 1, min=1)).to(torch.float64)
     lo, hi = starts[:, idx], ends[:, idx]
     return lo + (hi - lo) * frac.view(1, -1)
+
+
+def grid_dropout_boxes(h: int, w: int, rows: int, cols: int, ratio: float, offsets, row_sizes, col_sizes):
+    """Albumentations ``GridDropout`` hole geometry for one sample: cells of heights ``row_sizes`` (``rows``
+    entries) and widths ``col_sizes``; each hole is ``clip(cell * ratio, 1, cell - 1)`` pixels (truncated) and
+    starts at the cell origin plus ``offsets(i, max_dy, max_dx) -> (dy, dx)``, clipped into the image.
+    Returns a list of ``(y0, x0, y1, x1)``."""
+    ys = [0]
+    for s in row_sizes:
+        ys.append(ys[-1] + int(s))
+    xs = [0]
+    for s in col_sizes:
+        xs.append(xs[-1] + int(s))
+    boxes = []
+    for i in range(rows):
+        for j in range(cols):
+            ch, cw = ys[i + 1] - ys[i], xs[j + 1] - xs[j]
+            hh = int(min(max(ch * ratio, 1), ch - 1))
+            hw = int(min(max(cw * ratio, 1), cw - 1))
+            dy, dx = offsets(i * cols + j, ch - hh, cw - hw)
+            x0 = min(max(xs[j] + dx, 0), w - hw)
+            y0 = min(max(ys[i] + dy, 0), h - hh)
+            boxes.append((y0, x0, min(y0 + hh, h), min(x0 + hw, w)))
+    return boxes

@@ -8,7 +8,7 @@ from ..functional.erase import cutout
 from ._registry import register_op
 from .compat_base import CompatIntensity, pair
 
-__all__ = ["AlbuCoarseDropout"]
+__all__ = ["AlbuCoarseDropout", "AlbuGridDropout"]
 
 
 @register_op(identity={"p": 0.0}, example={"num_holes_range": (1, 3), "hole_height_range": (0.1, 0.3),
@@ -61,3 +61,65 @@ class AlbuCoarseDropout(CompatIntensity):
         if self._cfg["fill_mask"] is None:
             return input
         return cutout(input, *self._boxes(params), fill=self._cfg["fill_mask"])
+
+
+@register_op(identity={"p": 0.0}, example={"ratio": 0.4, "unit_size_range": (8, 12)})
+class AlbuGridDropout(CompatIntensity):
+    """``GridDropout``: a grid of cells (unit ``randint[unit_size_range)`` pixels, or ``holes_number_xy`` cells,
+    else ``max(2, side // 10)``), cell sides split as evenly as possible in a random order; each cell holds one
+    hole of ``clip(cell * ratio, 1, cell - 1)`` pixels at a random offset (``random_offset``) or at ``shift_xy``.
+    Holes take ``fill`` (in [0, 1]); masks take ``fill_mask`` when given, else pass through."""
+
+    def __init__(self, ratio=0.5, unit_size_range=None, holes_number_xy=None, shift_xy=(0, 0), random_offset=True,
+                 fill=0.0, fill_mask=None, p=1.0, same_on_batch=False, keepdim=False, generator=None):
+        if not 0 < float(ratio) <= 1:
+            raise ValueError(f"ratio must be in (0, 1], got {ratio!r}")
+        for name, v in (("fill", fill), ("fill_mask", fill_mask)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise TypeError(f"{name} must be a number, got {v!r}")
+        us = None if unit_size_range is None else tuple(int(v) for v in pair("unit_size_range", unit_size_range, 2))
+        hn = None if holes_number_xy is None else tuple(int(v) for v in pair("holes_number_xy", holes_number_xy, 1))
+        sx, sy = (int(v) for v in shift_xy)
+        super().__init__(p, same_on_batch, keepdim, generator, ratio=float(ratio), unit_size_range=us,
+                         holes_number_xy=hn, shift_xy=(sx, sy), random_offset=bool(random_offset),
+                         fill=float(fill), fill_mask=None if fill_mask is None else float(fill_mask))
+
+    def _splits(self, size, parts, gen):
+        base = [size // parts + (1 if i < size % parts else 0) for i in range(parts)]
+        return [base[i] for i in torch.randperm(parts, generator=gen).tolist()]
+
+    def sample(self, n, size, generator, device):
+        from ..functional.compat import grid_dropout_boxes
+
+        h, w = size
+        c = self._cfg
+        masks = torch.zeros(n, 1, h, w, dtype=torch.bool)
+        for b in range(n):
+            if c["holes_number_xy"]:
+                rows, cols = c["holes_number_xy"]  # Albumentations passes (x, y) on as (rows, cols)
+            else:
+                if c["unit_size_range"] is not None:
+                    lo, hi = c["unit_size_range"]  # Albumentations refuses hi > min(h, w); we clamp the unit
+                    uh = uw = min(int(torch.randint(lo, max(hi, lo + 1), (1,), generator=generator)), h, w)
+                else:
+                    uh, uw = max(2, h // 10), max(2, w // 10)
+                rows, cols = max(1, h // max(uh, 1)), max(1, w // max(uw, 1))
+            rs, cs = self._splits(h, rows, generator), self._splits(w, cols, generator)
+
+            def offsets(i, my, mx):
+                if c["random_offset"]:
+                    return (int(torch.randint(0, my + 1, (1,), generator=generator)),
+                            int(torch.randint(0, mx + 1, (1,), generator=generator)))
+                return c["shift_xy"][1], c["shift_xy"][0]
+
+            for y0, x0, y1, x1 in grid_dropout_boxes(h, w, rows, cols, c["ratio"], offsets, rs, cs):
+                masks[b, 0, y0:y1, x0:x1] = True
+        return {"drop": masks.to(device)}
+
+    def apply_transform(self, input, params, flags, transform=None):
+        return torch.where(params["drop"].to(input.device), torch.full_like(input, self._cfg["fill"]), input)
+
+    def apply_transform_mask(self, input, params, flags, transform=None):
+        if self._cfg["fill_mask"] is None:
+            return input
+        return torch.where(params["drop"].to(input.device), torch.full_like(input, self._cfg["fill_mask"]), input)

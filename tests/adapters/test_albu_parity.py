@@ -221,3 +221,23 @@ def test_color_jitter_applies_each_sample_in_its_own_order():
                 fi[0, op] = f[i, op]
                 xi = FC._linear_jitter_step(xi, fi, torch.tensor([op]), (True,) * 4, True)
         torch.testing.assert_close(y[i : i + 1], xi)
+
+
+def test_grid_dropout_matches_albumentations_on_fixed_grids():
+    from kornia_diffaug.adapters._albu_parity import measure
+
+    for case in ({"ratio": 0.3, "holes_number_xy": (4, 4), "random_offset": False},
+                 {"ratio": 0.5, "unit_size_range": (8, 9), "random_offset": False, "shift_xy": (2, 1)}):
+        assert measure("GridDropout", case).max_err == 0.0
+
+
+def test_grid_dropout_random_offset_area_and_unsupported_fill():
+    from kornia_diffaug.ops.compat_dropout import AlbuGridDropout
+
+    op = AlbuGridDropout(ratio=0.5, unit_size_range=(8, 9))
+    s = op.sample(20, (64, 64), torch.Generator().manual_seed(0), torch.device("cpu"))
+    assert abs(s["drop"].float().mean().item() - 0.25) < 1e-6  # 8x8 grid of 4x4 holes, always inside the cell
+    from kornia_diffaug.adapters._albu_parse import UnsupportedTransformError
+
+    with pytest.raises(UnsupportedTransformError, match="random"):
+        from_albumentations({"__class_fullname__": "GridDropout", "fill": "random"}, strict=True)
