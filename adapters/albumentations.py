@@ -437,7 +437,7 @@ _OP_NAMES = {
     "RandomVerticalFlip": "VerticalFlip", "RandomGrayscale": "ToGray", "RandomChannelShuffle": "ChannelShuffle",
     "RandomInvert": "InvertImg",
 }
-_LEVEL_KEYS = ("fill", "fill_mask")  # ours in [0, 1], Albumentations' configs in uint8 levels
+_LEVEL_KEYS = ("fill",)  # image fills: ours in [0, 1], Albumentations in uint8 levels; mask fills are labels, kept
 
 
 def _export_op(m: nn.Module) -> dict[str, Any] | None:

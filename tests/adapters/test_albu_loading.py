@@ -388,3 +388,17 @@ def test_hand_built_ops_export_to_albumentations():
         from kornia_diffaug import RandomCutout
 
         to_albumentations(AugmentationSequential(RandomCutout()))
+
+
+def test_mask_fill_exports_as_the_label_it_was_loaded_with():
+    import albumentations as A
+
+    from kornia_diffaug import from_albumentations, to_albumentations
+
+    for t in (
+        A.CoarseDropout(num_holes_range=(1, 2), hole_height_range=(2, 4), hole_width_range=(2, 4), fill_mask=3, p=1.0),
+        A.GridDropout(ratio=0.5, fill_mask=3, p=1.0),
+    ):
+        out = to_albumentations(from_albumentations(A.to_dict(A.Compose([t]))))
+        assert out["transform"]["transforms"][0]["fill_mask"] == 3
+        A.from_dict(out)
