@@ -247,6 +247,7 @@ class _AxisOp:
         n_in, n_out = a.shape
         nb = -(-n_out // block)
         self.dense: torch.Tensor | None = a if nb <= 2 else None
+        self.adjoint: _AxisOp | None = None
         if self.dense is not None:
             return
         st = int(round(stride_per_block * block))
@@ -271,13 +272,38 @@ class _AxisOp:
         return self
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply along the last dimension of ``x (..., n_in)``."""
+        """Apply along the last dimension of ``x (..., n_in)``; the backward applies the banded transpose."""
+        if self.adjoint is not None and self.dense is None and torch.is_grad_enabled() and x.requires_grad:
+            return _BandedMap.apply(x, self, self.adjoint)
+        return self.apply_(x)
+
+    def apply_(self, x: torch.Tensor) -> torch.Tensor:
         if self.dense is not None:
             return x @ self.dense
         xp = tF.pad(x, (self.pad_lo, self.pad_hi))
         win = xp.unfold(-1, self.k, self.stride)[..., : self.nb, :]  # (..., nb, K)
         y = torch.einsum("...bk,bks->...bs", win, self.weight)
         return y.reshape(*x.shape[:-1], self.nb * self.block)[..., : self.n_out]
+
+
+class _BandedMap(torch.autograd.Function):
+    """``y = x @ A`` whose backward is the banded ``g @ A^T`` (not unfold's backward and a zero fill)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, op: _AxisOp, adj: _AxisOp) -> torch.Tensor:  # type: ignore[override]
+        ctx.ops = (op, adj)
+        return op.apply_(x)
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor):  # type: ignore[override]
+        op, adj = ctx.ops
+        return adj(g.contiguous()), None, None
+
+
+def _with_adjoint(a: torch.Tensor, stride: float, dtype: torch.dtype, device: str) -> _AxisOp:
+    op, adj = _AxisOp(a, stride).to(dtype, device), _AxisOp(a.T.contiguous(), 1 / stride).to(dtype, device)
+    op.adjoint, adj.adjoint = adj, op
+    return op
 
 
 @functools.lru_cache(maxsize=32)
@@ -295,7 +321,7 @@ def _axis_operators(n: int, filt: tuple[float, ...], dtype: torch.dtype, device:
     up = _upsample2x(eye.index_select(3, cols), f, 3).reshape(n, -1)
     m = 2 * n + taps - 2
     down = _downsample2x(torch.eye(m, dtype=torch.float64).view(m, 1, 1, m), f, 3).reshape(m, n)
-    return _AxisOp(up, 0.5).to(dtype, device), _AxisOp(down, 2.0).to(dtype, device)
+    return _with_adjoint(up, 0.5, dtype, device), _with_adjoint(down, 2.0, dtype, device)
 
 
 def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tensor | None = None) -> torch.Tensor:
@@ -332,7 +358,7 @@ def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tenso
     up_h, down_h = _axis_operators(h, key, cdt, str(x.device))
     up_w, down_w = _axis_operators(w, key, cdt, str(x.device))
     # Separable: along W, then along H on the transposed image; sampled transposed (x and y swapped).
-    u_t = up_h(up_w(x.to(cdt).reshape(b * c, h, w)).transpose(-1, -2))  # (B*C, Wu, Hu)
+    u_t = up_h(up_w((x if x.dtype == cdt else x.to(cdt)).reshape(b * c, h, w)).transpose(-1, -2))  # (B*C, Wu, Hu)
     u_t = u_t.reshape(b, c, 2 * (w + 2 * q), 2 * (h + 2 * q))
 
     # Output grid at 2x: sample j sits at j / 2 - 1/4, j = -(taps/2 - 1) .. 2n + taps/2 - 2 (what D needs).
