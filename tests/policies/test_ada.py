@@ -401,3 +401,18 @@ def test_inverse_undoes_pixel_exact_geometry_and_gradients_flow():
     assert torch.equal(op.inverse(y)[inner], x.detach()[inner])
     y.square().sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_axis_op_banded_backward_matches_dense():
+    from kornia_diffaug.functional.ada_geometry import _axis_operators, lowpass_filter
+
+    key = tuple(lowpass_filter(torch.float64).tolist())
+    for op in _axis_operators(300, key, torch.float64, "cpu"):
+        assert op.dense is None and op.adjoint is not None
+        n_in = op.adjoint.n_out
+        x = torch.rand(2, 5, n_in, dtype=torch.float64, requires_grad=True)
+        dense = op.apply_(torch.eye(n_in, dtype=torch.float64))
+        g = torch.randn(2, 5, dense.shape[1], dtype=torch.float64)
+        (gx,) = torch.autograd.grad(op(x), x, g)
+        torch.testing.assert_close(op(x), x @ dense)
+        torch.testing.assert_close(gx, g @ dense.T)
