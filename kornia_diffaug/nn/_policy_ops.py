@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["parse_ops", "check_value_range"]
+__all__ = ["parse_ops", "draw_device"]
 
 # "color" is DiffAugment's group; the finer names select one colour operation.
 GROUPS = {"color": ("brightness", "saturation", "contrast")}
@@ -28,16 +28,6 @@ def parse_ops(policy: object, allowed: Sequence[str]) -> list[str]:
     if not names:
         raise ValueError(f"policy must name at least one operation of: {', '.join(valid)}")
     return names
-
-
-def check_value_range(value_range: object) -> tuple[float, float]:
-    """``(low, high)`` of the image values with ``low < high``."""
-    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
-        raise TypeError(f"value_range must be a (low, high) pair, got {value_range!r}")
-    lo, hi = (float(v) for v in value_range)
-    if not lo < hi:
-        raise ValueError(f"value_range must have low < high, got {value_range!r}")
-    return lo, hi
 
 
 def draw_device(x: torch.Tensor, generator: torch.Generator | None) -> torch.device:

@@ -14,7 +14,8 @@ from ..functional._checks import check_image
 from ..functional.color import brightness_shift, contrast_scale, saturation_scale
 from ..functional.geometry_subpixel import subpixel_translate
 from ..functional.relaxed import box_mask, relaxed_bernoulli
-from ._policy_ops import check_value_range, draw_device, parse_ops
+from ..ops._checks import check_value_range
+from ._policy_ops import draw_device, parse_ops
 from ._random import check_positive, check_unit
 
 __all__ = ["LearnablePolicy"]

@@ -71,3 +71,13 @@ def check_generator(generator: object) -> torch.Generator | None:
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     return generator
+
+
+def check_value_range(value_range: object) -> tuple[float, float]:
+    """Validate ``(low, high)`` of the image values, ``low < high``."""
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise TypeError(f"value_range must be a (low, high) pair, got {value_range!r}")
+    lo, hi = (float(v) for v in value_range)
+    if not lo < hi:
+        raise ValueError(f"value_range must have low < high, got {value_range!r}")
+    return lo, hi

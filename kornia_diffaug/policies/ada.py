@@ -19,9 +19,8 @@ from ..functional.ada import ADA_KEYS, ada_augment, ada_geometry, ada_resample
 from ..functional.ada_geometry import geometry_matrices
 from ..functional.sampling import draw_device
 from ..ops._base import SeededOpMixin
-from ..ops._checks import check_generator, check_probability
+from ..ops._checks import check_generator, check_probability, check_value_range
 from ..ops._registry import register_op
-from .diffaugment import check_value_range
 from .registry import register_policy
 
 __all__ = ["ADAPipeline", "ADA_PRESETS", "ADA_OPS"]

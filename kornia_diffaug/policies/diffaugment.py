@@ -18,20 +18,10 @@ from ..ops import (
     RandomIntegerTranslate,
     RandomSaturationScale,
 )
-from ..ops._checks import check_generator, check_ratio
+from ..ops._checks import check_generator, check_ratio, check_value_range
 from .registry import register_policy
 
-__all__ = ["DiffAugment", "check_value_range"]
-
-
-def check_value_range(value_range: object) -> tuple[float, float]:
-    """Validate ``(low, high)`` of the image values, ``low < high``."""
-    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
-        raise TypeError(f"value_range must be a (low, high) pair, got {value_range!r}")
-    lo, hi = (float(v) for v in value_range)
-    if not lo < hi:
-        raise ValueError(f"value_range must have low < high, got {value_range!r}")
-    return lo, hi
+__all__ = ["DiffAugment"]
 
 
 def _gated(value: torch.Tensor, gate: torch.Tensor | None, identity: float) -> torch.Tensor:
