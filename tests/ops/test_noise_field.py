@@ -12,15 +12,6 @@ from kornia_diffaug.functional.noise import add_noise_field, noise_field, noise_
 from tests._strategies import ATOL, images
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny ops: one intra-op thread avoids contention on a shared CI box."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def op(seed: int = 0, **kw) -> kd.RandomNoiseField:
     return kd.RandomNoiseField(generator=torch.Generator().manual_seed(seed), **kw)
 
