@@ -36,9 +36,8 @@ class AlbuSharpen(CompatIntensity):
         return FC.saturate(FC.conv_per_sample(input, k), input)
 
 
-@register_op(identity={"blur_limit": (3, 3), "p": 0.0})
-class AlbuBlur(CompatIntensity):
-    """``Blur``: box filter (``cv2.blur``) of odd size ``k`` uniform over the odd values in ``blur_limit``."""
+class _OddKernelOp(CompatIntensity):
+    """A filter whose odd kernel size is drawn uniformly from the odd values in ``blur_limit``."""
 
     def __init__(self, blur_limit=(3, 7), p=1.0, same_on_batch=False, keepdim=False, generator=None):
         self._sizes = odd_sizes("blur_limit", blur_limit)
@@ -46,6 +45,11 @@ class AlbuBlur(CompatIntensity):
 
     def sample(self, n, size, generator, device):
         return {"ksize": _choice(n, self._sizes, generator, device)}
+
+
+@register_op(identity={"blur_limit": (3, 3), "p": 0.0})
+class AlbuBlur(_OddKernelOp):
+    """``Blur``: box filter (``cv2.blur``) of odd size ``k`` uniform over the odd values in ``blur_limit``."""
 
     def apply_transform(self, input, params, flags, transform=None):
         m = self._sizes[-1]
@@ -84,15 +88,8 @@ class AlbuGaussianBlur(CompatIntensity):
 
 
 @register_op(identity={"blur_limit": (3, 3), "p": 0.0})
-class AlbuMedianBlur(CompatIntensity):
+class AlbuMedianBlur(_OddKernelOp):
     """``MedianBlur``: ``cv2.medianBlur`` of odd size uniform over the odd values in ``blur_limit``."""
-
-    def __init__(self, blur_limit=(3, 7), p=1.0, same_on_batch=False, keepdim=False, generator=None):
-        self._sizes = odd_sizes("blur_limit", blur_limit)
-        super().__init__(p, same_on_batch, keepdim, generator, blur_limit=(self._sizes[0], self._sizes[-1]))
-
-    def sample(self, n, size, generator, device):
-        return {"ksize": _choice(n, self._sizes, generator, device)}
 
     def apply_transform(self, input, params, flags, transform=None):
         return FC.median_blur(input, params["ksize"], self._sizes)
