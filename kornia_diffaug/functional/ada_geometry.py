@@ -173,7 +173,7 @@ def reflect_coordinates(c: torch.Tensor, n: int) -> torch.Tensor:
         return torch.zeros_like(c)
     period = 2 * (n - 1)
     m = torch.remainder(c, period)
-    return torch.where(m > n - 1, period - m, m)
+    return torch.minimum(m, period - m)  # m for m <= n - 1, else period - m
 
 
 def _source_points(m_inv: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -236,74 +236,97 @@ def _margin(taps: int) -> int:
 
 
 class _AxisOp:
-    """A banded linear map along the last axis, ``y = x @ A`` with ``A (n_in, n_out)``, stored block by block.
+    """A linear map ``A (n_in, n_out)`` along one axis: ``y = x @ A`` (``dim=-1``) or ``A^T x`` (``dim=-2``).
 
-    Output block ``b`` (``S`` samples) reads the ``K`` inputs starting at ``b * stride - pad`` of the zero-padded
-    input, a strided window (``unfold``, no copy), so the map costs ``K`` instead of ``n_in`` multiply-adds per
-    output in one batched matrix product. Small maps stay dense.
+    Banded (CPU): output block ``[o0, o1)`` (``block`` samples) reads only the inputs ``[r0, r1)`` where its
+    columns of ``A`` are non-zero, so the map costs about ``K = r1 - r0`` instead of ``n_in`` multiply-adds per
+    output. Each block is one matrix product on strided views of the input, written straight into its slice of
+    the output: no padding, window or transpose copies, along either axis. Dense (``banded=False``): one
+    matrix product, the better choice on accelerators and for short axes.
     """
 
-    def __init__(self, a: torch.Tensor, stride_per_block: float, block: int = 64) -> None:
-        n_in, n_out = a.shape
-        nb = -(-n_out // block)
-        self.dense: torch.Tensor | None = a if nb <= 2 else None
+    def __init__(self, a: torch.Tensor, banded: bool, block: int = 16) -> None:
+        self.n_in, self.n_out = a.shape
         self.adjoint: _AxisOp | None = None
-        if self.dense is not None:
+        self.dense: torch.Tensor | None = None if banded else a
+        self.blocks: list[tuple[int, int, int, int]] = []
+        self.weights: list[torch.Tensor] = []  # (K, S) per block, for dim=-1
+        self.weights_t: list[torch.Tensor] = []  # (S, K) per block, for dim=-2
+        if not banded:
             return
-        st = int(round(stride_per_block * block))
-        a = torch.cat([a, a.new_zeros(n_in, nb * block - n_out)], 1).view(n_in, nb, block)
-        used = a.ne(0).any(dim=2)  # (n_in, nb)
-        rows = torch.arange(n_in).view(-1, 1).expand(n_in, nb)
-        base = torch.arange(nb) * st
-        lo = (torch.where(used, rows, n_in).amin(0) - base).min().item()
-        hi = (torch.where(used, rows, -1).amax(0) + 1 - base).max().item()
-        self.k, self.pad_lo = int(hi - lo), int(-lo)
-        self.pad_hi = max(0, int((nb - 1) * st + hi) - n_in)
-        index = (base.view(-1, 1) + lo + torch.arange(self.k)).clamp(-1, n_in)  # -1 / n_in: zero padding
-        padded = torch.cat([a.new_zeros(1, nb, block), a, a.new_zeros(1, nb, block)], 0)
-        self.weight = padded.permute(1, 0, 2).gather(1, (index + 1).view(nb, self.k, 1).expand(nb, self.k, block))
-        self.n_out, self.nb, self.block, self.stride = n_out, nb, block, st
+        used = a.ne(0)
+        for o0 in range(0, self.n_out, block):
+            o1 = min(o0 + block, self.n_out)
+            rows = used[:, o0:o1].any(dim=1).nonzero().flatten()
+            if rows.numel() == 0:
+                r0 = r1 = 0
+            else:
+                r0, r1 = int(rows[0]), int(rows[-1]) + 1
+            self.blocks.append((r0, r1, o0, o1))
+            self.weights.append(a[r0:r1, o0:o1].contiguous())
+        self.weights_t = [wt.T.contiguous() for wt in self.weights]
 
     def to(self, dtype: torch.dtype, device: str) -> _AxisOp:
         if self.dense is not None:
             self.dense = self.dense.to(dtype=dtype, device=device)
-        else:
-            self.weight = self.weight.to(dtype=dtype, device=device)
+        self.weights = [wt.to(dtype=dtype, device=device) for wt in self.weights]
+        self.weights_t = [wt.to(dtype=dtype, device=device) for wt in self.weights_t]
         return self
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply along the last dimension of ``x (..., n_in)``; the backward applies the banded transpose."""
+    def __call__(self, x: torch.Tensor, dim: int = -1) -> torch.Tensor:
+        """Apply along ``dim`` (-1 or -2) of ``x``; with a gradient, the backward applies the (banded) transpose."""
         if self.adjoint is not None and self.dense is None and torch.is_grad_enabled() and x.requires_grad:
-            return _BandedMap.apply(x, self, self.adjoint)
-        return self.apply_(x)
+            return _BandedMap.apply(x, self, self.adjoint, dim)
+        return self.apply_(x, dim)
 
-    def apply_(self, x: torch.Tensor) -> torch.Tensor:
+    def apply_(self, x: torch.Tensor, dim: int = -1) -> torch.Tensor:
+        if dim == -1:
+            if self.dense is not None:
+                return x @ self.dense
+            x2 = x.reshape(-1, self.n_in)
+            y = x2.new_empty(x2.shape[0], self.n_out)
+            for (r0, r1, o0, o1), wt in zip(self.blocks, self.weights, strict=True):
+                if r1 > r0:
+                    torch.mm(x2[:, r0:r1], wt, out=y[:, o0:o1])
+                else:
+                    y[:, o0:o1] = 0
+            return y.view(*x.shape[:-1], self.n_out)
+        if dim != -2:
+            raise ValueError(f"dim must be -1 or -2, got {dim}")
         if self.dense is not None:
-            return x @ self.dense
-        xp = tF.pad(x, (self.pad_lo, self.pad_hi))
-        win = xp.unfold(-1, self.k, self.stride)[..., : self.nb, :]  # (..., nb, K)
-        y = torch.einsum("...bk,bks->...bs", win, self.weight)
-        return y.reshape(*x.shape[:-1], self.nb * self.block)[..., : self.n_out]
+            return torch.matmul(self.dense.T, x)
+        x3 = x.reshape(-1, self.n_in, x.shape[-1])
+        y = x3.new_empty(x3.shape[0], self.n_out, x3.shape[-1])
+        for (r0, r1, o0, o1), wt in zip(self.blocks, self.weights_t, strict=True):
+            if r1 > r0:  # (a product into a fresh tensor runs batch-parallel; ``out=`` a slice does not)
+                y[:, o0:o1] = torch.matmul(wt, x3[:, r0:r1])
+            else:
+                y[:, o0:o1] = 0
+        return y.view(*x.shape[:-2], self.n_out, x.shape[-1])
 
 
 class _BandedMap(torch.autograd.Function):
-    """``y = x @ A`` whose backward is the banded ``g @ A^T`` (not unfold's backward and a zero fill)."""
+    """``y = A`` applied along ``dim``, whose backward applies the banded ``A^T`` the same way."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, op: _AxisOp, adj: _AxisOp) -> torch.Tensor:  # type: ignore[override]
-        ctx.ops = (op, adj)
-        return op.apply_(x)
+    def forward(ctx, x: torch.Tensor, op: _AxisOp, adj: _AxisOp, dim: int) -> torch.Tensor:  # type: ignore[override]
+        ctx.ops, ctx.dim = (op, adj), dim
+        return op.apply_(x, dim)
 
     @staticmethod
     def backward(ctx, g: torch.Tensor):  # type: ignore[override]
         op, adj = ctx.ops
-        return adj(g.contiguous()), None, None
+        return adj(g, ctx.dim), None, None, None
 
 
-def _with_adjoint(a: torch.Tensor, stride: float, dtype: torch.dtype, device: str) -> _AxisOp:
-    op, adj = _AxisOp(a, stride).to(dtype, device), _AxisOp(a.T.contiguous(), 1 / stride).to(dtype, device)
+def _with_adjoint(a: torch.Tensor, banded: bool, dtype: torch.dtype, device: str) -> _AxisOp:
+    op, adj = _AxisOp(a, banded).to(dtype, device), _AxisOp(a.T.contiguous(), banded).to(dtype, device)
     op.adjoint, adj.adjoint = adj, op
     return op
+
+
+# Axes at least this long use the banded operators on CPU (shorter ones: one dense product is as fast).
+_BANDED_MIN = 96
 
 
 @functools.lru_cache(maxsize=32)
@@ -321,7 +344,8 @@ def _axis_operators(n: int, filt: tuple[float, ...], dtype: torch.dtype, device:
     up = _upsample2x(eye.index_select(3, cols), f, 3).reshape(n, -1)
     m = 2 * n + taps - 2
     down = _downsample2x(torch.eye(m, dtype=torch.float64).view(m, 1, 1, m), f, 3).reshape(m, n)
-    return _with_adjoint(up, 0.5, dtype, device), _with_adjoint(down, 2.0, dtype, device)
+    banded = torch.device(device).type == "cpu" and n >= _BANDED_MIN
+    return _with_adjoint(up, banded, dtype, device), _with_adjoint(down, banded, dtype, device)
 
 
 def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tensor | None = None) -> torch.Tensor:
@@ -357,25 +381,45 @@ def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tenso
     key = tuple(f.double().cpu().tolist())
     up_h, down_h = _axis_operators(h, key, cdt, str(x.device))
     up_w, down_w = _axis_operators(w, key, cdt, str(x.device))
-    # Separable: along W, then along H on the transposed image; sampled transposed (x and y swapped).
-    u_t = up_h(up_w((x if x.dtype == cdt else x.to(cdt)).reshape(b * c, h, w)).transpose(-1, -2))  # (B*C, Wu, Hu)
-    u_t = u_t.reshape(b, c, 2 * (w + 2 * q), 2 * (h + 2 * q))
+    # Separable: along W, then along H (as banded products on CPU: no transposes).
+    xc = (x if x.dtype == cdt else x.to(cdt)).reshape(b * c, h, w)
+    u = up_h(up_w(xc, -1), -2).view(b, c, 2 * (h + 2 * q), 2 * (w + 2 * q))
 
     # Output grid at 2x: sample j sits at j / 2 - 1/4, j = -(taps/2 - 1) .. 2n + taps/2 - 2 (what D needs).
     lo = -(taps // 2 - 1)
     xs = torch.arange(lo, 2 * w + taps // 2 - 1, device=x.device, dtype=cdt) / 2 - 0.25
     ys = torch.arange(lo, 2 * h + taps // 2 - 1, device=x.device, dtype=cdt) / 2 - 0.25
-    sx, sy = _source_points(m_inv, xs, ys)
-    sx = torch.where((sx < -q) | (sx > w - 1 + q), reflect_coordinates(sx, w), sx)
-    sy = torch.where((sy < -q) | (sy > h - 1 + q), reflect_coordinates(sy, h), sy)
-    # Normalised coordinates of the padded upsampled image (align_corners=False): x -> (2 (x + q) + 1) / Wp - 1.
-    gx = (2 * (sx + q) + 1) / (w + 2 * q) - 1
-    gy = (2 * (sy + q) + 1) / (h + 2 * q) - 1
-    grid = torch.stack([gy, gx], dim=-1)
-    v = tF.grid_sample(u_t, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    grid = _sampling_grid(m_inv, xs, ys, (h, w), q)
+    v = tF.grid_sample(u, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
-    y = down_h(down_w(v.reshape(b * c, *v.shape[-2:])).transpose(-1, -2)).transpose(-1, -2)
+    # Along H first: the large map reads whole rows (cheapest), and its adjoint in the backward likewise.
+    y = down_w(down_h(v.reshape(b * c, *v.shape[-2:]), -2), -1)
     return y.reshape(b, c, h, w).to(x.dtype)
+
+
+def _sampling_grid(
+    m_inv: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor, size: tuple[int, int], q: int
+) -> torch.Tensor:
+    """``grid_sample`` grid ``(B, len(ys), len(xs), 2)`` on the ``q``-padded, 2x-upsampled image.
+
+    Source points ``m_inv @ (x, y, 1)`` within the margin ``[-q, n - 1 + q]`` read the padded image; those
+    further out are mirrored into the image (``reflect``).
+    """
+    b = m_inv.shape[0]
+    grid = m_inv.new_empty(b, ys.numel(), xs.numel(), 2)
+    for axis, n in enumerate((size[1], size[0])):
+        row = m_inv[:, axis, 1].view(b, 1, 1) * ys.view(1, -1, 1) + m_inv[:, axis, 2].view(b, 1, 1)
+        s = row + m_inv[:, axis, 0].view(b, 1, 1) * xs.view(1, 1, -1)  # contiguous: strided views are slow
+        # Mirror only what lies outside the margin, |s - c| > c + q with c = (n - 1) / 2. Float arithmetic
+        # throughout: masks mixed into float ops are several times slower on CPU.
+        c = (n - 1) / 2
+        d = (s - c).abs_()
+        if s.device.type != "cpu" or bool(d.max() > c + q):  # CPU: skip the pass when nothing is outside
+            outside = d.sub_(c + q).sign_().clamp_(min=0)  # 1 outside the margin, 0 inside
+            s.addcmul_(outside, reflect_coordinates(s, n).sub_(s))
+        # Normalised coordinates of the padded upsampled image (align_corners=False): s -> (2 (s + q) + 1) / Wp - 1.
+        torch.add(s.mul_(2 / (n + 2 * q)), (2 * q + 1) / (n + 2 * q) - 1, out=grid[..., axis])
+    return grid
 
 
 def is_identity(m: torch.Tensor) -> torch.Tensor:

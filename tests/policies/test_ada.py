@@ -257,13 +257,37 @@ def test_large_images_use_the_banded_operators_exactly():
     a = torch.zeros(150, 310, dtype=torch.float64)
     for i in range(150):  # a band like the upsampling map's: output 2i..2i+9 reads input i
         a[i, 2 * i : 2 * i + 10] = torch.rand(min(10, 310 - 2 * i), dtype=torch.float64)
-    op = _AxisOp(a, 0.5)
-    assert op.dense is None
-    v = torch.rand(4, 150, dtype=torch.float64)
-    torch.testing.assert_close(op(v), v @ a)
+    a[:, 300:] = 0  # a block of outputs that reads nothing
+    op = _AxisOp(a, banded=True)
+    assert op.dense is None and len(op.blocks) > 2
+    v = torch.rand(4, 3, 150, dtype=torch.float64)
+    torch.testing.assert_close(op(v), v @ a)  # along the last axis
+    torch.testing.assert_close(op(v.transpose(-1, -2), dim=-2), (v @ a).transpose(-1, -2))  # along rows
+    with pytest.raises(ValueError, match="dim"):
+        op(v, dim=0)
     x = torch.rand(1, 2, 70, 130, dtype=torch.float64)
     y = resample_antialiased(x, torch.eye(3, dtype=torch.float64)[None])
     torch.testing.assert_close(y, x, atol=1e-6, rtol=0)
+
+
+def test_sampling_grid_mirrors_only_outside_the_margin():
+    from kornia_diffaug.functional.ada_geometry import _sampling_grid, reflect_coordinates
+
+    g = torch.Generator().manual_seed(3)
+    h, w, q = 9, 12, 3
+    m_inv = torch.eye(3, dtype=torch.float64).repeat(5, 1, 1)
+    m_inv[:, :2, :] += torch.randn(5, 2, 3, generator=g, dtype=torch.float64) * torch.tensor([0.5, 0.5, 8.0])
+    xs = torch.arange(-5, 2 * w + 5, dtype=torch.float64) / 2 - 0.25
+    ys = torch.arange(-5, 2 * h + 5, dtype=torch.float64) / 2 - 0.25
+    grid = _sampling_grid(m_inv, xs, ys, (h, w), q)
+    a = m_inv[:, :2, :, None, None]  # (B, 2, 3, 1, 1)
+    src = a[:, :, 0] * xs.view(1, 1, 1, -1) + a[:, :, 1] * ys.view(1, 1, -1, 1) + a[:, :, 2]  # (B, 2, Hs, Ws)
+    for axis, n in ((0, w), (1, h)):
+        s = src[:, axis]
+        outside = (s < -q) | (s > n - 1 + q)
+        assert outside.any() and (~outside).any()
+        expected = torch.where(outside, reflect_coordinates(s, n), s)
+        torch.testing.assert_close(grid[..., axis], (2 * (expected + q) + 1) / (n + 2 * q) - 1)
 
 
 def test_rotate_split_probability_and_geometry_draws():
@@ -409,10 +433,35 @@ def test_axis_op_banded_backward_matches_dense():
     key = tuple(lowpass_filter(torch.float64).tolist())
     for op in _axis_operators(300, key, torch.float64, "cpu"):
         assert op.dense is None and op.adjoint is not None
-        n_in = op.adjoint.n_out
-        x = torch.rand(2, 5, n_in, dtype=torch.float64, requires_grad=True)
+        n_in = op.n_in
         dense = op.apply_(torch.eye(n_in, dtype=torch.float64))
+        x = torch.rand(2, 5, n_in, dtype=torch.float64, requires_grad=True)
         g = torch.randn(2, 5, dense.shape[1], dtype=torch.float64)
         (gx,) = torch.autograd.grad(op(x), x, g)
         torch.testing.assert_close(op(x), x @ dense)
         torch.testing.assert_close(gx, g @ dense.T)
+        xr = torch.rand(2, n_in, 7, dtype=torch.float64, requires_grad=True)  # along rows
+        gr = torch.randn(2, dense.shape[1], 7, dtype=torch.float64)
+        (gxr,) = torch.autograd.grad(op(xr, -2), xr, gr)
+        torch.testing.assert_close(op(xr, -2), dense.T @ xr)
+        torch.testing.assert_close(gxr, dense @ gr)
+
+
+def test_banded_and_dense_resampling_agree(monkeypatch):
+    from kornia_diffaug.functional import ada_geometry
+
+    g = torch.Generator().manual_seed(4)
+    x = torch.rand(2, 2, 100, 97, generator=g, dtype=torch.float64, requires_grad=True)
+    prm = {"rotate_pre": torch.tensor([0.3, -2.0], dtype=torch.float64), "scale": torch.tensor([0.7, 1.3])}
+    _, m_inv = geometry_matrices(prm, (100, 97), torch.float64)
+    w = torch.randn(2, 2, 100, 97, generator=g, dtype=torch.float64)
+    results = []
+    for banded_min in (96, 10_000):  # banded operators (axes >= 96 on CPU), then dense products only
+        monkeypatch.setattr(ada_geometry, "_BANDED_MIN", banded_min)
+        ada_geometry._axis_operators.cache_clear()
+        y = resample_antialiased(x, m_inv)
+        (gx,) = torch.autograd.grad((y * w).sum(), x)
+        results.append((y, gx))
+    ada_geometry._axis_operators.cache_clear()
+    torch.testing.assert_close(results[0][0], results[1][0])
+    torch.testing.assert_close(results[0][1], results[1][1])
