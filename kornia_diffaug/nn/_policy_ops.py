@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
-
-__all__ = ["parse_ops", "draw_device"]
+__all__ = ["parse_ops"]
 
 # "color" is DiffAugment's group; the finer names select one colour operation.
 GROUPS = {"color": ("brightness", "saturation", "contrast")}
@@ -28,7 +26,3 @@ def parse_ops(policy: object, allowed: Sequence[str]) -> list[str]:
     if not names:
         raise ValueError(f"policy must name at least one operation of: {', '.join(valid)}")
     return names
-
-
-def draw_device(x: torch.Tensor, generator: torch.Generator | None) -> torch.device:
-    return generator.device if generator is not None else x.device

@@ -14,8 +14,9 @@ from ..functional._checks import check_image
 from ..functional.color import brightness_shift, contrast_scale, saturation_scale
 from ..functional.geometry_subpixel import subpixel_translate
 from ..functional.relaxed import box_mask, relaxed_bernoulli
+from ..functional.sampling import draw_device
 from ..ops._checks import check_value_range
-from ._policy_ops import draw_device, parse_ops
+from ._policy_ops import parse_ops
 from ._random import check_positive, check_unit
 
 __all__ = ["LearnablePolicy"]
@@ -125,7 +126,7 @@ class LearnablePolicy(nn.Module):
         if not self.training:
             return x
         b, k = x.shape[0], len(self.ops)
-        dev = draw_device(x, self.generator)
+        dev = draw_device(self.generator, x.device)
         gate_u = torch.rand(b, k, generator=self.generator, device=dev).to(x.device)
         value_u = torch.rand(b, k, 2, generator=self.generator, device=dev).to(x.device)
         mags = self.magnitudes().to(x.device)

@@ -12,8 +12,9 @@ from torch import nn
 from ..functional._checks import check_image
 from ..functional.color import brightness_shift, contrast_scale, saturation_scale
 from ..functional.geometry_subpixel import subpixel_translate
+from ..functional.sampling import draw_device
 from ..ops._checks import check_value_range
-from ._policy_ops import draw_device, parse_ops
+from ._policy_ops import parse_ops
 from ._random import check_positive
 
 __all__ = ["LearnedAugmenter", "grad_reverse"]
@@ -142,7 +143,7 @@ class LearnedAugmenter(nn.Module):
         f = f.view(b, c, *f.shape[1:]).mean(1)
         f = self.body(f).mean((2, 3))
         if self.noise_dim:
-            dev = draw_device(x, self.generator)
+            dev = draw_device(self.generator, x.device)
             noise = torch.randn(b, self.noise_dim, generator=self.generator, device=dev, dtype=wdt)
             f = torch.cat([f, noise.to(x.device)], 1)
         return torch.tanh(self.head(f))
