@@ -6,6 +6,7 @@ import math
 import os
 import socket
 import tempfile
+from datetime import timedelta
 
 import kornia.augmentation as K
 import pytest
@@ -136,7 +137,9 @@ def _free_port() -> int:
 def _rank_main(rank: int, world: int, port: int, out_dir: str) -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+    dist.init_process_group(  # a short timeout: a hung collective fails the test instead of stalling CI
+        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world, timeout=timedelta(seconds=60)
+    )
     try:
         pipe = ADAPipeline("bgc", p=0.5)
         ctrl = ADAController(pipe, target=0.6, speed_kimg=0.1, interval=2)
