@@ -319,14 +319,26 @@ class _BandedMap(torch.autograd.Function):
         return adj(g, ctx.dim), None, None, None
 
 
-def _with_adjoint(a: torch.Tensor, banded: bool, dtype: torch.dtype, device: str) -> _AxisOp:
-    op, adj = _AxisOp(a, banded).to(dtype, device), _AxisOp(a.T.contiguous(), banded).to(dtype, device)
+def _with_adjoint(a: torch.Tensor, block: int | None, dtype: torch.dtype, device: str) -> _AxisOp:
+    banded, blk = block is not None, block or 16
+    op = _AxisOp(a, banded, blk).to(dtype, device)
+    adj = _AxisOp(a.T.contiguous(), banded, blk).to(dtype, device)
     op.adjoint, adj.adjoint = adj, op
     return op
 
 
-# Axes at least this long use the banded operators on CPU (shorter ones: one dense product is as fast).
+# Axes at least this long use the banded operators on CPU (shorter ones: one dense product is as fast), in
+# blocks of 16 outputs (measured best at 256 px). Accelerators take one dense product up to
+# _BANDED_MIN_ACCEL (a few launches beat many small ones), beyond that blocks of 256 outputs.
 _BANDED_MIN = 96
+_BANDED_MIN_ACCEL = 1024
+
+
+def _block_size(device_type: str, n: int) -> int | None:
+    """Outputs per block of the banded axis maps, or ``None`` for one dense product."""
+    if device_type == "cpu":
+        return 16 if n >= _BANDED_MIN else None
+    return 256 if n >= _BANDED_MIN_ACCEL else None
 
 
 @functools.lru_cache(maxsize=32)
@@ -344,8 +356,8 @@ def _axis_operators(n: int, filt: tuple[float, ...], dtype: torch.dtype, device:
     up = _upsample2x(eye.index_select(3, cols), f, 3).reshape(n, -1)
     m = 2 * n + taps - 2
     down = _downsample2x(torch.eye(m, dtype=torch.float64).view(m, 1, 1, m), f, 3).reshape(m, n)
-    banded = torch.device(device).type == "cpu" and n >= _BANDED_MIN
-    return _with_adjoint(up, banded, dtype, device), _with_adjoint(down, banded, dtype, device)
+    block = _block_size(torch.device(device).type, n)
+    return _with_adjoint(up, block, dtype, device), _with_adjoint(down, block, dtype, device)
 
 
 def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tensor | None = None) -> torch.Tensor:

@@ -258,11 +258,12 @@ def test_large_images_use_the_banded_operators_exactly():
     for i in range(150):  # a band like the upsampling map's: output 2i..2i+9 reads input i
         a[i, 2 * i : 2 * i + 10] = torch.rand(min(10, 310 - 2 * i), dtype=torch.float64)
     a[:, 300:] = 0  # a block of outputs that reads nothing
-    op = _AxisOp(a, banded=True)
-    assert op.dense is None and len(op.blocks) > 2
     v = torch.rand(4, 3, 150, dtype=torch.float64)
-    torch.testing.assert_close(op(v), v @ a)  # along the last axis
-    torch.testing.assert_close(op(v.transpose(-1, -2), dim=-2), (v @ a).transpose(-1, -2))  # along rows
+    for block in (16, 64, 256):  # CPU blocks, mid-size, accelerator blocks (a partial last block)
+        op = _AxisOp(a, banded=True, block=block)
+        assert op.dense is None and len(op.blocks) == -(-310 // block)
+        torch.testing.assert_close(op(v), v @ a)  # along the last axis
+        torch.testing.assert_close(op(v.transpose(-1, -2), dim=-2), (v @ a).transpose(-1, -2))  # along rows
     with pytest.raises(ValueError, match="dim"):
         op(v, dim=0)
     x = torch.rand(1, 2, 70, 130, dtype=torch.float64)
