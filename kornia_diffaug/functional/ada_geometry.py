@@ -238,11 +238,12 @@ def _margin(taps: int) -> int:
 class _AxisOp:
     """A linear map ``A (n_in, n_out)`` along one axis: ``y = x @ A`` (``dim=-1``) or ``A^T x`` (``dim=-2``).
 
-    Banded (CPU): output block ``[o0, o1)`` (``block`` samples) reads only the inputs ``[r0, r1)`` where its
-    columns of ``A`` are non-zero, so the map costs about ``K = r1 - r0`` instead of ``n_in`` multiply-adds per
-    output. Each block is one matrix product on strided views of the input, written straight into its slice of
-    the output: no padding, window or transpose copies, along either axis. Dense (``banded=False``): one
-    matrix product, the better choice on accelerators and for short axes.
+    Banded: output block ``[o0, o1)`` (``block`` samples) reads only the inputs ``[r0, r1)`` where its columns
+    of ``A`` are non-zero, so the map costs about ``K = r1 - r0`` instead of ``n_in`` multiply-adds per output.
+    Each block is one matrix product on a strided view of the input (columns ``r0:r1``, or the slab of rows
+    ``r0:r1``) stored into its slice of the output: no padding, window or transpose copies, along either axis.
+    Dense (``banded=False``): one matrix product, the better choice for short axes and, up to large sizes, on
+    accelerators (see :func:`_block_size`).
     """
 
     def __init__(self, a: torch.Tensor, banded: bool, block: int = 16) -> None:
