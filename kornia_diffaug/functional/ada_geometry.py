@@ -369,6 +369,13 @@ def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tenso
     keeps every second sample. ``D U`` is the identity in the interior for an orthogonal wavelet filter, so
     pixel-aligned transforms stay sharp while rotations and scalings are anti-aliased.
 
+    Phase: ``sym6`` is not linear-phase. ``U`` moves content by ``d = ((taps - 1) / 2 - sum_k k f_k) / 2``
+    input pixels (0.20 px for ``sym6``) and ``D`` by ``-d``; these cancel for translations but leave an offset
+    ``(I - A) d`` (``A`` the linear part of ``m_inv``) for rotations and scalings, up to 0.57 px at a half
+    turn, which the paper's implementation has. Here the grid reads ``m_inv (p + d) - d`` instead, so the
+    content moves exactly as ``m_inv`` says and keypoints, boxes and masks transformed by the same matrix
+    stay on it.
+
     Float16/bfloat16 images are processed in float32 and cast back; gradients flow to ``x``.
 
     Args:
@@ -386,6 +393,9 @@ def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tenso
     if taps % 2:
         raise ValueError(f"filt must have an even number of taps, got {taps}")
     m_inv = m_inv.to(device=x.device, dtype=cdt)
+    # Compensate the filter's phase (see above): read at A (p + d) + t - d, i.e. t += (A - I) d.
+    d = ((taps - 1) / 2 - (f * torch.arange(taps, device=x.device, dtype=cdt)).sum() / f.sum()) / 2
+    m_inv = torch.cat([m_inv[:, :2, :2], m_inv[:, :2, 2:] + (m_inv[:, :2, :2].sum(-1, keepdim=True) - 1) * d], -1)
 
     # Reflect-pad by a fixed margin first (as the paper pads before upsampling), so the positions the
     # down filter reads around a pixel-aligned transform are the upsampled padded image itself; positions
