@@ -53,7 +53,12 @@ def _per_sample(active: torch.Tensor, new: torch.Tensor, old: torch.Tensor) -> t
 
 
 def ada_resample(
-    x: torch.Tensor, m_inv: torch.Tensor, exact_only: bool = False, compact: bool | None = None
+    x: torch.Tensor,
+    m_inv: torch.Tensor,
+    exact_only: bool = False,
+    compact: bool | None = None,
+    *,
+    compensate_phase: bool = True,
 ) -> torch.Tensor:
     """Resample each sample once under ``m_inv`` (output-to-input pixel matrices).
 
@@ -63,6 +68,7 @@ def ada_resample(
     computed and selected with ``torch.where``, no host sync; on CPU only those samples are resampled). With
     ``exact_only`` every sample is gathered (the caller knows that the matrices are integer). ``compact``
     forces (``True``) or forbids (``False``) resampling only the selected samples; ``None``: on CPU only.
+    ``compensate_phase=False`` samples at the paper's release positions (see ``resample_antialiased``).
     """
     cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
     m_inv = m_inv.to(device=x.device, dtype=cdt)
@@ -76,27 +82,35 @@ def ada_resample(
         if idx.numel() == 0:
             return resample_nearest(x, m_inv)
         if idx.numel() == x.shape[0]:
-            return resample_antialiased(x, m_inv)
-        sub = resample_antialiased(x.index_select(0, idx), m_inv.index_select(0, idx))
+            return resample_antialiased(x, m_inv, compensate_phase=compensate_phase)
+        sub = resample_antialiased(
+            x.index_select(0, idx), m_inv.index_select(0, idx), compensate_phase=compensate_phase
+        )
         keep = torch.nonzero(pixel_aligned).flatten()
         exact = resample_nearest(x.index_select(0, keep), m_inv.index_select(0, keep))
         return torch.cat([exact, sub]).index_select(0, torch.argsort(torch.cat([keep, idx])))
     exact = resample_nearest(x, m_inv)
-    return _per_sample(pixel_aligned, exact, resample_antialiased(x, m_inv))
+    return _per_sample(pixel_aligned, exact, resample_antialiased(x, m_inv, compensate_phase=compensate_phase))
 
 
-def ada_geometry(x: torch.Tensor, params: Mapping[str, torch.Tensor], nearest: bool = False) -> torch.Tensor:
+def ada_geometry(
+    x: torch.Tensor, params: Mapping[str, torch.Tensor], nearest: bool = False, *, compensate_phase: bool = True
+) -> torch.Tensor:
     """The geometric part of :func:`ada_augment` alone (``nearest=True``: label masks, no interpolation)."""
     cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
     mats = geometry_matrices(params, tuple(x.shape[-2:]), cdt, x.device)
     if mats is None:
         return x
     exact_only = nearest or all(k in PIXEL_EXACT_KEYS for k in GEOMETRY_KEYS if k in params)
-    return ada_resample(x, mats[1], exact_only=exact_only)
+    return ada_resample(x, mats[1], exact_only=exact_only, compensate_phase=compensate_phase)
 
 
 def ada_augment(
-    x: torch.Tensor, params: Mapping[str, torch.Tensor], value_range: Sequence[float] = (-1.0, 1.0)
+    x: torch.Tensor,
+    params: Mapping[str, torch.Tensor],
+    value_range: Sequence[float] = (-1.0, 1.0),
+    *,
+    compensate_phase: bool = True,
 ) -> torch.Tensor:
     """Apply the ADA pipeline with explicit per-sample ``params`` (keys of :data:`ADA_PARAM_DOC`).
 
@@ -106,6 +120,8 @@ def ada_augment(
         params: per-sample parameters; absent keys are skipped. Samples whose parameters of an op are the
             identity are passed through that op unchanged (``torch.where``, no host sync).
         value_range: ``(lo, hi)`` of the images; colour, noise and cutout magnitudes are in half-range units.
+        compensate_phase: the image follows the geometry matrix exactly (default) or is sampled at the
+            paper's release positions, up to 0.14 px off it (see ``resample_antialiased``).
 
     Example:
         >>> x = torch.zeros(2, 3, 8, 8)
@@ -114,7 +130,7 @@ def ada_augment(
     """
     check_image(x)
     b, c = x.shape[:2]
-    y = ada_geometry(x, params)
+    y = ada_geometry(x, params, compensate_phase=compensate_phase)
     cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
     cm = color_matrix(params, c, cdt, x.device)
     if cm is not None:

@@ -361,7 +361,9 @@ def _axis_operators(n: int, filt: tuple[float, ...], dtype: torch.dtype, device:
     return _with_adjoint(up, block, dtype, device), _with_adjoint(down, block, dtype, device)
 
 
-def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tensor | None = None) -> torch.Tensor:
+def resample_antialiased(
+    x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tensor | None = None, *, compensate_phase: bool = True
+) -> torch.Tensor:
     """Resample ``x`` once under ``m_inv`` with 2x oversampling, as StyleGAN2-ADA does.
 
     ``y = D( bilinear( U(x), reflect(m_inv @ p) ) )`` where ``U`` upsamples 2x with the low-pass ``filt``
@@ -370,11 +372,13 @@ def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tenso
     pixel-aligned transforms stay sharp while rotations and scalings are anti-aliased.
 
     Phase: ``sym6`` is not linear-phase. ``U`` moves content by ``d = ((taps - 1) / 2 - sum_k k f_k) / 2``
-    input pixels (0.20 px for ``sym6``) and ``D`` by ``-d``; these cancel for translations but leave an offset
-    ``(I - A) d`` (``A`` the linear part of ``m_inv``) for rotations and scalings, up to 0.57 px at a half
-    turn, which the paper's implementation has. Here the grid reads ``m_inv (p + d) - d`` instead, so the
-    content moves exactly as ``m_inv`` says and keypoints, boxes and masks transformed by the same matrix
-    stay on it.
+    input pixels (0.20 px for ``sym6``) and ``D`` by ``-d``. These cancel for translations, but reading at
+    ``m_inv p`` would leave ``y(i) = x(m_inv (i - d) + d)``, off by ``(I - A) d`` (``A`` the linear part of
+    ``m_inv``) for rotations and scalings. The grid reads at ``m_inv (p + s) - s``: ``s = d`` by default, so
+    the content moves exactly as ``m_inv`` says and keypoints, boxes and masks transformed by the same matrix
+    stay on it; ``compensate_phase=False`` takes ``s = 1/4``, the half-pixel convention of the paper's
+    release, which leaves ``(I - A) (1/4 - d)`` (up to 0.14 px at a half turn) and reproduces its output
+    (tested against ``benchmarks/reference_ada.py``).
 
     Float16/bfloat16 images are processed in float32 and cast back; gradients flow to ``x``.
 
@@ -382,20 +386,24 @@ def resample_antialiased(x: torch.Tensor, m_inv: torch.Tensor, filt: torch.Tenso
         x: images ``(B, C, H, W)``.
         m_inv: ``(B, 3, 3)`` output-to-input pixel-coordinate matrices.
         filt: 1-D low-pass filter with unit sum and an even number of taps.
+        compensate_phase: content follows ``m_inv`` exactly (``True``) or as in the paper's release (``False``).
     """
     check_image(x)
     b, c, h, w = x.shape
     if x.numel() == 0:
         return x.clone()
     cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
-    f = (lowpass_filter() if filt is None else filt).to(device=x.device, dtype=cdt)
+    f = (lowpass_filter(torch.float64) if filt is None else filt).to(device=x.device, dtype=cdt)
     taps = f.numel()
     if taps % 2:
         raise ValueError(f"filt must have an even number of taps, got {taps}")
     m_inv = m_inv.to(device=x.device, dtype=cdt)
-    # Compensate the filter's phase (see above): read at A (p + d) + t - d, i.e. t += (A - I) d.
-    d = ((taps - 1) / 2 - (f * torch.arange(taps, device=x.device, dtype=cdt)).sum() / f.sum()) / 2
-    m_inv = torch.cat([m_inv[:, :2, :2], m_inv[:, :2, 2:] + (m_inv[:, :2, :2].sum(-1, keepdim=True) - 1) * d], -1)
+    # Sampling phase (see above): read at A (p + s) + t - s, i.e. t += (A - I) s along both axes.
+    if compensate_phase:
+        s = ((taps - 1) / 2 - (f * torch.arange(taps, device=x.device, dtype=cdt)).sum() / f.sum()) / 2
+    else:
+        s = 0.25
+    m_inv = torch.cat([m_inv[:, :2, :2], m_inv[:, :2, 2:] + (m_inv[:, :2, :2].sum(-1, keepdim=True) - 1) * s], -1)
 
     # Reflect-pad by a fixed margin first (as the paper pads before upsampling), so the positions the
     # down filter reads around a pixel-aligned transform are the upsampled padded image itself; positions

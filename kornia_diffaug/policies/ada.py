@@ -123,6 +123,9 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         xflip ... cutout: per-op strength multipliers ``>= 0``; ``None`` takes the preset's (1 or 0).
         xint_max ... cutout_size: the paper's constants (see the table).
         imgfilter_bands: per-band strength multipliers of ``imgfilter`` (4 numbers).
+        compensate_phase: resample so that the image moves exactly by ``transform_matrix`` (default), or at
+            the paper's release sampling positions (``False``: its output, up to 0.14 px off the matrix under
+            rotation and scaling; see :func:`~kornia_diffaug.functional.ada_geometry.resample_antialiased`).
         same_on_batch, keepdim, generator: as for every kornia-diffaug op.
 
     Example:
@@ -165,6 +168,7 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         imgfilter_bands: Sequence[float] = (1.0, 1.0, 1.0, 1.0),
         noise_std: float = 0.1,
         cutout_size: float = 0.5,
+        compensate_phase: bool = True,
         same_on_batch: bool = False,
         keepdim: bool = False,
         generator: torch.Generator | None = None,
@@ -195,6 +199,9 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
             raise TypeError(f"imgfilter_bands must be 4 numbers, got {imgfilter_bands!r}")
         self.imgfilter_bands = tuple(_non_negative("imgfilter_bands", v) for v in imgfilter_bands)
         self.value_range = check_value_range(value_range)
+        if not isinstance(compensate_phase, bool):
+            raise TypeError(f"compensate_phase must be a bool, got {compensate_phase!r}")
+        self.compensate_phase = compensate_phase
         self.generator = check_generator(generator)
         self._keys = tuple(key for op in ADA_OPS if self.strengths[op] > 0 for key in _OP_KEYS.get(op, (op,)))
         # Kornia's base stored ``p`` as a float gate; here it is the ADA probability, a buffer.
@@ -355,7 +362,7 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         ada = self._ada_params(params)
         if not ada:
             return input
-        return ada_augment(input, ada, self.value_range)
+        return ada_augment(input, ada, self.value_range, compensate_phase=self.compensate_phase)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         # Labels follow the geometry only, read from the nearest pixel (no interpolation, no colour).
@@ -366,7 +373,7 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
             raise ValueError("inverse of ADAPipeline needs the forward transform matrix")
         # ``transform`` is the inverse map (output -> input pixels); resampling needs its inverse, the forward map.
         forward = torch.linalg.inv(transform.to(torch.float64))
-        return ada_resample(input, forward)
+        return ada_resample(input, forward, compensate_phase=self.compensate_phase)
 
     def config(self) -> dict[str, Any]:
         return {
@@ -376,6 +383,7 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
             **self.strengths,
             **self.constants,
             "imgfilter_bands": self.imgfilter_bands,
+            "compensate_phase": self.compensate_phase,
             "same_on_batch": self.same_on_batch,
         }
 

@@ -168,12 +168,14 @@ def test_geometric_keypoints_and_masks_follow_pixels(name, h, w, data):
 # on its transformed keypoint (its local centroid, so mirrored copies from reflect padding do not count).
 # GridDistortion is left out: its map is piecewise linear, so a blob across a cell edge is stretched
 # unevenly and its centroid moves by up to ~1 px although the keypoint solves the map exactly.
+# Tolerances in px: affine maps keep a symmetric blob's centroid exactly (up to sampling error); a perspective
+# map does not quite.
 INTERPOLATING = {
-    "ADAPipeline": {"preset": "geom"},
-    "AlbuAffine": {"rotate": (-45.0, 45.0), "scale": (0.8, 1.2), "shear": (-10.0, 10.0), "interpolation": 1},
-    "AlbuSafeRotate": {"limit": (-90.0, 90.0)},
-    "AlbuPerspective": {},
-    "AlbuElasticTransform": {"alpha": 3.0, "sigma": 4.0},
+    "ADAPipeline": ({"preset": "geom"}, 0.1),
+    "AlbuAffine": ({"rotate": (-45.0, 45.0), "scale": (0.8, 1.2), "shear": (-10.0, 10.0), "interpolation": 1}, 0.1),
+    "AlbuSafeRotate": ({"limit": (-90.0, 90.0)}, 0.1),
+    "AlbuPerspective": ({}, 0.25),
+    "AlbuElasticTransform": ({"alpha": 3.0, "sigma": 4.0}, 0.1),
 }
 
 
@@ -192,7 +194,8 @@ def test_interpolating_geometric_keypoints_follow_content(name, seed):
     assert name in OPS
     size, radius = 48, 6
     img, kps = _blobs(8, size, 1.5, torch.Generator().manual_seed(seed))
-    op = get_op_spec(name).cls(**INTERPOLATING[name], p=1.0, generator=torch.Generator().manual_seed(seed))
+    kwargs, tol = INTERPOLATING[name]
+    op = get_op_spec(name).cls(**kwargs, p=1.0, generator=torch.Generator().manual_seed(seed))
     out, kp = K.AugmentationSequential(op, data_keys=["input", "keypoints"])(img, kps)
     kp = kp[:, 0]
     grid = torch.arange(size, dtype=torch.float64)
@@ -205,4 +208,4 @@ def test_interpolating_geometric_keypoints_follow_content(name, seed):
     assert inside.any()
     assert (total[inside] > 3.0).all(), "no blob under the keypoint"  # a whole blob holds 2 pi 1.5^2 = 14
     err = (centroid - kp).norm(dim=-1)[inside]
-    assert err.max() < 0.25, f"content is {err.max():.3f} px away from its keypoint"
+    assert err.max() < tol, f"content is {err.max():.3f} px away from its keypoint"

@@ -466,3 +466,53 @@ def test_banded_and_dense_resampling_agree(monkeypatch):
     ada_geometry._axis_operators.cache_clear()
     torch.testing.assert_close(results[0][0], results[1][0])
     torch.testing.assert_close(results[0][1], results[1][1])
+
+
+def test_without_phase_compensation_the_resampler_is_the_papers():
+    """Against an independent implementation of the release's steps (batch-wide reflect padding, upfirdn-style
+    filters, ``affine_grid``), away from the borders where the two pad differently."""
+    from benchmarks.reference_ada import centred, reference_resample
+
+    g = torch.Generator().manual_seed(5)
+    h, w = 48, 40
+    x = torch.nn.functional.interpolate(torch.rand(4, 3, 12, 10, generator=g, dtype=torch.float64), size=(h, w),
+                                        mode="bicubic")  # fmt: skip
+    prm = {
+        "scale": torch.tensor([1.0, 1.1, 0.9, 1.0], dtype=torch.float64),
+        "rotate_pre": torch.tensor([0.0, 0.2, -0.3, 2.5], dtype=torch.float64),
+        "aniso": torch.tensor([1.0, 1.0, 1.1, 0.9], dtype=torch.float64),
+        "xfrac": torch.tensor([[0.3, -0.6], [0.3, -0.2], [0.0, 0.4], [0.25, 0.0]], dtype=torch.float64),
+    }
+    _, m_inv = geometry_matrices(prm, (h, w), torch.float64)
+    ref = reference_resample(x, centred(m_inv, (h, w)))
+    ours = resample_antialiased(x, m_inv, compensate_phase=False)
+    # Output pixels whose source lies at least 8 px inside the image (both filters and the bilinear taps).
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij")
+    sx = m_inv[:, 0, 0, None, None] * xs + m_inv[:, 0, 1, None, None] * ys + m_inv[:, 0, 2, None, None]
+    sy = m_inv[:, 1, 0, None, None] * xs + m_inv[:, 1, 1, None, None] * ys + m_inv[:, 1, 2, None, None]
+    inner = (sx >= 8) & (sx <= w - 9) & (sy >= 8) & (sy <= h - 9)
+    assert (inner.flatten(1).double().mean(1) > 0.2).all()
+    diff = (ours - ref).abs().amax(1)
+    assert diff[inner].max() < 1e-9
+    # The default moves content exactly by m_inv instead: the same for a pure shift (sample 0), different
+    # wherever the linear part is not the identity.
+    comp = resample_antialiased(x, m_inv)
+    torch.testing.assert_close(comp[0], ours[0], atol=1e-12, rtol=0)
+    assert (comp - ref).abs().amax(1)[1:][inner[1:]].max() > 1e-3
+
+
+def test_pipeline_compensate_phase_flag_reaches_the_resampler():
+    from kornia_diffaug.functional.ada import ada_augment
+
+    x = torch.rand(6, 3, 20, 20)
+    ops = [
+        ADAPipeline("geom", p=1.0, compensate_phase=True, generator=torch.Generator().manual_seed(2)),
+        ADAPipeline("geom", p=1.0, compensate_phase=False, generator=torch.Generator().manual_seed(2)),
+    ]
+    exact, paper = (op(x) for op in ops)
+    params = ops[1]._params
+    torch.testing.assert_close(paper, ada_augment(x, ops[1]._ada_params(params), compensate_phase=False))
+    assert (exact - paper).abs().amax() > 1e-3  # same draws (same seed), other sampling positions
+    assert type(ops[1])(**ops[1].config()).compensate_phase is False
+    with pytest.raises(TypeError, match="compensate_phase"):
+        ADAPipeline("geom", compensate_phase=1)
