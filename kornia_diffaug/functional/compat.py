@@ -243,35 +243,45 @@ def brightness_contrast(x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor
     return saturate(x * per_sample(alpha, x, "alpha") + per_sample(beta, x, "beta"), x)
 
 
-def rgb_to_hsv6(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """RGB (B, 3, H, W) -> hue in sextants ``[0, 6)``, saturation, value (each (B, 1, H, W)), OpenCV's formulas."""
+def _hue_chroma(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """RGB (B, 3, H, W) -> hue in sextants ``[0, 6)``, chroma ``max - min`` and value ``max`` (each (B, 1, H, W))."""
     r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
     # Elementwise max/min of the three planes: the same values as reducing over dim 1, much faster on CPU.
     v = torch.maximum(torch.maximum(r, g), b)
-    mn = torch.minimum(torch.minimum(r, g), b)
-    delta = v - mn
+    delta = v - torch.minimum(torch.minimum(r, g), b)
     chroma = delta > 0
     safe = torch.where(chroma, delta, 1.0)
     h = torch.where(v == r, torch.remainder((g - b) / safe, 6),
                     torch.where(v == g, (b - r) / safe + 2, (r - g) / safe + 4))
-    h = torch.where(chroma, h, 0.0)
+    return torch.where(chroma, h, 0.0), delta, v
+
+
+def rgb_to_hsv6(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """RGB (B, 3, H, W) -> hue in sextants ``[0, 6)``, saturation, value (each (B, 1, H, W)), OpenCV's formulas."""
+    h, delta, v = _hue_chroma(x)
     lit = v > 0
-    s = torch.where(lit, delta / torch.where(lit, v, 1.0), 0.0)
-    return h, s, v
+    return h, torch.where(lit, delta / torch.where(lit, v, 1.0), 0.0), v
+
+
+def _from_hue_chroma(h: torch.Tensor, chroma: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Channel ``c = v - chroma clamp(min(k, 4 - k), 0, 1)``, ``k = (n_c + h) mod 6``, ``n = (5, 3, 1)`` for RGB."""
+    n = torch.tensor([5.0, 3.0, 1.0], dtype=h.dtype, device=h.device).view(1, 3, 1, 1)
+    k = torch.remainder(n + h, 6)
+    return v - chroma * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
 
 
 def hsv6_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """Inverse of :func:`rgb_to_hsv6`: channel ``c = v - v s clamp(min(k, 4 - k), 0, 1)``,
     ``k = (n_c + h) mod 6`` with ``n = (5, 3, 1)`` for (R, G, B)."""
-    n = torch.tensor([5.0, 3.0, 1.0], dtype=h.dtype, device=h.device).view(1, 3, 1, 1)
-    k = torch.remainder(n + h, 6)
-    return v - v * s * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
+    return _from_hue_chroma(h, v * s, v)
 
 
 def _hue_rotate(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
-    h, s, v = rgb_to_hsv6(x)
+    # Chroma (v s) is kept as max - min, never divided by v: with inputs outside [0, 1] a tiny positive v
+    # made s overflow (inf in float16) and v s c a NaN.
+    h, chroma, v = _hue_chroma(x)
     h = torch.remainder(h + 6 * turns.to(x.dtype).view(-1, 1, 1, 1), 6)
-    return hsv6_to_rgb(h, s, v).clamp(0, 1)
+    return _from_hue_chroma(h, chroma, v).clamp(0, 1)
 
 
 def color_jitter(

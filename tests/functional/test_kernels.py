@@ -104,3 +104,20 @@ def test_matrix_moves_points_like_pixels():
     pts = torch.tensor([[1.0, 1.0, 1.0], [4.0, 0.0, 1.0]])
     moved = torch.einsum("bij,bj->bi", m, pts)
     assert moved[:, :2].tolist() == [[3.0, 2.0], [3.0, 3.0]]
+
+
+def test_hue_rotation_stays_finite_in_half_precision_outside_unit_range():
+    """Regression (found by Hypothesis): a pixel with a tiny positive max and a negative min made the
+    saturation ``delta / v`` overflow in float16, and ``v * s * 0`` a NaN that the next contrast step's
+    image mean spread over the whole sample."""
+    from kornia_diffaug.functional.compat import _hue_rotate, color_jitter
+
+    x = torch.tensor([1e-7, -0.9, -0.5], dtype=torch.float16).view(1, 3, 1, 1).expand(1, 3, 2, 2).contiguous()
+    x[0, :, 1, 1] = torch.tensor([0.2, 0.7, 0.4], dtype=torch.float16)
+    assert torch.isfinite(_hue_rotate(x, torch.tensor([0.37])).float()).all()
+    factors = torch.tensor([[1.05, 0.96, 1.12, 0.37]])
+    y = color_jitter(x, factors, torch.tensor([[0, 3, 1, 2]]))  # brightness, hue, contrast, saturation
+    assert torch.isfinite(y.float()).all()
+    # In range, the hue rotation is unchanged: a quarter turn of a pure red is chartreuse-green (h 0 -> 1.5).
+    red = torch.tensor([1.0, 0.0, 0.0]).view(1, 3, 1, 1)
+    torch.testing.assert_close(_hue_rotate(red, torch.tensor([0.25])).flatten(), torch.tensor([0.5, 1.0, 0.0]))
