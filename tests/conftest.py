@@ -1,4 +1,4 @@
-"""Shared test set-up: Hypothesis profiles (``ci`` is selected when ``CI=true``)."""
+"""Shared test set-up: Hypothesis profiles (``ci`` when ``CI=true``, else ``$HYPOTHESIS_PROFILE`` or ``dev``)."""
 
 from __future__ import annotations
 
@@ -24,4 +24,11 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.load_profile("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev")
+settings.register_profile(  # by hand, to hunt edge cases: HYPOTHESIS_PROFILE=stress pytest tests/ops
+    "stress",
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+settings.load_profile("ci" if _ci else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
