@@ -209,3 +209,13 @@ def test_interpolating_geometric_keypoints_follow_content(name, seed):
     assert (total[inside] > 3.0).all(), "no blob under the keypoint"  # a whole blob holds 2 pi 1.5^2 = 14
     err = (centroid - kp).norm(dim=-1)[inside]
     assert err.max() < tol, f"content is {err.max():.3f} px away from its keypoint"
+
+
+def test_every_geometric_op_has_a_keypoint_check():
+    """A new geometric op must join the exact-pixel check (``geometric=True``) or the blob check above."""
+    geometric = {n for n in OPS if issubclass(get_op_spec(n).cls, K.GeometricAugmentationBase2D)}
+    exact = {n for n in OPS if get_op_spec(n).geometric}
+    unchecked = geometric - exact - set(INTERPOLATING)
+    # GridDistortion: its keypoints solve the piecewise-linear map exactly (tests/adapters: against
+    # Albumentations), but a blob's centroid does not follow such a map.
+    assert unchecked == {"AlbuGridDistortion"}, f"geometric ops without a keypoint check: {sorted(unchecked)}"
