@@ -1,7 +1,7 @@
 """ADA ``bgc``: ADAPipeline against Kornia's stock ops chained for the same transforms and against Kornia's
 ``AdaptiveDiscriminatorAugmentation`` preset; plus the sharpness of one fused resampling against several.
 
-    python benchmarks/bench_ada.py [--repeats 7] [--threads N] [--quick]
+    python benchmarks/bench_ada.py [--repeats 7] [--threads N] [--quick] [--device cpu|cuda]
 
 Timing: forward + backward (loss ``mean(y^2)``, gradient to the input), at p = 0.2 and p = 1, 64x3x32x32 and
 16x3x256x256. The three pipelines run in rotating order within each round (a shared, noisy machine hits them
@@ -30,7 +30,7 @@ from kornia.geometry.transform import warp_affine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._timing import fwd_bwd  # noqa: E402
+from benchmarks._timing import fwd_bwd, sync  # noqa: E402
 from kornia_diffaug import ADAPipeline  # noqa: E402
 from kornia_diffaug.functional.ada import ada_resample  # noqa: E402
 from kornia_diffaug.functional.ada_geometry import geometry_matrices  # noqa: E402
@@ -60,11 +60,12 @@ def kornia_preset(p: float) -> AdaptiveDiscriminatorAugmentation:
         return AdaptiveDiscriminatorAugmentation(initial_p=p, max_p=1.0)
 
 
-def _interleaved(fns: list, repeats: int, warmup: int = 2) -> list[list[float]]:
+def _interleaved(fns: list, repeats: int, device: torch.device, warmup: int = 2) -> list[list[float]]:
     """Per-round wall times (ms) of each closure, run in rotating order so load spikes hit all of them alike."""
     for fn in fns:
         for _ in range(warmup):
             fn()
+    sync(device)
     rounds = []
     for r in range(repeats):
         times = [0.0] * len(fns)
@@ -72,22 +73,25 @@ def _interleaved(fns: list, repeats: int, warmup: int = 2) -> list[list[float]]:
             i = (j + r) % len(fns)
             t0 = time.perf_counter()
             fns[i]()
+            sync(device)
             times[i] = (time.perf_counter() - t0) * 1e3
         rounds.append(times)
     return rounds
 
 
-def timing(repeats: int, quick: bool) -> list[tuple[str, float, float, float, float, float, float]]:
+def timing(
+    repeats: int, quick: bool, device: torch.device
+) -> list[tuple[str, float, float, float, float, float, float]]:
     """Rows ``(shape, p, ours ms, chain ms, chain/ours, preset ms, preset/ours)``: medians over rounds."""
     rows = []
     shapes = [(64, 3, 32, 32)] + ([] if quick else [(16, 3, 256, 256)])
     for shape in shapes:
-        x = torch.rand(*shape)
+        x = torch.rand(*shape, device=device)
         for p in (0.2, 1.0):
-            ours = ADAPipeline("bgc", p=p, value_range=(0.0, 1.0))
-            reps = repeats if shape[-1] <= 64 else max(3, repeats // 2)
-            fns = [fwd_bwd(ours, x), fwd_bwd(kornia_chain(p), x), fwd_bwd(kornia_preset(p), x)]
-            rounds = _interleaved(fns, reps)
+            ours = ADAPipeline("bgc", p=p, value_range=(0.0, 1.0)).to(device)
+            reps = repeats if shape[-1] <= 64 or device.type != "cpu" else max(3, repeats // 2)
+            fns = [fwd_bwd(ours, x), fwd_bwd(kornia_chain(p).to(device), x), fwd_bwd(kornia_preset(p).to(device), x)]
+            rounds = _interleaved(fns, reps, device)
             med = [statistics.median(r[i] for r in rounds) for i in range(3)]
             ratio = [statistics.median(r[i] / r[0] for r in rounds) for i in (1, 2)]
             rows.append(("x".join(map(str, shape)), p, med[0], med[1], ratio[0], med[2], ratio[1]))
@@ -139,14 +143,16 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="32x32 only")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"# torch {torch.__version__}, {platform.processor() or platform.machine()}, "
-          f"{torch.get_num_threads()} threads, CPU")  # fmt: skip
+    device = torch.device(args.device)
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads, CPU"
+    print(f"# torch {torch.__version__}, {platform.processor() or platform.machine()}, {where}")
     print("| batch | p | ours ms | Kornia chain ms | chain / ours | Kornia ADA preset ms | preset / ours |")
     print("|---|---|---|---|---|---|---|")
-    for shape, p, t_ours, t_chain, r_chain, t_preset, r_preset in timing(args.repeats, args.quick):
+    for shape, p, t_ours, t_chain, r_chain, t_preset, r_preset in timing(args.repeats, args.quick, device):
         print(f"| {shape} | {p} | {t_ours:.1f} | {t_chain:.1f} | {r_chain:.2f}x | {t_preset:.1f} | {r_preset:.2f}x |")
     print("\n| round trip T^-1(T(x)), 128x128, central crop | PSNR dB |")
     print("|---|---|")
