@@ -190,6 +190,13 @@ class _Crop(CompatGeometric):
     def output_size(self, size):
         return self._out
 
+    def _fixed_size(self, size, name: str) -> tuple[int, int]:
+        """The crop's ``(height, width)``, checked to fit in the image ``size``."""
+        ch, cw = self._out
+        if ch > size[0] or cw > size[1]:
+            raise ValueError(f"{name} size {self._out} exceeds the image size {tuple(size)}")
+        return ch, cw
+
     def _box_sample(self, n, size, x0, y0, ch, cw) -> dict[str, torch.Tensor]:
         box = torch.stack([x0, y0, x0 + cw, y0 + ch], 1).double()
         return {"matrix": FC.crop_resize_matrix(box, self._out), "box": box}  # integer shift: same for targets
@@ -206,9 +213,7 @@ class AlbuRandomCrop(_Crop):
 
     def sample(self, n, size, generator, device):
         h, w = size
-        ch, cw = self._out
-        if ch > h or cw > w:
-            raise ValueError(f"RandomCrop size {self._out} exceeds the image size {(h, w)}")
+        ch, cw = self._fixed_size(size, "RandomCrop")
         u = torch.rand(n, 2, generator=generator, device=device).double()
         y0 = torch.floor((h - ch + 1) * u[:, 0])
         x0 = torch.floor((w - cw + 1) * u[:, 1])
@@ -232,9 +237,7 @@ class AlbuCrop(_Crop):
 
     def sample(self, n, size, generator, device):
         h, w = size
-        ch, cw = self._out
-        if ch > h or cw > w:
-            raise ValueError(f"Crop size {self._out} exceeds the image size {(h, w)}")
+        ch, cw = self._fixed_size(size, "Crop")
         if self._cfg["center"]:
             y, x = (h - ch) // 2, (w - cw) // 2
         else:

@@ -402,3 +402,13 @@ def test_mask_fill_exports_as_the_label_it_was_loaded_with():
         out = to_albumentations(from_albumentations(A.to_dict(A.Compose([t]))))
         assert out["transform"]["transforms"][0]["fill_mask"] == 3
         A.from_dict(out)
+
+
+def test_fixed_size_crops_that_do_not_fit_raise_naming_the_sizes():
+    from kornia_diffaug.ops import compat_geometry as cg
+
+    x = torch.rand(2, 3, 8, 9)
+    with pytest.raises(ValueError, match=r"RandomCrop size \(10, 4\) exceeds the image size \(8, 9\)"):
+        cg.AlbuRandomCrop(height=10, width=4)(x)
+    with pytest.raises(ValueError, match=r"Crop size \(3, 10\) exceeds the image size \(8, 9\)"):
+        cg.AlbuCrop(0, 0, 10, 3, center=True)(x)
