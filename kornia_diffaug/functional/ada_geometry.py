@@ -242,18 +242,18 @@ class _AxisOp:
     of ``A`` are non-zero, so the map costs about ``K = r1 - r0`` instead of ``n_in`` multiply-adds per output.
     Each block is one matrix product on a strided view of the input (columns ``r0:r1``, or the slab of rows
     ``r0:r1``) stored into its slice of the output: no padding, window or transpose copies, along either axis.
-    Dense (``banded=False``): one matrix product, the better choice for short axes and, up to large sizes, on
+    Dense (``block=None``): one matrix product, the better choice for short axes and, up to large sizes, on
     accelerators (see :func:`_block_size`).
     """
 
-    def __init__(self, a: torch.Tensor, banded: bool, block: int = 16) -> None:
+    def __init__(self, a: torch.Tensor, block: int | None) -> None:
         self.n_in, self.n_out = a.shape
         self.adjoint: _AxisOp | None = None
-        self.dense: torch.Tensor | None = None if banded else a
+        self.dense: torch.Tensor | None = a if block is None else None
         self.blocks: list[tuple[int, int, int, int]] = []
         self.weights: list[torch.Tensor] = []  # (K, S) per block, for dim=-1
         self.weights_t: list[torch.Tensor] = []  # (S, K) per block, for dim=-2
-        if not banded:
+        if block is None:
             return
         used = a.ne(0)
         for o0 in range(0, self.n_out, block):
@@ -321,9 +321,8 @@ class _BandedMap(torch.autograd.Function):
 
 
 def _with_adjoint(a: torch.Tensor, block: int | None, dtype: torch.dtype, device: str) -> _AxisOp:
-    banded, blk = block is not None, block or 16
-    op = _AxisOp(a, banded, blk).to(dtype, device)
-    adj = _AxisOp(a.T.contiguous(), banded, blk).to(dtype, device)
+    op = _AxisOp(a, block).to(dtype, device)
+    adj = _AxisOp(a.T.contiguous(), block).to(dtype, device)
     op.adjoint, adj.adjoint = adj, op
     return op
 
@@ -397,19 +396,16 @@ def resample_antialiased(
     taps = f.numel()
     if taps % 2:
         raise ValueError(f"filt must have an even number of taps, got {taps}")
+    key = tuple(f.double().cpu().tolist())  # the taps on the host: cache key of the axis maps, and the phase
     m_inv = m_inv.to(device=x.device, dtype=cdt)
     # Sampling phase (see above): read at A (p + s) + t - s, i.e. t += (A - I) s along both axes.
-    if compensate_phase:
-        s = ((taps - 1) / 2 - (f * torch.arange(taps, device=x.device, dtype=cdt)).sum() / f.sum()) / 2
-    else:
-        s = 0.25
+    s = ((taps - 1) / 2 - sum(k * v for k, v in enumerate(key)) / sum(key)) / 2 if compensate_phase else 0.25
     m_inv = torch.cat([m_inv[:, :2, :2], m_inv[:, :2, 2:] + (m_inv[:, :2, :2].sum(-1, keepdim=True) - 1) * s], -1)
 
     # Reflect-pad by a fixed margin first (as the paper pads before upsampling), so the positions the
     # down filter reads around a pixel-aligned transform are the upsampled padded image itself; positions
     # further out are mirrored into the image (coordinates only: no batch-dependent padding size).
     q = _margin(taps)
-    key = tuple(f.double().cpu().tolist())
     up_h, down_h = _axis_operators(h, key, cdt, str(x.device))
     up_w, down_w = _axis_operators(w, key, cdt, str(x.device))
     # Separable: along W, then along H (as banded products on CPU: no transposes).
@@ -436,11 +432,9 @@ def _sampling_grid(
     Source points ``m_inv @ (x, y, 1)`` within the margin ``[-q, n - 1 + q]`` read the padded image; those
     further out are mirrored into the image (``reflect``).
     """
-    b = m_inv.shape[0]
-    grid = m_inv.new_empty(b, ys.numel(), xs.numel(), 2)
-    for axis, n in enumerate((size[1], size[0])):
-        row = m_inv[:, axis, 1].view(b, 1, 1) * ys.view(1, -1, 1) + m_inv[:, axis, 2].view(b, 1, 1)
-        s = row + m_inv[:, axis, 0].view(b, 1, 1) * xs.view(1, 1, -1)  # contiguous: strided views are slow
+    grid = m_inv.new_empty(m_inv.shape[0], ys.numel(), xs.numel(), 2)
+    # Each coordinate is a contiguous plane (a strided grid[..., axis] is several times slower to work on).
+    for axis, (s, n) in enumerate(zip(_source_points(m_inv, xs, ys), (size[1], size[0]), strict=True)):
         # Mirror only what lies outside the margin, |s - c| > c + q with c = (n - 1) / 2. Float arithmetic
         # throughout: masks mixed into float ops are several times slower on CPU.
         c = (n - 1) / 2

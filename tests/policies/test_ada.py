@@ -260,7 +260,7 @@ def test_large_images_use_the_banded_operators_exactly():
     a[:, 300:] = 0  # a block of outputs that reads nothing
     v = torch.rand(4, 3, 150, dtype=torch.float64)
     for block in (16, 64, 256):  # CPU blocks, mid-size, accelerator blocks (a partial last block)
-        op = _AxisOp(a, banded=True, block=block)
+        op = _AxisOp(a, block=block)
         assert op.dense is None and len(op.blocks) == -(-310 // block)
         torch.testing.assert_close(op(v), v @ a)  # along the last axis
         torch.testing.assert_close(op(v.transpose(-1, -2), dim=-2), (v @ a).transpose(-1, -2))  # along rows
