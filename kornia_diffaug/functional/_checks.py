@@ -32,3 +32,11 @@ def per_sample(v: torch.Tensor | float, x: torch.Tensor, name: str) -> torch.Ten
     if v.ndim != 1 or v.shape[0] != x.shape[0]:
         raise ValueError(f"{name} must be a scalar or have shape ({x.shape[0]},), got shape {tuple(v.shape)}")
     return v.to(x.dtype).view(-1, 1, 1, 1)
+
+
+def check_shifts(x: torch.Tensor, shift_x: object, shift_y: object) -> None:
+    """Raise ``ValueError`` unless both shifts are ``(B,)`` tensors, ``B`` the batch of ``x``."""
+    b = x.shape[0]
+    for name, s in (("shift_x", shift_x), ("shift_y", shift_y)):
+        if not isinstance(s, torch.Tensor) or s.shape != (b,):
+            raise ValueError(f"{name} must be a tensor of shape ({b},), got {getattr(s, 'shape', type(s))}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_image
+from ._checks import check_image, check_shifts
 
 __all__ = ["integer_translate", "translation_matrix"]
 
@@ -66,10 +66,7 @@ def integer_translate(x: torch.Tensor, shift_x: torch.Tensor, shift_y: torch.Ten
         tensor([[[[0., 0., 1., 2.]]]])
     """
     check_image(x)
-    b = x.shape[0]
-    for name, s in (("shift_x", shift_x), ("shift_y", shift_y)):
-        if not isinstance(s, torch.Tensor) or s.shape != (b,):
-            raise ValueError(f"{name} must be a tensor of shape ({b},), got {getattr(s, 'shape', type(s))}")
+    check_shifts(x, shift_x, shift_y)
     tx = shift_x.to(x.device).round().long()
     ty = shift_y.to(x.device).round().long()
     return _IntegerTranslate.apply(x, tx, ty)

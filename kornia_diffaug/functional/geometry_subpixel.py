@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_image
+from ._checks import check_image, check_shifts
 from .geometry import integer_translate
 
 __all__ = ["subpixel_translate"]
@@ -33,10 +33,8 @@ def subpixel_translate(x: torch.Tensor, shift_x: torch.Tensor, shift_y: torch.Te
         tensor([[[[0.0000, 0.5000, 0.5000, 0.0000]]]])
     """
     check_image(x)
-    b = x.shape[0]
+    check_shifts(x, shift_x, shift_y)
     for name, s in (("shift_x", shift_x), ("shift_y", shift_y)):
-        if not isinstance(s, torch.Tensor) or s.shape != (b,):
-            raise ValueError(f"{name} must be a tensor of shape ({b},), got {getattr(s, 'shape', type(s))}")
         if not s.is_floating_point():
             raise TypeError(f"{name} must be a floating tensor (use integer_translate for integer shifts)")
     tx = shift_x.to(x.device)
