@@ -90,36 +90,68 @@ def build_policy(spec: str, kwargs: dict):
         raise UsageError(f"policy {spec!r}: {exc}") from None
 
 
+def _fit(x, h: int, w: int):
+    """``x`` resized (bilinear, antialiased) to ``h x w`` for display; unchanged when it already has that size."""
+    import torch.nn.functional as F
+
+    if x.shape[-2:] == (h, w):
+        return x
+    return F.interpolate(x, size=(h, w), mode="bilinear", antialias=True, align_corners=False).clamp(0, 1)
+
+
+def _as_rgb(x):
+    x = x.float().clamp(0, 1)
+    return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x[:, :3]
+
+
+def _layout(cells: list[list], h: int, w: int, pad: int = 2, gap: int = 8):
+    """A white canvas with ``cells`` (each a list of ``(3, h, w)`` tiles shown side by side) on a near-square grid.
+
+    Tiles of one cell are ``pad`` pixels apart; cells are ``gap`` pixels apart (``gap = pad`` for one-tile cells).
+    """
+    import torch
+
+    per = max(len(c) for c in cells)
+    gap = pad if per == 1 else gap
+    cols = math.ceil(math.sqrt(len(cells)))
+    rows = math.ceil(len(cells) / cols)
+    cell_w = per * w + (per - 1) * pad
+    grid = torch.ones(3, rows * (h + pad) + pad, cols * (cell_w + gap) - gap + 2 * pad)
+    for i, cell in enumerate(cells):
+        r, c = divmod(i, cols)
+        top, left = pad + r * (h + pad), pad + c * (cell_w + gap)
+        for j, tile in enumerate(cell):
+            grid[:, top : top + h, left + j * (w + pad) : left + j * (w + pad) + w] = tile
+    return grid
+
+
 def preview(args: argparse.Namespace) -> int:
-    """Write a grid: the original image (top-left) then ``n`` augmented versions."""
+    """Write a grid: the original image (top-left) then ``n`` augmented versions (``n`` view pairs for SSL policies).
+
+    Outputs of another size than the input (e.g. a config that crops to 224 px) are shown at the output size,
+    with the original resized to match; a two-view policy's pairs sit side by side, one pair per cell.
+    """
     import torch
     from PIL import Image
 
+    out_path = Path(args.out)
+    if out_path.parent and not out_path.parent.exists():
+        raise UsageError(f"--out {args.out}: folder {out_path.parent} does not exist")
     policy = build_policy(args.policy, _parse_kwargs(args.kwarg))
     image = _load_image(args.image, args.size)
     torch.manual_seed(args.seed)
     with torch.no_grad():
         out = policy(image.expand(args.n, -1, -1, -1).contiguous())
-    if isinstance(out, (tuple, list)):  # two-view SSL policies: show the pairs side by side
-        out = torch.stack([out[0], out[1]], 1).flatten(0, 1)[: args.n]
-    out = out.float().clamp(0, 1)
-    if out.shape[1] == 1:
-        out = out.expand(-1, 3, -1, -1)
-    tiles = torch.cat([image.expand(1, 3, -1, -1), out[:, :3]])
-    n, _, h, w = tiles.shape
-    cols = math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
-    pad = 2
-    grid = torch.ones(3, rows * (h + pad) + pad, cols * (w + pad) + pad)
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, cols)
-        grid[:, pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = tile
-    out_path = Path(args.out)
-    if out_path.parent and not out_path.parent.exists():
-        raise UsageError(f"--out {args.out}: folder {out_path.parent} does not exist")
+    views = list(out) if isinstance(out, (tuple, list)) else [out]
+    h, w = views[0].shape[-2:]
+    views = [_as_rgb(_fit(v, h, w)) for v in views]
+    original = _as_rgb(_fit(image, h, w))[0]
+    cells = [[original]] + [[v[i] for v in views] for i in range(args.n)]
+    grid = _layout(cells, h, w)
     arr = (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
     Image.fromarray(arr).save(out_path)
-    print(f"wrote {out_path} ({len(out)} augmented versions of {args.image or 'skimage astronaut'}, {args.policy})")
+    what = f"{args.n} pairs of views side by side" if len(views) == 2 else f"{args.n} augmented versions"
+    print(f"wrote {out_path} ({what} of {args.image or 'skimage astronaut'}, {args.policy}; {h}x{w} px tiles)")
     return 0
 
 

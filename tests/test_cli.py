@@ -87,6 +87,29 @@ def test_preview_two_view_policy_and_config_file(tmp_path, policy):
     assert _grid(out).shape[-1] == 3
 
 
+def test_preview_config_that_resizes_shows_tiles_at_the_output_size(tmp_path, capsys):
+    # simclr.json crops to 224 px while the input is 128 px (it used to crash in torch.cat).
+    out = tmp_path / "grid.png"
+    assert run(["preview", str(CONFIGS / "simclr.json"), "--n", "3", "--out", str(out)]) == 0
+    assert _grid(out).shape == (2 * 226 + 2, 2 * 226 + 2, 3)  # 4 tiles of 224 px, 2 columns
+    assert "224x224 px tiles" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("policy", ["ssl:byol", "ssl:simclr"])
+def test_preview_two_view_pairs_sit_side_by_side(tmp_path, policy):
+    out = tmp_path / "grid.png"
+    assert run(["preview", policy, "--n", "3", "--size", "16", "--out", str(out), "--seed", "1"]) == 0
+    grid = _grid(out).astype(int)
+    # 4 cells (original + 3 pairs) on 2 columns; a cell is two 16 px tiles 2 px apart, cells are 8 px apart.
+    assert grid.shape == (2 * 18 + 2, 2 * (34 + 8) - 8 + 4, 3)
+    assert (grid[2:18, 20:34] == 255).all()  # the original's cell has no second tile
+    for r, c in [(0, 1), (1, 0), (1, 1)]:
+        top, left = 2 + r * 18, 2 + c * 42
+        a, b = grid[top : top + 16, left : left + 16], grid[top : top + 16, left + 18 : left + 34]
+        assert not (a == 255).all() and not (b == 255).all()  # both views of the pair are in this cell's row
+        assert (grid[top : top + 16, left + 16 : left + 18] == 255).all()  # 2 px gap inside the pair
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
