@@ -67,8 +67,11 @@ def _border(a: Args, default: int = 0, old: str = "mode") -> int:
 
 
 def _flag_off(a: Args, key: str, off: Any) -> None:
-    if a.has(key) and a.raw(key) != off:
-        a.ctx.unsupported(f"{a.name}: {key}={a.raw(key)!r} (only {off!r})")
+    """Refuse ``key`` unless it is ``off``. ``None`` is read as "not given" (as everywhere in :class:`Args`), so
+    it is marked as read: Albumentations' ``to_dict`` writes ``None`` for unused options (``Equalize(mask=None)``)."""
+    v = a.raw(key)
+    if v is not None and v != off:
+        a.ctx.unsupported(f"{a.name}: {key}={v!r} (only {off!r})")
 
 
 def _size(a: Args) -> tuple[int, int]:
