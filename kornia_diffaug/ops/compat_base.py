@@ -157,6 +157,16 @@ class CompatGeometric(_CompatMixin, GeometricAugmentationBase2D):
     def output_size(self, size: tuple[int, int]) -> tuple[int, int]:
         return size
 
+    def forward_parameters(self, batch_shape):
+        params = super().forward_parameters(batch_shape)
+        h, w = int(batch_shape[-2]), int(batch_shape[-1])
+        out = tuple(self.output_size((h, w)))
+        if out != (h, w):
+            # Kornia's containers read ``output_size`` to size the next op's draw (sizes flow: a CenterCrop after a
+            # Resize crops the resized image); without it the next op was drawn for the input size.
+            params["output_size"] = torch.tensor(out, dtype=torch.long).repeat(int(batch_shape[0]), 1)
+        return params
+
     def compute_transformation(self, input, params, flags):
         # Boxes/keypoints may follow a different matrix than the pixels (Albumentations scales keypoints by the
         # plain size ratio but resamples images with half-pixel centres).

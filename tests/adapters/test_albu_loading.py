@@ -412,3 +412,22 @@ def test_fixed_size_crops_that_do_not_fit_raise_naming_the_sizes():
         cg.AlbuRandomCrop(height=10, width=4)(x)
     with pytest.raises(ValueError, match=r"Crop size \(3, 10\) exceeds the image size \(8, 9\)"):
         cg.AlbuCrop(0, 0, 10, 3, center=True)(x)
+
+
+@pytest.mark.parametrize("first", [{"__class_fullname__": "Resize", "height": 100, "width": 80},
+                                   {"__class_fullname__": "LongestMaxSize", "max_size": 90},
+                                   {"__class_fullname__": "PadIfNeeded", "min_height": 260, "min_width": 240,
+                                    "border_mode": 0},
+                                   {"__class_fullname__": "Crop", "x_min": 10, "y_min": 0, "x_max": 150, "y_max": 120}],
+                         ids=lambda t: t["__class_fullname__"])
+def test_an_op_after_a_size_change_is_drawn_for_the_new_size(first):
+    """Sizes flow: the CenterCrop after a resize, pad or crop crops the image it receives, as in Albumentations."""
+    A = pytest.importorskip("albumentations")
+    cfg = _compose(first, _t("CenterCrop", p=1.0, height=50, width=60))
+    u = (np.random.default_rng(0).random((200, 180, 3)) * 255).astype(np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = A.from_dict(cfg)(image=u)["image"]
+    pipe = from_albumentations(cfg)
+    y = pipe(torch.from_numpy(u).permute(2, 0, 1)[None].double() / 255)
+    np.testing.assert_allclose(y[0].permute(1, 2, 0).numpy() * 255, ref, atol=1.0)
