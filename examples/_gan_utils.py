@@ -6,10 +6,17 @@ model from random init, and the metric's feature extractor is a small digits cla
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import inspect
+import json
 import math
 import os
+import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -22,7 +29,10 @@ __all__ = [
     "DigitsClassifier",
     "FeatureExtractor",
     "RangeMapped",
+    "Scores",
     "build_augmentation",
+    "cache_dir",
+    "classifier_cache_path",
     "d_sign_gap",
     "fid_kid",
     "load_data",
@@ -177,6 +187,7 @@ class DigitsClassifier(nn.Module):
     """Small CNN on 16x16 greyscale digits; ``features`` gives the 128-d penultimate activations."""
 
     num_features = 128
+    feature_rms = 1.0  # set by load_or_train_classifier
 
     def __init__(self) -> None:
         super().__init__()
@@ -194,9 +205,64 @@ class DigitsClassifier(nn.Module):
         return self.head(self.body(x))
 
 
-def load_or_train_classifier(out_dir: Path, epochs: int = 40) -> tuple[DigitsClassifier, float]:
-    """Train the metric's classifier once on the full digits train split (cached under ``out_dir``); test accuracy."""
-    path = out_dir / f"digits_classifier_e{epochs}.pt"
+def cache_dir() -> Path:
+    """Where the metric's classifier is cached: ``$KORNIA_DIFFAUG_CACHE`` if set, else
+    ``$XDG_CACHE_HOME/kornia_diffaug``, else ``~/.cache/kornia_diffaug``."""
+    env = os.environ.get("KORNIA_DIFFAUG_CACHE")
+    if env:
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "kornia_diffaug"
+
+
+def classifier_cache_path(epochs: int) -> Path:
+    """The cache file for a classifier trained for ``epochs``: keyed by everything that changes its weights (the
+    code of the network and of its training, the epochs, torch's version and the CPU's vector ISA)."""
+    cpu = getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")()
+    settings = {
+        "code": _CLASSIFIER_CODE,
+        "resolution": CLASSIFIER_RES,
+        "epochs": epochs,
+        "torch": torch.__version__,
+        "cpu": cpu,
+    }
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    return cache_dir() / f"digits_classifier_e{epochs}_{key}.pt"
+
+
+@contextlib.contextmanager
+def _num_threads(n: int):
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def _train_classifier(model: DigitsClassifier, x: torch.Tensor, y: torch.Tensor, epochs: int) -> None:
+    # One thread whatever the caller uses: the thread count changes reduction order, hence the weights, and the
+    # metric's network must be the same for every run (it is also the faster setting for this tiny CNN).
+    with _num_threads(1):
+        g = torch.Generator().manual_seed(0)
+        opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+        for _ in range(epochs):
+            for idx in torch.randperm(len(x), generator=g).split(64):
+                loss = F.cross_entropy(model(x[idx]), y[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+
+
+# Read once at import: a change to the network or its training invalidates the cache.
+_CLASSIFIER_CODE = inspect.getsource(DigitsClassifier) + inspect.getsource(_train_classifier)
+
+
+def load_or_train_classifier(epochs: int = 40) -> tuple[DigitsClassifier, float, str]:
+    """The metric's classifier, trained once on the full digits train split and cached in :func:`cache_dir`.
+
+    Returns ``(model, test accuracy, where it came from)``. ``model.feature_rms`` is the RMS of its features on
+    the digits train split, the scale that :func:`fid_kid` gives KID's kernel."""
+    path = classifier_cache_path(epochs)
     torch.manual_seed(0)  # the metric's network must not depend on the caller's RNG state
     model = DigitsClassifier()
     x_tr, x_te, y_tr, y_te = digits_split()
@@ -204,23 +270,23 @@ def load_or_train_classifier(out_dir: Path, epochs: int = 40) -> tuple[DigitsCla
     yt, ye = torch.as_tensor(y_tr), torch.as_tensor(y_te)
     if path.exists():
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        source = f"loaded from {path}"
     else:
-        g = torch.Generator().manual_seed(0)
-        opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-        for _ in range(epochs):
-            for idx in torch.randperm(len(xt), generator=g).split(64):
-                loss = F.cross_entropy(model(xt[idx]), yt[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        torch.save(model.state_dict(), tmp)
-        os.replace(tmp, path)  # atomic: concurrent runs never read a half-written file
+        t0 = time.time()
+        _train_classifier(model, xt, yt, epochs)
+        source = f"trained in {time.time() - t0:.0f} s ({epochs} epochs, 1 thread), cached at {path}"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            torch.save(model.state_dict(), tmp)
+            os.replace(tmp, path)  # atomic: concurrent runs never read a half-written file
+        except OSError as exc:
+            source = f"trained in {time.time() - t0:.0f} s, not cached ({exc}; set KORNIA_DIFFAUG_CACHE)"
     model.eval().requires_grad_(False)
     with torch.no_grad():
         acc = (model(xe).argmax(1) == ye).float().mean().item()
-    return model, acc
+        model.feature_rms = model.features(xt).pow(2).mean().sqrt().item()
+    return model, acc, source
 
 
 class FeatureExtractor(nn.Module):
@@ -230,6 +296,7 @@ class FeatureExtractor(nn.Module):
         super().__init__()
         self.classifier = classifier
         self.num_features = classifier.num_features
+        self.kid_scale = classifier.feature_rms
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.float().mean(1, keepdim=True)
@@ -261,27 +328,57 @@ def inception_extractor() -> nn.Module | None:
     return _Inception()
 
 
+class _GivenFeatures(nn.Module):
+    """The identity, posing as torchmetrics' feature network for features computed beforehand."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, f: torch.Tensor) -> torch.Tensor:
+        return f
+
+
+class Scores(NamedTuple):
+    """FID, and KID x 1000 with its standard deviation over the random subsets."""
+
+    fid: float
+    kid_x1000: float
+    kid_x1000_std: float
+
+
 @torch.no_grad()
-def fid_kid(extractor: nn.Module, real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> tuple[float, float]:
-    """FID and KID (mean over subsets) between two image sets, via torchmetrics with ``extractor`` as features."""
+def fid_kid(extractor: nn.Module, real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> Scores:
+    """FID and KID between two image sets, via torchmetrics with ``extractor`` as the feature network.
+
+    KID is the unbiased estimate of the squared MMD with the cubic kernel ``k(x, y) = (x.y / (d s^2) + 1)^3``,
+    averaged over 50 random subsets of 100 (``d`` the feature dimension). ``s = extractor.kid_scale`` (1 for
+    Inception, whose KID is defined on raw features; the RMS of the features on real digits for the digits
+    classifier, whose unnormalised ReLU features are ~8 times larger and made the cubic kernel, and KID, ~10^4
+    times larger). Being unbiased, KID between two samples of one distribution is 0 *on average*: a real-vs-real
+    value is a small number of either sign, and a negative one is sampling noise, not an error.
+    """
     from torchmetrics.image.fid import FrechetInceptionDistance
     from torchmetrics.image.kid import KernelInceptionDistance
 
-    device = real.device
+    # Features are extracted once and handed to both metrics through an identity "feature network".
+    f_real, f_fake = (torch.cat([extractor(c) for c in x.split(256)]) for x in (real, fake))
+    given = _GivenFeatures(extractor.num_features)
     # evaluation runs on rank 0 only, so the metrics must not try to sync with the other DDP ranks
-    fid = FrechetInceptionDistance(feature=extractor, sync_on_compute=False).to(device)
+    fid = FrechetInceptionDistance(feature=given, sync_on_compute=False).to(real.device)
     size = min(100, len(real), len(fake))
-    kid = KernelInceptionDistance(feature=extractor, subsets=50, subset_size=size, sync_on_compute=False).to(device)
-    for metric in (fid, kid):
-        for chunk in real.split(256):
-            metric.update(chunk, real=True)
-        for chunk in fake.split(256):
-            metric.update(chunk, real=False)
+    gamma = 1.0 / (extractor.num_features * getattr(extractor, "kid_scale", 1.0) ** 2)
+    with warnings.catch_warnings():  # "will save all extracted features": 1000 x d floats here
+        warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
+        kid = KernelInceptionDistance(feature=given, subsets=50, subset_size=size, gamma=gamma, sync_on_compute=False)
+    for metric in (fid, kid.to(real.device)):
+        metric.update(f_real, real=True)
+        metric.update(f_fake, real=False)
     state = torch.random.get_rng_state()
     torch.manual_seed(seed)  # KID draws random subsets; keep them reproducible without disturbing training
-    kid_mean, _ = kid.compute()
+    kid_mean, kid_std = kid.compute()
     torch.random.set_rng_state(state)
-    return float(fid.compute()), float(kid_mean)
+    return Scores(float(fid.compute()), 1000 * float(kid_mean), 1000 * float(kid_std))
 
 
 @torch.no_grad()

@@ -94,9 +94,9 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
     opt_g = torch.optim.Adam(gen.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr, betas=(0.5, 0.999))
 
-    extractor, metric_name, classifier_acc = None, METRIC_NAME, None
+    extractor, metric_name, classifier_acc, classifier_source = None, METRIC_NAME, None, None
     if rank == 0:
-        extractor, metric_name, classifier_acc = make_extractor(args, out.parent if args.compare else out)
+        extractor, metric_name, classifier_acc, classifier_source = make_extractor(args)
         extractor = extractor.to(device)
     history: list[dict] = []
     start = 0
@@ -112,6 +112,8 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
         if ctrl is not None:
             ctrl.load_state_dict(ckpt["ada"])
         history, start = ckpt["history"], ckpt["iteration"]
+        if history and "kid_x1000" not in history[-1]:
+            raise SystemExit("--resume: checkpoint was written by an older version of this example (KID scale)")
     if world > 1:
         gen = nn.parallel.DistributedDataParallel(gen)
         disc = nn.parallel.DistributedDataParallel(disc)
@@ -127,11 +129,14 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
     if rank == 0:
         floor = U.fid_kid(extractor, ref_x, floor_x)
         memorise = U.fid_kid(extractor, ref_x, train_x)
+        pick = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(0))[:64]
+        U.save_grid(train_x[pick.to(device)], out / "reals.png")  # beside the samples, same layout and scale
         header = {
             "metric": metric_name,
             "aug": aug_spec,
             "aug_description": aug_desc,
             "seed": seed,
+            **reproducibility(args),
             "dataset": data.name,
             "n_train": len(train_x),
             "n_heldout": len(held_x),
@@ -142,16 +147,29 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
             "world_size": world,
             "device": str(device),
             "classifier_test_accuracy": classifier_acc,
-            "fid_floor_real_vs_real": floor[0],
-            "kid_floor_real_vs_real": floor[1],
-            "fid_training_set_vs_reference": memorise[0],
+            "fid_floor_real_vs_real": floor.fid,
+            "kid_x1000_floor_real_vs_real": floor.kid_x1000,
+            "kid_x1000_floor_std": floor.kid_x1000_std,
+            "fid_training_set_vs_reference": memorise.fid,
+            "kid_x1000_training_set_vs_reference": memorise.kid_x1000,
         }
         if show_progress:
+            r = header
             print(
                 f"[{aug_spec} seed {seed}] {data.name}: {len(train_x)} training images, {len(held_x)} held out, "
                 f"{args.resolution}x{args.resolution}, D={args.disc}, aug={aug_desc}, {world} process(es) on {device}"
             )
-            print(f"  {metric_name}: floor (real vs real) {floor[0]:.2f}; training set itself {memorise[0]:.2f}")
+            print(
+                f"  seed {seed}, {r['threads']} intra-op thread(s), torch {r['torch']}, CPU {r['cpu_capability']}: "
+                "results repeat exactly for the same seed, threads, torch build and CPU type (--threads changes them)"
+            )
+            if classifier_source:
+                print(f"  metric's classifier: {classifier_source}")
+            print(
+                f"  {metric_name}: floor (real vs real) {floor.fid:.2f}; training set itself {memorise.fid:.2f}. "
+                f"KID x1000 floor {floor.kid_x1000:+.2f} ± {floor.kid_x1000_std:.2f} (unbiased: 0 on average for "
+                "one distribution, so it can be slightly negative)"
+            )
 
     bar = tqdm(
         range(start, args.iters),
@@ -223,26 +241,41 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
     if show_progress:
         print(
             f"  best {metric_name} {result['best_fid']:.2f} at iteration {result['best_iteration']}, "
-            f"final {result['final_fid']:.2f} (floor {floor[0]:.2f}); final KID {result['final_kid']:.4f}; "
+            f"final {result['final_fid']:.2f} (floor {floor.fid:.2f}); final KID x1000 {result['final_kid_x1000']:.1f} "
+            f"(floor {floor.kid_x1000:+.2f}); "
             f"D sign train {result['final_d_sign_train']:+.2f} vs held-out {result['final_d_sign_heldout']:+.2f} "
             f"(gap {result['final_d_sign_gap']:+.2f}); {result['seconds']:.0f} s -> {out}"
         )
     return result
 
 
-def make_extractor(args: argparse.Namespace, cache: Path) -> tuple[nn.Module, str, float | None]:
+def reproducibility(args: argparse.Namespace) -> dict:
+    """What a run's numbers depend on besides its arguments (recorded in metrics.json)."""
+    import kornia
+    import timm
+
+    return {
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "kornia": kornia.__version__,
+        "timm": timm.__version__,
+        "cpu_capability": getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")(),
+    }
+
+
+def make_extractor(args: argparse.Namespace) -> tuple[nn.Module, str, float | None, str | None]:
     """The FID/KID feature network: the digits classifier, or Inception for --data folders when available."""
     if args.data is not None:
         inception = U.inception_extractor()
         if inception is not None:
-            return inception, "FID (Inception-v3 features)", None
+            return inception, "FID (Inception-v3 features)", None, None
         print(
             "  note: Inception-v3 weights are not available offline; falling back to the example's own "
             "digits-classifier features (greyscale, 16x16): compare runs with each other, not with papers"
         )
-    classifier, acc = U.load_or_train_classifier(cache, epochs=args.classifier_epochs)
+    classifier, acc, source = U.load_or_train_classifier(epochs=args.classifier_epochs)
     name = METRIC_NAME if args.data is None and args.dataset == "digits" else f"{METRIC_NAME}, out of domain"
-    return U.FeatureExtractor(classifier), name, acc
+    return U.FeatureExtractor(classifier), name, acc, source
 
 
 @torch.no_grad()
@@ -255,9 +288,14 @@ def sample(gen: nn.Module, z: torch.Tensor) -> torch.Tensor:
 def evaluate(gen_ema, disc, extractor, ref_x, train_x, held_x, args, device) -> dict:
     """FID/KID of ``n_eval`` EMA-generator samples vs the reference reals, and D's mean sign on train/held-out."""
     z = torch.randn(args.n_eval, args.z_dim, generator=torch.Generator().manual_seed(99)).to(device)
-    fid, kid = U.fid_kid(extractor, ref_x, sample(gen_ema, z))
+    scores = U.fid_kid(extractor, ref_x, sample(gen_ema, z))
     s_train, s_held = U.d_sign_gap(disc, train_x, held_x)
-    return {"fid": fid, "kid": kid, "d_sign_train": s_train, "d_sign_heldout": s_held, "d_sign_gap": s_train - s_held}
+    return {
+        **scores._asdict(),
+        "d_sign_train": s_train,
+        "d_sign_heldout": s_held,
+        "d_sign_gap": s_train - s_held,
+    }
 
 
 def summarise(header: dict, history: list[dict]) -> dict:
@@ -267,9 +305,9 @@ def summarise(header: dict, history: list[dict]) -> dict:
         **header,
         "best_fid": best["fid"],
         "best_iteration": best["iteration"],
-        "best_kid": best["kid"],
+        "best_kid_x1000": best["kid_x1000"],
         "final_fid": last["fid"],
-        "final_kid": last["kid"],
+        "final_kid_x1000": last["kid_x1000"],
         "final_d_sign_train": last["d_sign_train"],
         "final_d_sign_heldout": last["d_sign_heldout"],
         "final_d_sign_gap": last["d_sign_gap"],
@@ -335,7 +373,7 @@ def plot_curves(runs: dict[str, list[list[dict]]], path: Path, metric: str, floo
 def compare(args: argparse.Namespace) -> str:
     """Every ``--compare-augs`` x ``--compare-seeds`` run; a markdown table (mean ± std) and one plot."""
     t0 = time.time()
-    U.load_or_train_classifier(args.out, epochs=args.classifier_epochs)  # once, before any worker needs it
+    U.load_or_train_classifier(epochs=args.classifier_epochs)  # once, before any worker needs it
     jobs = [
         (spec, seed)
         for spec in args.compare_augs.split(",")
@@ -344,14 +382,13 @@ def compare(args: argparse.Namespace) -> str:
     done: dict[tuple[str, int], dict] = {}
     if args.jobs == 1:
         for spec, seed in jobs:
-            done[spec, seed] = _compare_run(args, spec, seed, torch.get_num_threads(), True)
+            done[spec, seed] = _compare_run(args, spec, seed, True)
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        threads = max(1, torch.get_num_threads() // args.jobs)
         with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(_compare_run, args, spec, seed, threads, False): (spec, seed) for spec, seed in jobs}
+            futures = {pool.submit(_compare_run, args, spec, seed, False): (spec, seed) for spec, seed in jobs}
             for fut in futures:
                 done[futures[fut]] = fut.result()
     results: dict[str, list[dict]] = {}
@@ -372,20 +409,21 @@ def compare(args: argparse.Namespace) -> str:
         f"images; floor (real vs real): {first['fid_floor_real_vs_real']:.2f}. D-sign gap = mean sign(D) on "
         f"training reals - on held-out reals (0 = no memorisation).",
         "",
-        "| augmentation | D-sign gap (final) | best FID | final FID | final KID | best at iteration |",
+        "| augmentation | D-sign gap (final) | best FID | final FID | final KID x1000 | best at iteration |",
         "|---|---|---|---|---|---|",
     ]
     for spec in results:
         lines.append(
             f"| {results[spec][0]['aug_description']} | {cell('final_d_sign_gap', spec, '{:+.2f}')} | "
-            f"{cell('best_fid', spec)} | {cell('final_fid', spec)} | {cell('final_kid', spec, '{:.3g}')} | "
+            f"{cell('best_fid', spec)} | {cell('final_fid', spec)} | {cell('final_kid_x1000', spec, '{:.1f}')} | "
             f"{cell('best_iteration', spec, '{:.0f}')} |"
         )
     per_run = sum(r["seconds"] for rs in results.values() for r in rs) / 60 / len(jobs)
     lines += [
         "",
         f"Wall time of this --compare: {minutes:.1f} min ({len(jobs)} runs, --jobs {args.jobs}); "
-        f"training time per run: {per_run:.1f} min on average.",
+        f"training time per run: {per_run:.1f} min on average; {first['threads']} thread(s) per run, torch "
+        f"{first['torch']}, CPU {first['cpu_capability']}.",
     ]
     table = "\n".join(lines)
     (args.out / "compare.md").write_text(table + "\n")
@@ -400,16 +438,19 @@ def compare(args: argparse.Namespace) -> str:
     return table
 
 
-def _compare_run(args: argparse.Namespace, spec: str, seed: int, threads: int, progress: bool) -> dict:
-    """One run of the comparison; a finished run in its folder is reused, an interrupted one resumed."""
-    torch.set_num_threads(threads)
+def _compare_run(args: argparse.Namespace, spec: str, seed: int, progress: bool) -> dict:
+    """One run of the comparison; a finished run in its folder is reused, an interrupted one resumed.
+
+    Each run uses ``--threads`` (whatever ``--jobs``), so it gives the same numbers as the same run alone."""
+    torch.set_num_threads(args.threads)
     out = args.out / f"{_slug(spec)}_seed{seed}"
     metrics, ckpt = out / "metrics.json", out / "checkpoint.pt"
     if metrics.exists():  # a run that reached --iters (possibly trained longer) is summarised up to --iters
         prev = json.loads(metrics.read_text())
-        same = prev["aug"] == spec and all(prev.get(k) == getattr(args, k) for k in ("batch", "resolution", "disc"))
+        keys = ("batch", "resolution", "disc", "threads")
+        same = prev["aug"] == spec and all(prev.get(k) == getattr(args, k) for k in keys)
         history = [r for r in prev["history"] if r["iteration"] <= args.iters]
-        if same and history and history[-1]["iteration"] == args.iters:
+        if same and history and history[-1]["iteration"] == args.iters and "kid_x1000" in history[-1]:
             print(f"  reusing run {out} up to iteration {args.iters}", flush=True)
             return summarise({**prev, "iters": args.iters}, history)
     run_args = copy.copy(args)
@@ -458,6 +499,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ada-target", type=float, default=0.6)
     p.add_argument("--ada-kimg", type=float, default=50.0, help="ADA: kimg for p to move by 1")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch intra-op threads per process (default 1). Results are bit-identical for a given seed, thread "
+        "count, torch build and CPU type, and change with the thread count (reductions are split differently); "
+        "on 2 shared cores 1 thread was also the fastest",
+    )
     p.add_argument("--out", type=Path, default=Path("runs/gan_lowdata"))
     p.add_argument("--resume", default=None, help="checkpoint.pt to continue from (to --iters)")
     p.add_argument("--quick", action="store_true", help="smoke run: few iterations, small eval (< 30 s)")
@@ -469,7 +518,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.iters, args.eval_every, args.n_eval, args.batch = min(args.iters, 30), 15, 100, 16
         args.classifier_epochs, args.compare_seeds = 8, min(args.compare_seeds, 1)
-    for name in ("iters", "batch", "eval_every", "n_eval", "n_train", "classifier_epochs", "compare_seeds", "jobs"):
+    counts = ("iters", "batch", "eval_every", "n_eval", "n_train", "classifier_epochs", "compare_seeds", "jobs")
+    for name in (*counts, "threads"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1")
     if not 8 <= args.resolution <= 256 or args.resolution & (args.resolution - 1):
@@ -487,6 +537,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    torch.set_num_threads(args.threads)
     if args.compare:
         compare(args)
     else:

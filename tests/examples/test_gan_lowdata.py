@@ -1,4 +1,5 @@
-"""The low-data GAN example: loss wiring, a quick run with its outputs, resume, and a 2-process DDP run."""
+"""The low-data GAN example: loss wiring, the metric (KID scale, classifier cache), a quick run with its outputs,
+determinism, resume, and a 2-process DDP run. ``conftest.py`` points the classifier cache at a temporary folder."""
 
 from __future__ import annotations
 
@@ -127,22 +128,67 @@ def test_bad_arguments_exit_with_usage_error():
 def _finite_history(metrics: dict) -> None:
     assert metrics["history"]
     for rec in metrics["history"]:
-        for key in ("fid", "kid", "d_sign_train", "d_sign_heldout", "d_sign_gap", "loss_d", "loss_g"):
+        for key in ("fid", "kid_x1000", "kid_x1000_std", "d_sign_train", "d_sign_heldout", "d_sign_gap"):
             assert math.isfinite(rec[key]), (key, rec)
+        assert math.isfinite(rec["loss_d"]) and math.isfinite(rec["loss_g"])
         assert -2.0 <= rec["d_sign_gap"] <= 2.0
     assert metrics["fid_floor_real_vs_real"] < metrics["history"][-1]["fid"]
 
 
-def test_quick_run_writes_outputs_and_resumes(tmp_path):
+def test_classifier_is_cached_in_one_place_and_reused(example_cache, monkeypatch, tmp_path):
+    path = U.classifier_cache_path(1)
+    assert path.parent == example_cache and path.name.startswith("digits_classifier_e1_")
+    assert U.classifier_cache_path(2) != path  # keyed by its settings
+    path.unlink(missing_ok=True)
+    first, acc, source = U.load_or_train_classifier(epochs=1)
+    assert source.startswith("trained") and path.exists() and acc > 0.5
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the cached classifier was retrained")
+
+    monkeypatch.setattr(U, "_train_classifier", no_training)
+    again, acc2, source2 = U.load_or_train_classifier(epochs=1)
+    assert source2 == f"loaded from {path}" and acc2 == acc and again.feature_rms == first.feature_rms
+    for a, b in zip(first.parameters(), again.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+    monkeypatch.delenv("KORNIA_DIFFAUG_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert U.cache_dir() == tmp_path / "kornia_diffaug"
+
+
+def test_kid_is_on_the_usual_scale():
+    """Real vs real: KID x1000 is 0 up to sampling noise (of either sign); clearly different images score
+    hundreds, not the ~10^5 that the unnormalised 128-d features gave the cubic kernel."""
+    classifier, _, _ = U.load_or_train_classifier(epochs=8)
+    ext = U.FeatureExtractor(classifier)
+    data = U.load_data("digits", 16, 180)
+    floor = U.fid_kid(ext, data.fid_reference, data.floor_reference)
+    assert abs(floor.kid_x1000) < 20 and 0 < floor.kid_x1000_std < 100
+    noise = torch.rand(540, 1, 16, 16, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    far = U.fid_kid(ext, data.fid_reference, noise)
+    assert 300 < far.kid_x1000 < 10_000 and far.fid > 100 * floor.fid
+    assert U.fid_kid(ext, data.fid_reference, data.floor_reference) == floor  # reproducible subsets
+
+
+def test_quick_run_writes_outputs_and_resumes(tmp_path, capsys):
     out = tmp_path / "run"
     assert G.main(["--quick", "--iters", "10", "--out", str(out), "--n-eval", "60"]) == 0
-    for name in ("metrics.json", "curves.png", "checkpoint.pt", "samples_000010.png", "digits_classifier_e8.pt"):
+    for name in ("metrics.json", "curves.png", "checkpoint.pt", "samples_000010.png", "reals.png"):
         assert (out / name).stat().st_size > 0, name
+    from PIL import Image
+
+    assert Image.open(out / "reals.png").size == Image.open(out / "samples_000010.png").size
+    assert not list(out.glob("digits_classifier*"))  # the classifier lives in the cache, not in --out
     metrics = json.loads((out / "metrics.json").read_text())
     _finite_history(metrics)
     assert metrics["metric"] == "FID (digits-classifier features)"
     assert metrics["n_train"] == 180 and metrics["history"][-1]["iteration"] == 10
     assert metrics["classifier_test_accuracy"] > 0.8
+    assert metrics["seed"] == 0 and metrics["threads"] == 1 and metrics["torch"] == torch.__version__
+    assert abs(metrics["kid_x1000_floor_real_vs_real"]) < 20
+    printed = capsys.readouterr().out
+    assert "seed 0, 1 intra-op thread(s)" in printed and "KID x1000 floor" in printed
 
     ckpt = str(out / "checkpoint.pt")
     assert G.main(["--quick", "--iters", "20", "--out", str(out), "--n-eval", "60", "--resume", ckpt]) == 0
@@ -151,6 +197,19 @@ def test_quick_run_writes_outputs_and_resumes(tmp_path):
     _finite_history(metrics)
     with pytest.raises(SystemExit, match="--aug 'diffaugment', not 'none'"):
         G.main(["--quick", "--out", str(out), "--resume", ckpt, "--aug", "none"])
+    assert "metric's classifier: loaded from" in capsys.readouterr().out  # trained at most once
+
+
+def test_same_seed_and_threads_give_identical_runs(tmp_path):
+    def run(name: str, *extra: str) -> list[dict]:
+        argv = ["--quick", "--iters", "4", "--eval-every", "2", "--n-eval", "40", "--out", str(tmp_path / name)]
+        assert G.main([*argv, *extra]) == 0
+        history = json.loads((tmp_path / name / "metrics.json").read_text())["history"]
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in history]
+
+    first = run("a")
+    assert run("b") == first
+    assert run("c", "--seed", "1") != first
 
 
 def test_ddp_two_processes_gloo(tmp_path):
