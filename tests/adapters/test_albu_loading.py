@@ -414,16 +414,15 @@ def test_fixed_size_crops_that_do_not_fit_raise_naming_the_sizes():
         cg.AlbuCrop(0, 0, 10, 3, center=True)(x)
 
 
-@pytest.mark.parametrize("first", [{"__class_fullname__": "Resize", "height": 100, "width": 80},
-                                   {"__class_fullname__": "LongestMaxSize", "max_size": 90},
-                                   {"__class_fullname__": "PadIfNeeded", "min_height": 260, "min_width": 240,
-                                    "border_mode": 0},
-                                   {"__class_fullname__": "Crop", "x_min": 10, "y_min": 0, "x_max": 150, "y_max": 120}],
+@pytest.mark.parametrize("first", [_t("Resize", height=100, width=80), _t("LongestMaxSize", max_size=90),
+                                   _t("PadIfNeeded", min_height=260, min_width=240, border_mode=0),
+                                   _t("Crop", x_min=10, y_min=0, x_max=150, y_max=120)],
                          ids=lambda t: t["__class_fullname__"])
 def test_an_op_after_a_size_change_is_drawn_for_the_new_size(first):
     """Sizes flow: the CenterCrop after a resize, pad or crop crops the image it receives, as in Albumentations."""
     A = pytest.importorskip("albumentations")
-    cfg = _compose(first, _t("CenterCrop", p=1.0, height=50, width=60))
+    # p=1 written out: A.from_dict reads a missing p as 0.5 (we read what the author meant, 1 for resizes)
+    cfg = _compose({**first, "p": 1.0}, _t("CenterCrop", p=1.0, height=50, width=60))
     u = (np.random.default_rng(0).random((200, 180, 3)) * 255).astype(np.uint8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
