@@ -66,6 +66,16 @@ def _border(a: Args, default: int = 0, old: str = "mode") -> int:
     return v
 
 
+def _no_mirrored_targets(a: Args, border: int) -> int:
+    """With a reflecting border (2, 4), Albumentations' Affine family and PadIfNeeded add mirrored copies of the
+    boxes and keypoints that the reflection brings into view (``generate_reflected_bboxes``), so their number
+    changes; a batch keeps ``N`` per image. Refused with boxes or keypoints; non-strict keeps them uncopied."""
+    if border in (2, 4) and a.ctx.targets:
+        a.ctx.unsupported(f"{a.name}: border_mode={border} with {' and '.join(a.ctx.targets)} (Albumentations adds "
+                          "mirrored copies of the boxes and keypoints a reflected border shows; not made here)")
+    return border
+
+
 def _flag_off(a: Args, key: str, off: Any) -> None:
     """Refuse ``key`` unless it is ``off``. ``None`` is read as "not given" (as everywhere in :class:`Args`), so
     it is marked as read: Albumentations' ``to_dict`` writes ``None`` for unused options (``Equalize(mask=None)``)."""
@@ -94,19 +104,27 @@ def _kornia_flip(cls_name: str) -> Callable[[Args], nn.Module]:
     return build
 
 
+def _xy_pairs(v: Any) -> Any:
+    """Albumentations reads a number in an ``{"x": .., "y": ..}`` argument as the range ``(v, v)``."""
+    if isinstance(v, dict):
+        return {k: (x, x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x for k, x in v.items()}
+    return v
+
+
 def b_affine(a: Args) -> nn.Module:
     _, _, cg, _ = _ops()
     _flag_off(a, "fit_output", False)
-    tp = a.raw("translate_percent")
-    tpx = a.raw("translate_px")
+    tp = _xy_pairs(a.raw("translate_percent"))
+    tpx = _xy_pairs(a.raw("translate_px"))
     if tp is not None and tpx is not None:
         if isinstance(tpx, dict) and all(list(v) == [0, 0] for v in tpx.values()):
             tpx = None
     if isinstance(tpx, dict) and all(list(v) == [0, 0] for v in tpx.values()) and tp is None:
         tpx = None
-    return cg.AlbuAffine(scale=a.raw("scale", 1.0), translate_percent=tp, translate_px=tpx,
-                         rotate=a.range("rotate", (0, 0)), shear=a.raw("shear", 0.0), interpolation=_interp(a),
-                         border_mode=_border(a, 0, "mode"), fill=_fill(a, "fill", "cval"),
+    return cg.AlbuAffine(scale=_xy_pairs(a.raw("scale", 1.0)), translate_percent=tp, translate_px=tpx,
+                         rotate=a.range("rotate", (0, 0)), shear=_xy_pairs(a.raw("shear", 0.0)),
+                         interpolation=_interp(a), border_mode=_no_mirrored_targets(a, _border(a, 0, "mode")),
+                         fill=_fill(a, "fill", "cval"),
                          keep_ratio=a.boolean("keep_ratio", False), balanced_scale=a.boolean("balanced_scale", False),
                          p=_p(a), generator=a.ctx.generator)
 
@@ -114,8 +132,9 @@ def b_affine(a: Args) -> nn.Module:
 def b_rotate(a: Args) -> nn.Module:
     _, _, cg, _ = _ops()
     _flag_off(a, "crop_border", False)
-    return cg.AlbuAffine(rotate=a.range("limit", (-90, 90)), interpolation=_interp(a), border_mode=_border(a, 0),
-                         fill=_fill(a), p=_p(a), generator=a.ctx.generator)
+    return cg.AlbuAffine(rotate=a.range("limit", (-90, 90)), interpolation=_interp(a),
+                         border_mode=_no_mirrored_targets(a, _border(a, 0)), fill=_fill(a), p=_p(a),
+                         generator=a.ctx.generator)
 
 
 def b_ssr(a: Args) -> nn.Module:
@@ -127,14 +146,15 @@ def b_ssr(a: Args) -> nn.Module:
     if scale[0] <= 0:
         raise ValueError(f"{a.where}: scale_limit must keep 1 + limit > 0, got {scale}")
     return cg.AlbuAffine(scale=scale, translate_percent={"x": sx, "y": sy}, rotate=a.range("rotate_limit", (-45, 45)),
-                         interpolation=_interp(a), border_mode=_border(a, 0), fill=_fill(a), p=_p(a),
-                         generator=a.ctx.generator)
+                         interpolation=_interp(a), border_mode=_no_mirrored_targets(a, _border(a, 0)),
+                         fill=_fill(a), p=_p(a), generator=a.ctx.generator)
 
 
 def b_safe_rotate(a: Args) -> nn.Module:
     _, _, cg, _ = _ops()
-    return cg.AlbuSafeRotate(limit=a.range("limit", (-90, 90)), interpolation=_interp(a), border_mode=_border(a, 0),
-                             fill=_fill(a), p=_p(a), generator=a.ctx.generator)
+    return cg.AlbuSafeRotate(limit=a.range("limit", (-90, 90)), interpolation=_interp(a),
+                             border_mode=_no_mirrored_targets(a, _border(a, 0)), fill=_fill(a), p=_p(a),
+                             generator=a.ctx.generator)
 
 
 def b_perspective(a: Args) -> nn.Module:
@@ -217,8 +237,8 @@ def b_pad(a: Args) -> nn.Module:
     if pos == "random":
         a.ctx.unsupported(f"{a.name}: position='random'")
         pos = "center"
-    return cg.AlbuPadIfNeeded(mh, mw, dh, dw, position=pos, border_mode=_border(a, 4), fill=_fill(a),
-                              p=_resize_p(a))
+    return cg.AlbuPadIfNeeded(mh, mw, dh, dw, position=pos, border_mode=_no_mirrored_targets(a, _border(a, 4)),
+                              fill=_fill(a), p=_resize_p(a))
 
 
 def _distortion_common(a: Args) -> dict[str, Any]:

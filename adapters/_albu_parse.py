@@ -114,9 +114,10 @@ class Ctx:
     path: str = "transform"
     dropped: list[str] = field(default_factory=list)
     generator: Any = None
+    targets: tuple[str, ...] = ()  # "bbox_params" / "keypoint_params" when the config moves boxes / keypoints
 
     def at(self, suffix: str) -> Ctx:
-        return Ctx(self.strict, f"{self.path}{suffix}", self.dropped, self.generator)
+        return Ctx(self.strict, f"{self.path}{suffix}", self.dropped, self.generator, self.targets)
 
     def unsupported(self, what: str) -> None:
         """Raise (strict) or warn and record (non-strict) that ``what`` at this path cannot be mapped."""

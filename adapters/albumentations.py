@@ -65,14 +65,26 @@ from ._albu_builders import (
     b_to_gray,
 )
 from ._albu_parse import Args, Ctx, UnsupportedTransformError, class_name, load_config
+from ._albu_targets import (
+    AlbumentationsPipeline,
+    BoxRules,
+    KeypointRules,
+    parse_bbox_params,
+    parse_keypoint_params,
+    unpad,
+)
 
 __all__ = [
     "TABLE",
+    "AlbumentationsPipeline",
     "UnsupportedTransformError",
+    "boxes_from_pixels",
+    "boxes_to_pixels",
     "conversion_report",
     "from_albumentations",
     "supported_transforms",
     "to_albumentations",
+    "unpad",
 ]
 
 _ANY = ...
@@ -304,8 +316,9 @@ def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
     return PerSampleSequential(*mods, p=p, generator=gen)
 
 
-def _data_keys(top: dict, ctx: Ctx) -> tuple[list[str], dict[str, Any]]:
+def _data_keys(top: dict, ctx: Ctx) -> tuple[list[str], dict[str, Any], BoxRules | None, KeypointRules | None]:
     keys, info = ["input"], {}
+    box_rules = kp_rules = None
     bp = top.get("bbox_params")
     if bp is not None:
         if not isinstance(bp, dict) or not isinstance(bp.get("format"), str):
@@ -314,6 +327,7 @@ def _data_keys(top: dict, ctx: Ctx) -> tuple[list[str], dict[str, Any]]:
         if fmt not in _BOX_KEYS:
             ctx.at(".bbox_params").unsupported(f"bbox format {fmt!r} (supported: {sorted(_BOX_KEYS)})")
         else:
+            box_rules = parse_bbox_params(bp, ctx.at(".bbox_params"))
             keys.append(_BOX_KEYS[fmt])
             info["bbox_format"] = fmt
     kp = top.get("keypoint_params")
@@ -323,9 +337,10 @@ def _data_keys(top: dict, ctx: Ctx) -> tuple[list[str], dict[str, Any]]:
         if kp["format"] != "xy":
             ctx.at(".keypoint_params").unsupported(f"keypoint format {kp['format']!r} (supported: 'xy')")
         else:
+            kp_rules = parse_keypoint_params(kp, ctx.at(".keypoint_params"))
             keys.append("keypoints")
             info["keypoint_format"] = "xy"
-    return keys, info
+    return keys, info, box_rules, kp_rules
 
 
 def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Generator | None = None) -> nn.Module:
@@ -340,12 +355,14 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
             global RNG).
 
     Returns:
-        ``AugmentationSequential`` on float ``(B, C, H, W)`` images in [0, 1]; its ``data_keys`` come from the
-        config's ``bbox_params`` (``pascal_voc``/``coco`` in pixels; ``yolo``/``albumentations`` convert with
-        :func:`boxes_to_pixels` first) and ``keypoint_params`` (``xy``). Masks: pass ``data_keys=[..., "mask"]``.
+        :class:`AlbumentationsPipeline` (an ``AugmentationSequential``) on float ``(B, C, H, W)`` images in
+        [0, 1]; its ``data_keys`` come from the config's ``bbox_params`` (``pascal_voc``/``coco`` in pixels;
+        ``yolo``/``albumentations`` convert with :func:`boxes_to_pixels` first) and ``keypoint_params``
+        (``xy``). Boxes and keypoints come back padded as they went in, ``(B, N, 4)`` / ``(B, M, 2)``, clipped
+        and filtered as the params say; ``pipeline.albumentations_valid["bboxes"]`` / ``["keypoints"]`` are the
+        ``(B, N)`` masks of the kept ones (removed boxes are zeros, removed keypoints NaN) and :func:`unpad`
+        turns them, with labels, into per-sample lists. Masks: pass ``data_keys=[..., "mask"]``.
     """
-    from kornia.augmentation import AugmentationSequential
-
     if not isinstance(strict, bool):
         raise ValueError(f"strict must be True or False, got {strict!r}")
     top = load_config(config)
@@ -353,8 +370,9 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     name = class_name(top, ctx.path)
     if name not in _CONTAINERS:  # a bare transform at the top level
         top = {"__class_fullname__": "Compose", "p": 1.0, "transforms": [top]}
+    keys, info, box_rules, kp_rules = _data_keys(top, ctx)
+    ctx.targets = tuple(k for k, r in (("bbox_params", box_rules), ("keypoint_params", kp_rules)) if r is not None)
     root = _build_node(top, ctx)
-    keys, info = _data_keys(top, ctx)
     if any(k.startswith("bbox") for k in keys):
         from kornia_diffaug.ops.compat_distortion import AlbuElasticTransform, AlbuGridDistortion
 
@@ -367,7 +385,7 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     mods = list(root.children()) if type(root) is nn.Sequential else [root]
     if not mods:
         mods = [nn.Identity()]
-    pipe = AugmentationSequential(*mods, data_keys=keys)
+    pipe = AlbumentationsPipeline(*mods, data_keys=keys, bbox_rules=box_rules, keypoint_rules=kp_rules)
     pipe.albumentations_dropped = list(ctx.dropped)
     pipe.albumentations_targets = info
     pipe.albumentations_compose = {k: _plain(top[k]) for k in ("bbox_params", "keypoint_params") if top.get(k)}
@@ -389,6 +407,24 @@ def boxes_to_pixels(boxes: torch.Tensor, fmt: str, size: tuple[int, int]) -> tor
     if fmt == "coco":
         x, y, bw, bh = boxes.unbind(-1)
         return torch.stack([x, y, x + bw, y + bh], -1)
+    raise ValueError(f"unknown bbox format {fmt!r}; use pascal_voc, coco, yolo or albumentations")
+
+
+def boxes_from_pixels(boxes: torch.Tensor, fmt: str, size: tuple[int, int]) -> torch.Tensor:
+    """The inverse of :func:`boxes_to_pixels`: pixel ``xyxy`` boxes ``(..., 4)`` of an ``(H, W)`` image (the
+    pipeline's output size) in Albumentations format ``fmt``. Removed (zero) boxes stay zero."""
+    h, w = size
+    scale = torch.tensor([w, h, w, h], dtype=boxes.dtype, device=boxes.device)
+    if fmt == "yolo":
+        x1, y1, x2, y2 = (boxes / scale).unbind(-1)
+        return torch.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], -1)
+    if fmt == "albumentations":
+        return boxes / scale
+    if fmt == "pascal_voc":
+        return boxes
+    if fmt == "coco":
+        x1, y1, x2, y2 = boxes.unbind(-1)
+        return torch.stack([x1, y1, x2 - x1, y2 - y1], -1)
     raise ValueError(f"unknown bbox format {fmt!r}; use pascal_voc, coco, yolo or albumentations")
 
 

@@ -430,3 +430,11 @@ def test_an_op_after_a_size_change_is_drawn_for_the_new_size(first):
     pipe = from_albumentations(cfg)
     y = pipe(torch.from_numpy(u).permute(2, 0, 1)[None].double() / 255)
     np.testing.assert_allclose(y[0].permute(1, 2, 0).numpy() * 255, ref, atol=1.0)
+
+
+def test_affine_dict_arguments_take_numbers_as_albumentations_does():
+    """``{"x": 5, "y": -3}`` is the fixed range ``{"x": (5, 5), "y": (-3, -3)}``, as ``A.Affine`` reads it."""
+    x = torch.rand(1, 3, 12, 16)
+    numbers = _t("Affine", p=1.0, translate_px={"x": 5, "y": -3}, scale={"x": 1.0, "y": 1.0}, shear={"x": 0, "y": 0})
+    pairs = _t("Affine", p=1.0, translate_px={"x": [5, 5], "y": [-3, -3]})
+    torch.testing.assert_close(from_albumentations(_compose(numbers))(x), from_albumentations(_compose(pairs))(x))

@@ -1,0 +1,387 @@
+"""Boxes and keypoints through a loaded pipeline, post-processed as Albumentations' ``Compose`` does.
+
+Albumentations 2.0.8 (``core/bbox_utils.py``, ``core/keypoints_utils.py``, ``core/composition.py``):
+
+- boxes: after every transform (``check_each_transform=True``, the default; else only at the end) each box is
+  clipped to the image and kept when ``area >= min_area``, ``clipped area / area before clipping >=
+  min_visibility`` (the box as that transform left it), clipped ``width >= min_width``, ``height >= min_height``
+  (pixels) and ``max(w/h, h/w) <= max_accept_ratio``; ``clip=True`` also clips the input boxes.
+  ``Affine``/``Rotate``/``ShiftScaleRotate``/``SafeRotate`` drop boxes left wholly outside the image.
+- keypoints: with ``remove_invisible=True`` (the default), points outside ``0 <= x < W, 0 <= y < H`` are
+  removed after every transform (``check_each_transform``) or at the end.
+
+A batch keeps its padded shape: ``(B, N, 4)`` boxes and ``(B, M, 2)`` keypoints come back with the same ``N``
+and ``M``, each entry where it was (so labels stay aligned by index), and the pipeline's
+``albumentations_valid`` holds the ``(B, N)`` / ``(B, M)`` masks of the entries Albumentations would have kept.
+Removed boxes are zeros (Kornia's padding) and removed keypoints NaN, so neither can pass for a real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from kornia.augmentation import AugmentationSequential
+from kornia.augmentation.container.base import ImageSequentialBase
+from kornia.augmentation.container.ops import AugmentationSequentialOps
+from kornia.constants import DataKey
+from kornia.geometry.boxes import Boxes
+
+from ._albu_parse import Args, Ctx
+
+__all__ = ["AlbumentationsPipeline", "BoxRules", "KeypointRules", "parse_bbox_params", "parse_keypoint_params",
+           "unpad"]
+
+_EPS = 1e-7  # Albumentations' epsilon in filter_bboxes
+_BOX_KEYS = (DataKey.BBOX_XYXY, DataKey.BBOX_XYWH)
+
+# How each op's 3x3 matrix moves box edges the way Albumentations moves boxes. Our matrices map pixel centres as
+# Albumentations maps keypoints. Albumentations moves boxes (edges, between pixels) by the same transform about
+# the centre (W/2, H/2) for flips, rotations and affines: the matrix conjugated by a half-pixel shift (pre -0.5,
+# post +0.5); by the keypoint matrix itself for resizes, resized crops and perspective (no shift); and, for
+# SafeRotate, by its matrix applied to the edges shifted by -0.5 and not shifted back (Albumentations' bbox matrix).
+# Translations (crops, padding) are the same either way. Unlisted rigid ops (Kornia's own) take the conjugation.
+_NO_SHIFT = ("AlbuResize", "AlbuLongestMaxSize", "AlbuSmallestMaxSize", "AlbuRandomResizedCrop", "AlbuPerspective",
+             "AlbuRandomCrop", "AlbuCrop", "AlbuPadIfNeeded")
+_SHIFTS = {**{n: (0.0, 0.0) for n in _NO_SHIFT}, "AlbuSafeRotate": (-0.5, 0.0)}
+_DROPS_OUTSIDE = ("AlbuAffine", "AlbuSafeRotate")  # fgeometric.bboxes_affine -> validate_bboxes
+
+
+# ----------------------------------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class BoxRules:
+    """``bbox_params`` as Albumentations applies them (thresholds in pixels)."""
+
+    format: str = "pascal_voc"
+    min_area: float = 0.0
+    min_visibility: float = 0.0
+    min_width: float = 0.0
+    min_height: float = 0.0
+    max_accept_ratio: float | None = None
+    clip: bool = False
+    check_each_transform: bool = True
+
+
+@dataclass(frozen=True)
+class KeypointRules:
+    """``keypoint_params`` as Albumentations applies them."""
+
+    remove_invisible: bool = True
+    check_each_transform: bool = True
+
+
+def parse_bbox_params(bp: dict[str, Any], ctx: Ctx) -> BoxRules:
+    a = Args("bbox_params", bp, ctx)
+    a.raw("format")
+    ratio = a.raw("max_accept_ratio")
+    if ratio is not None:
+        ratio = a.number("max_accept_ratio", 1.0, 1.0)
+    rules = BoxRules(format=bp["format"], min_area=a.number("min_area", 0.0, 0),
+                     min_visibility=a.number("min_visibility", 0.0, 0, 1), min_width=a.number("min_width", 0.0, 0),
+                     min_height=a.number("min_height", 0.0, 0), max_accept_ratio=ratio, clip=a.boolean("clip", False),
+                     check_each_transform=a.boolean("check_each_transform", True))
+    # Input boxes with no area are padding for a batch (Albumentations raises on them unless it filters them).
+    a.boolean("filter_invalid_bboxes", False)
+    a.leftovers({"label_fields": ...})  # labels stay aligned by index: the caller keeps them
+    return rules
+
+
+def parse_keypoint_params(kp: dict[str, Any], ctx: Ctx) -> KeypointRules:
+    a = Args("keypoint_params", kp, ctx)
+    a.raw("format")
+    a.boolean("angle_in_degrees", True)  # no angles in 'xy'
+    rules = KeypointRules(remove_invisible=a.boolean("remove_invisible", True),
+                          check_each_transform=a.boolean("check_each_transform", True))
+    a.leftovers({"label_fields": ...})
+    return rules
+
+
+# ----------------------------------------------------------------------------------------------- the maths
+def filter_boxes(xyxy: torch.Tensor, valid: torch.Tensor, size: tuple[int, int], r: BoxRules
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Albumentations' ``filter_bboxes`` on pixel ``xyxy`` ``(B, N, 4)``: the clipped boxes and the kept mask.
+
+    A box clipped to no area is dropped at once; Albumentations keeps it until its next check (the end of the
+    pipeline at the latest), where its zero area removes it, so the two differ only if a later transform could
+    grow a zero-area box, which no mapped transform does to one lying on the border."""
+    h, w = size
+    x1, y1, x2, y2 = xyxy.unbind(-1)
+    area = (x2 - x1) * (y2 - y1)
+    cx1, cx2 = x1.clamp(0, w), x2.clamp(0, w)
+    cy1, cy2 = y1.clamp(0, h), y2.clamp(0, h)
+    cw, ch = cx2 - cx1, cy2 - cy1
+    c_area = cw * ch
+    keep = ((area >= _EPS) & (c_area > 0) & (c_area >= r.min_area - _EPS)
+            & (c_area / (area + _EPS) >= r.min_visibility) & (cw >= r.min_width - _EPS) & (ch >= r.min_height - _EPS))
+    if r.max_accept_ratio is not None:
+        keep = keep & (torch.maximum(cw / (ch + _EPS), ch / (cw + _EPS)) <= r.max_accept_ratio)
+    valid = valid & keep
+    clipped = torch.stack([cx1, cy1, cx2, cy2], -1).masked_fill(~valid.unsqueeze(-1), 0.0)
+    return clipped, valid
+
+
+def clip_boxes(xyxy: torch.Tensor, valid: torch.Tensor, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``clip=True`` on the input: clip to the image and drop boxes left with no area."""
+    h, w = size
+    lim = xyxy.new_tensor([w, h, w, h])
+    c = torch.minimum(xyxy.clamp_min(0), lim)
+    valid = valid & ((c[..., 2] - c[..., 0]) * (c[..., 3] - c[..., 1]) >= _EPS)
+    return c.masked_fill(~valid.unsqueeze(-1), 0.0), valid
+
+
+def visible_keypoints(xy: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    h, w = size
+    x, y = xy[..., 0], xy[..., 1]
+    return (x >= 0) & (x < w) & (y >= 0) & (y < h)
+
+
+def unpad(values: torch.Tensor, valid: torch.Tensor, *aligned: Any) -> list[Any] | tuple[list[Any], ...]:
+    """Per-sample lists of the kept entries of padded ``values`` ``(B, N, ...)`` under ``valid`` ``(B, N)``.
+
+    ``aligned`` are labels (or scores, ids) for the same entries: ``(B, N, ...)`` tensors or length-``B``
+    sequences of length-``N`` sequences; each comes back filtered the same way, so it stays aligned.
+
+        >>> img, boxes, kps = pipe(x, boxes, kps)
+        >>> boxes_i, labels_i = unpad(boxes, pipe.albumentations_valid["bboxes"], labels)
+
+    Returns a list of ``B`` tensors, or a tuple of such lists (one per argument) when ``aligned`` is given.
+    Reads the mask on the host (one sync); the padded tensor and mask are the batched, sync-free form.
+    """
+    if values.shape[:2] != valid.shape:
+        raise ValueError(f"valid must have shape {tuple(values.shape[:2])} (B, N) to match values, got "
+                         f"{tuple(valid.shape)}")
+    keep = valid.bool().cpu()
+    rows = [k.nonzero().flatten() for k in keep]
+    outs = [[values[i][r.to(values.device)] for i, r in enumerate(rows)]]
+    for j, lab in enumerate(aligned):
+        if len(lab) != len(rows):
+            raise ValueError(f"aligned[{j}] must hold {len(rows)} samples, got {len(lab)}")
+        out = []
+        for i, r in enumerate(rows):
+            li = lab[i]
+            if len(li) != keep.shape[1]:
+                raise ValueError(f"aligned[{j}][{i}] must hold {keep.shape[1]} entries, got {len(li)}")
+            out.append(li[r.to(li.device)] if isinstance(li, torch.Tensor) else [li[k] for k in r.tolist()])
+        outs.append(out)
+    return outs[0] if not aligned else tuple(outs)
+
+
+# ----------------------------------------------------------------------------------------------- the pipeline
+class _Slot:
+    """One box or keypoint argument of a call: its kind and the running mask of kept entries."""
+
+    def __init__(self, kind: str, valid: torch.Tensor):
+        self.kind, self.valid = kind, valid
+
+
+class _State:
+    def __init__(self, boxes: BoxRules, keypoints: KeypointRules, slots: dict[int, _Slot]):
+        self.boxes, self.keypoints, self.slots = boxes, keypoints, slots
+        self.started = False  # a transform has run: checks apply from now on (not to the input)
+
+
+def _size_of(param: Any) -> tuple[int, int] | None:
+    data = param.data if param is not None else None
+    if isinstance(data, dict) and "forward_input_shape" in data:
+        s = data["forward_input_shape"].tolist()  # a CPU tensor: no device sync
+        return int(s[-2]), int(s[-1])
+    if isinstance(data, list) and data:
+        return _size_of(data[0])
+    return None
+
+
+def _box_xyxy(b: Boxes) -> torch.Tensor:
+    return torch.cat([b.data.amin(-2), b.data.amax(-2)], -1)
+
+
+def _as_boxes(xyxy: torch.Tensor) -> Boxes:
+    """Axis-aligned boxes again (Albumentations keeps the box of the corners after every transform)."""
+    return Boxes.from_tensor(xyxy, mode="xyxy_plus", validate_boxes=False)
+
+
+def _shifted(b: Boxes, d: float) -> Boxes:
+    return Boxes(b.data + d, mode=b.mode) if d else b
+
+
+class _TargetOps(AugmentationSequentialOps):
+    """Kornia's per-module dispatch, plus Albumentations' box/keypoint checks between transforms (and inside
+    containers, between their children)."""
+
+    state: _State | None = None
+
+    def transform(self, *arg, module, param, extra_args, data_keys=None):
+        if self.state is None:
+            return super().transform(*arg, module=module, param=param, extra_args=extra_args, data_keys=data_keys)
+        keys = self.preproc_datakeys(data_keys)
+        slots = [self.state.slots.get(i) for i in range(len(arg))]
+        out = self._step(list(arg), keys, slots, module, param, extra_args)
+        return out[0] if len(out) == 1 else out
+
+    def _run(self, args, keys, module, param, extra_args) -> list[Any]:
+        out = super().transform(*args, module=module, param=param, extra_args=extra_args, data_keys=keys)
+        return [out] if len(args) == 1 else list(out)
+
+    def _step(self, args, keys, slots, module, param, extra_args) -> list[Any]:
+        st = self.state
+        if isinstance(module, ImageSequentialBase) and isinstance(param.data, list):
+            # The image (and masks) through the container at once; boxes and keypoints child by child, so each
+            # leaf moves them with its own convention and the checks run between children as Albumentations'
+            # containers run them.
+            ann = [i for i, s in enumerate(slots) if s is not None]
+            rest = [i for i, s in enumerate(slots) if s is None]
+            if rest:
+                done = self._run([args[i] for i in rest], [keys[i] for i in rest], module, param, extra_args)
+                for i, v in zip(rest, done, strict=True):
+                    args[i] = v
+            sub = [args[i] for i in ann]
+            for child_param in param.data:
+                child = module.get_submodule(child_param.name)
+                sub = self._step(sub, [keys[i] for i in ann], [slots[i] for i in ann], child, child_param,
+                                 extra_args)
+            for i, v in zip(ann, sub, strict=True):
+                args[i] = v
+            return args
+        size = _size_of(param)
+        if size is not None:
+            for i, s in enumerate(slots):
+                if s is not None:
+                    args[i] = self._check(args[i], s, size, first=not st.started)
+        pre, post = _SHIFTS.get(type(module).__name__, (-0.5, 0.5))
+        for i, s in enumerate(slots):
+            if s is not None and s.kind == "bboxes":
+                args[i] = _shifted(args[i], pre)
+        args = self._run(args, keys, module, param, extra_args)
+        for i, s in enumerate(slots):
+            if s is not None and s.kind == "bboxes":
+                args[i] = _as_boxes(_box_xyxy(_shifted(args[i], post)))
+                if type(module).__name__ in _DROPS_OUTSIDE and size is not None:
+                    self._drop_outside(args[i], s, size, param)
+        if size is not None:
+            st.started = True
+        return args
+
+    def _check(self, arg, slot: _Slot, size: tuple[int, int], first: bool):
+        """The check before a transform: on the input (``first``), ``clip`` and visibility of keypoints (which
+        Albumentations validates); between transforms, ``filter_bboxes`` / ``filter_keypoints``."""
+        st = self.state
+        if slot.kind == "bboxes":
+            if first and st.boxes.clip:
+                xyxy, slot.valid = clip_boxes(_box_xyxy(arg), slot.valid, size)
+                return _as_boxes(xyxy)
+            if first or not st.boxes.check_each_transform:
+                return arg
+            xyxy, slot.valid = filter_boxes(_box_xyxy(arg), slot.valid, size, st.boxes)
+            return _as_boxes(xyxy)
+        if st.keypoints.remove_invisible and (first or st.keypoints.check_each_transform):
+            slot.valid = slot.valid & visible_keypoints(arg.data, size)
+        return arg
+
+    @staticmethod
+    def _drop_outside(arg: Boxes, slot: _Slot, size: tuple[int, int], param: Any) -> None:
+        """``validate_bboxes`` after an affine: boxes wholly outside the image are dropped where it ran."""
+        h, w = size
+        x1, y1, x2, y2 = _box_xyxy(arg).unbind(-1)
+        outside = (x2 <= 0) | (y2 <= 0) | (x1 >= w) | (y1 >= h)
+        ran = param.data.get("batch_prob") if isinstance(param.data, dict) else None
+        if ran is not None:
+            outside = outside & (ran.to(outside.device).view(-1, 1) > 0.5)
+        slot.valid = slot.valid & ~outside
+
+
+class AlbumentationsPipeline(AugmentationSequential):
+    """The ``AugmentationSequential`` :func:`from_albumentations` returns: Kornia's call contract, with boxes and
+    keypoints post-processed as the config's ``bbox_params``/``keypoint_params`` say.
+
+    Box tensors use Albumentations' conventions, not Kornia's inclusive ``xyxy_plus``: ``bbox_xyxy`` holds pixel
+    ``pascal_voc`` edges ``[x_min, y_min, x_max, y_max]`` (a box covering pixels 0..9 is ``[0, 10]``), and
+    ``bbox_xywh`` pixel ``coco`` boxes. After a call, ``albumentations_valid`` maps ``"bboxes"`` and
+    ``"keypoints"`` to the ``(B, N)`` bool masks of the entries kept; removed boxes are zeros, removed keypoints
+    NaN. Input boxes with no area, inverted or non-finite (for example zero rows padding a batch) and NaN
+    keypoints are padding: invalid from the start, where Albumentations would raise.
+    """
+
+    def __init__(self, *args: Any, data_keys: Sequence[str], bbox_rules: BoxRules | None = None,
+                 keypoint_rules: KeypointRules | None = None):
+        super().__init__(*args, data_keys=data_keys)
+        self.bbox_rules = bbox_rules or BoxRules()
+        self.keypoint_rules = keypoint_rules or KeypointRules()
+        self.transform_op = _TargetOps(self.data_keys)
+        self.albumentations_valid: dict[str, torch.Tensor] = {}
+        self._last_output_size: tuple[int, int] | None = None
+
+    def forward(self, *args: Any, params: Any = None, data_keys: Any = None) -> Any:
+        keys = self.transform_op.preproc_datakeys(data_keys)
+        pairs = enumerate(zip(args, keys, strict=False))
+        picked = [(i, "bboxes" if k in _BOX_KEYS else "keypoints") for i, (a, k) in pairs
+                  if isinstance(a, torch.Tensor) and (k in _BOX_KEYS or k == DataKey.KEYPOINTS)]
+        self.albumentations_valid = {}
+        if not picked or (len(args) == 1 and isinstance(args[0], dict)):
+            return self._image_call(args, params, data_keys, keys)
+        kinds = [k for _, k in picked]
+        for kind in ("bboxes", "keypoints"):
+            if kinds.count(kind) > 1:
+                raise ValueError(f"one {kind} tensor per call (got {kinds.count(kind)}); call again for another")
+        new_args, new_keys = list(args), list(keys)
+        unbatched, valid, coco = {}, {}, {}
+        for i, kind in picked:
+            t = args[i]
+            t = t if t.is_floating_point() else t.to(torch.get_default_dtype())
+            unbatched[i] = t.ndim == 2
+            t = t.unsqueeze(0) if unbatched[i] else t
+            if kind == "bboxes":
+                if t.ndim != 3 or t.shape[-1] != 4:
+                    raise ValueError(f"boxes must have shape (B, N, 4) or (N, 4), got {tuple(args[i].shape)}")
+                coco[i] = keys[i] == DataKey.BBOX_XYWH
+                if coco[i]:
+                    t = torch.cat([t[..., :2], t[..., :2] + t[..., 2:]], -1)
+                ok = torch.isfinite(t).all(-1) & (t[..., 2] > t[..., 0]) & (t[..., 3] > t[..., 1])
+                new_keys[i] = DataKey.BBOX_XYXY  # Kornia's xyxy_plus keeps the edges as the vertices
+            else:
+                if t.ndim != 3 or t.shape[-1] != 2:
+                    raise ValueError(f"keypoints must have shape (B, M, 2) or (M, 2), got {tuple(args[i].shape)}")
+                ok = torch.isfinite(t).all(-1)
+            valid[i] = ok
+            new_args[i] = t.masked_fill(~ok.unsqueeze(-1), 0.0)
+        # Kornia processes the image first: the slots are indexed in that order.
+        order = list(range(len(keys)))
+        if DataKey.INPUT in keys:
+            order.insert(0, order.pop(keys.index(DataKey.INPUT)))
+        slots = {order.index(i): _Slot(kind, valid[i]) for i, kind in picked}
+        replay_size = self._last_output_size if params is not None and params is self._params else None
+        self.transform_op.state = _State(self.bbox_rules, self.keypoint_rules, slots)
+        try:
+            out = self._image_call(tuple(new_args), params, new_keys, keys)
+        finally:
+            self.transform_op.state = None
+        out = [out] if len(keys) == 1 else list(out)
+        if DataKey.INPUT in keys:
+            size = tuple(out[keys.index(DataKey.INPUT)].shape[-2:])
+        elif replay_size is not None:
+            size = replay_size
+        else:
+            raise ValueError("replaying boxes or keypoints without the image needs the params of the pipeline's "
+                             "last call with the image (pipe._params), whose output size is known")
+        for i, kind in picked:
+            s = slots[order.index(i)]
+            t = out[i]
+            if kind == "bboxes":
+                t, s.valid = filter_boxes(t, s.valid, size, self.bbox_rules)
+                if coco[i]:
+                    t = torch.cat([t[..., :2], t[..., 2:] - t[..., :2]], -1)
+            else:
+                if self.keypoint_rules.remove_invisible:
+                    s.valid = s.valid & visible_keypoints(t, size)
+                t = t.masked_fill(~s.valid.unsqueeze(-1), float("nan"))
+            out[i] = t.squeeze(0) if unbatched[i] else t
+            self.albumentations_valid[kind] = s.valid.squeeze(0) if unbatched[i] else s.valid
+        return out[0] if len(out) == 1 else out
+
+    def _image_call(self, args, params, data_keys, keys):
+        out = super().forward(*args, params=params, data_keys=data_keys)
+        if DataKey.INPUT in keys:
+            img = out if not isinstance(out, (list, tuple)) else out[keys.index(DataKey.INPUT)]
+            self._last_output_size = tuple(img.shape[-2:])
+        return out
+
