@@ -51,10 +51,7 @@ sampled-parameter distributions (brightness/contrast, crop areas, kernel sizes, 
 - Geometry: forward matrices about the centre `(W/2 - 0.5, H/2 - 0.5)`, positive angles counter-clockwise,
   OpenCV interpolation flags (0 nearest, 1 linear, 2 cubic) and border modes (0 constant, 1 replicate,
   2 reflect, 4 reflect-101). Resizes use half-pixel centres without antialiasing, as `cv2.resize`.
-- Boxes and keypoints follow the image through each op's matrix (keypoints: pixel centres, as Albumentations
-  does; boxes: the box of the transformed corners, so they can differ from Albumentations' box conventions by
-  up to a pixel). `bbox_params` `pascal_voc` and `coco` map to Kornia's `bbox_xyxy`/`bbox_xywh` in pixels;
-  `yolo`/`albumentations` (normalised) boxes go through `boxes_to_pixels` first. Masks: pass
+- Boxes and keypoints: see [Boxes and keypoints](#boxes-and-keypoints) below. Masks: pass
   `data_keys=["input", "mask"]`; geometric ops resample them with nearest.
 - `ElasticTransform` and `GridDistortion` resample through per-image displacement maps (`cv2.remap`
   conventions); keypoints follow by inverting the map, masks follow, boxes are refused (no matrix).
@@ -63,6 +60,70 @@ sampled-parameter distributions (brightness/contrast, crop areas, kernel sizes, 
   images (`k` odd swaps the sides).
 - Gradients flow to the input through every op except the level-quantising ones (`Posterize`, `Equalize`,
   `CLAHE`: zero gradient) and the median (gradient to the median pixel).
+
+## Boxes and keypoints
+
+`bbox_params` and `keypoint_params` become the pipeline's `data_keys`: `pascal_voc` boxes are `bbox_xyxy` and
+`coco` boxes `bbox_xywh`, in pixels; `yolo` and `albumentations` (normalised) boxes go in as pixel `xyxy`
+(`boxes_to_pixels(boxes, fmt, (H, W))`) and come back so (`boxes_from_pixels(boxes, fmt, output_size)`);
+keypoints are `xy` in pixels. Boxes follow Albumentations' conventions, not Kornia's inclusive `xyxy_plus`:
+edges lie between pixels (a box over pixels 0..9 is `[0, 10]`) and move exactly as Albumentations moves them
+(flips, `Transpose`, `RandomRotate90`, rotations and affines about `(W/2, H/2)`; resizes, resized crops and
+`Perspective` by the keypoint matrix; `SafeRotate` by its `bbox_matrix`), then are boxed again after every
+transform, as Albumentations' `largest_box` does.
+
+**What a batch returns.** Boxes `(B, N, 4)` in the format they went in and keypoints `(B, M, 2)` come back with
+the same `N` and `M`, every entry at its index, so labels stay aligned without being passed in (`label_fields`
+are not needed). After each call, `pipe.albumentations_valid["bboxes"]` and `["keypoints"]` are the `(B, N)` /
+`(B, M)` bool masks of the entries Albumentations would have kept; removed boxes are zeros (Kornia's padding)
+and removed keypoints NaN, so neither can pass for a real one. `unpad(values, valid, *labels)` turns them, with
+any labels (tensors or lists), into per-sample lists. Input rows that are not boxes (zero or negative area,
+non-finite: the zero rows padding a batch) and NaN keypoints are invalid from the start (Albumentations raises
+on them). All of it stays on the device with no host sync; only `unpad` reads the mask.
+
+```python
+import torch
+from kornia_diffaug.adapters.albumentations import from_albumentations, unpad
+
+cfg = {{"transform": {{"__class_fullname__": "Compose", "p": 1.0,
+                     "transforms": [{{"__class_fullname__": "Affine", "p": 1.0, "translate_px": {{"x": 0, "y": -60}}}}],
+                     "bbox_params": {{"format": "pascal_voc", "label_fields": ["labels"], "min_visibility": 0.3}}}}}}
+pipe = from_albumentations(cfg)
+boxes = torch.tensor([[[50.0, 20.0, 150.0, 160.0], [10.0, 10.0, 40.0, 40.0]],
+                      [[10.0, 100.0, 60.0, 190.0], [0.0, 0.0, 0.0, 0.0]]])  # the zero row pads image 1
+labels = torch.tensor([[1, 2], [3, 0]])
+images, out = pipe(torch.rand(2, 3, 200, 200), boxes)
+valid = pipe.albumentations_valid["bboxes"]
+assert out.shape == (2, 2, 4) and valid.tolist() == [[True, False], [True, False]]
+assert out[0, 0].tolist() == [50.0, 0.0, 150.0, 100.0]  # clipped to the image, as Albumentations clips it
+per_image_boxes, per_image_labels = unpad(out, valid, labels)
+assert [lab.tolist() for lab in per_image_labels] == [[1], [3]]
+```
+
+**Checks, as Albumentations 2.0.8's `Compose` runs them.** With `check_each_transform=True` (the default)
+after every transform, between the children of `OneOf`/`SomeOf`/`Sequential` too, and once more at the end
+(`False`: at the end only), each box is clipped to the image and kept when its clipped area is at least
+`min_area` px², its clipped area over its area before clipping (the box as that transform left it: visibility
+is checked per transform, not against the input box) at least `min_visibility`, its clipped width and height at
+least `min_width`/`min_height` px and `max(w/h, h/w)` at most `max_accept_ratio`. `clip=True` clips the input
+boxes too. `Affine`, `Rotate`, `ShiftScaleRotate` and `SafeRotate` drop boxes they leave wholly outside the
+image. Keypoints: `remove_invisible=True` (the default) removes points outside `0 <= x < W, 0 <= y < H` at the
+same checks; `False` keeps them wherever they land. Tested against Albumentations on every geometric transform,
+crops, the filters, both `check_each_transform` settings, containers and per-image `OneOf` choices
+(`tests/adapters/test_albu_targets.py`).
+
+Where the result can differ from Albumentations':
+- A box clipped to no area is dropped at once; Albumentations keeps it as a zero box until its next check,
+  which removes it (or, with `check_each_transform=False`, raises).
+- At an exact threshold tie Albumentations' float32 normalised arithmetic decides (a 40x20 px box is
+  799.99994 px² and fails `min_area=800`); ours compares pixel values (it passes).
+- Input boxes outside the image without `clip=True` (Albumentations raises) are clipped by the first check.
+- Refused with `UnsupportedTransformError` naming the parameter: a reflecting `border_mode` (2 or 4) in
+  `Affine`, `ShiftScaleRotate`, `Rotate`, `SafeRotate` or `PadIfNeeded` together with `bbox_params` or
+  `keypoint_params` (Albumentations adds mirrored copies of the boxes and keypoints the reflection shows, so
+  their number changes; under `strict=False` they are kept without copies), and boxes through
+  `ElasticTransform`/`GridDistortion`. Replaying boxes without the image needs the params of the last call with
+  the image; `inverse()` is Kornia's and applies none of the above.
 
 ## Mapped transforms
 
@@ -111,7 +172,7 @@ def render(results: list[Parity], albu_version: str) -> str:
         rows.append(f"| `{name}` | {kornia} | {kind} | {_case(spec['case']) if spec['case'] is not None else '-'} "
                     f"| {measured} | {bound} |")
     text = _HEADER.format(albu=albu_version, n=len(TABLE)) + "\n".join(rows) + "\n"
-    unmapped = ("OpticalDistortion, GridDropout, ImageCompression, "
+    unmapped = ("OpticalDistortion, ImageCompression, "
                 "RandomScale (per-image sizes), D4, Emboss, FancyPCA, ISONoise, RandomFog/Rain/Snow/SunFlare/Shadow, "
                 "Superpixels, Lambda (never: a config is data)")
     text += (f"\nContainers: {', '.join(c for c in supported_transforms() if c not in TABLE)}.\n\n"
