@@ -25,7 +25,9 @@ def code_blocks(page: Path, lang: str) -> list[tuple[int, str]]:
 
 
 PYTHON_BLOCKS = [
-    pytest.param(src, id=f"{page.relative_to(ROOT)}:{line}") for page in PAGES for line, src in code_blocks(page, "python")
+    pytest.param(src, id=f"{page.relative_to(ROOT)}:{line}")
+    for page in PAGES
+    for line, src in code_blocks(page, "python")
 ]
 
 
