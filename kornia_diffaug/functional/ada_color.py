@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as tF
 
 from ._checks import check_image
+from ._conv import conv1d, conv2d
 from .ada_geometry import reflect_coordinates
 
 __all__ = [
@@ -132,7 +133,7 @@ def imgfilter_bank(dtype: torch.dtype = torch.float32, device: torch.device | st
 
     def autocorr(f: torch.Tensor) -> torch.Tensor:
         n = f.numel()
-        return tF.conv1d(tF.pad(f.view(1, 1, -1), (n - 1, n - 1)), f.view(1, 1, -1)).flatten() / 2
+        return conv1d(tF.pad(f.view(1, 1, -1), (n - 1, n - 1)), f.view(1, 1, -1)).flatten() / 2
 
     lo2, hi2 = autocorr(lo), autocorr(hi)  # both symmetric: convolution and correlation agree
     bank = torch.zeros(4, 1, dtype=torch.float64)
@@ -141,7 +142,7 @@ def imgfilter_bank(dtype: torch.dtype = torch.float32, device: torch.device | st
         up = torch.zeros(4, 2 * bank.shape[1] - 1, dtype=torch.float64)
         up[:, ::2] = bank
         k = lo2.numel()
-        bank = tF.conv1d(tF.pad(up.unsqueeze(1), (k - 1, k - 1)), lo2.view(1, 1, -1)).squeeze(1)
+        bank = conv1d(tF.pad(up.unsqueeze(1), (k - 1, k - 1)), lo2.view(1, 1, -1)).squeeze(1)
         start = (bank.shape[1] - hi2.numel()) // 2
         bank[i, start : start + hi2.numel()] += hi2
     return bank.to(dtype=dtype, device=device)
@@ -176,8 +177,8 @@ def imgfilter(x: torch.Tensor, gains: torch.Tensor, value_range: Sequence[float]
     rows = reflect_coordinates(torch.arange(-q, h + q, device=x.device, dtype=torch.float64), h).long()
     cols = reflect_coordinates(torch.arange(-q, w + q, device=x.device, dtype=torch.float64), w).long()
     y = (x.to(cdt) - mid).reshape(1, b * c, h, w).index_select(2, rows).index_select(3, cols)
-    y = tF.conv2d(y, kern.view(b * c, 1, 1, taps), groups=b * c)
-    y = tF.conv2d(y, kern.view(b * c, 1, taps, 1), groups=b * c)
+    y = conv2d(y, kern.view(b * c, 1, 1, taps), groups=b * c)
+    y = conv2d(y, kern.view(b * c, 1, taps, 1), groups=b * c)
     return (y.view(b, c, h, w) + mid).to(x.dtype)
 
 

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as tF
 
 from ._checks import check_image
+from ._conv import conv2d, conv_transpose2d
 
 __all__ = [
     "GEOMETRY_KEYS",
@@ -218,7 +219,7 @@ def _upsample2x(x: torch.Tensor, f: torch.Tensor, dim: int) -> torch.Tensor:
     xp = x.index_select(dim, idx)
     weight = (2 * f).view(1, 1, *((1, taps) if dim == 3 else (taps, 1)))
     stride = (1, 2) if dim == 3 else (2, 1)
-    y = tF.conv_transpose2d(xp, weight, stride=stride)
+    y = conv_transpose2d(xp, weight, stride=stride)
     start = taps // 2 - 1 + 2 * pad
     return y.narrow(dim, start, 2 * n)
 
@@ -227,7 +228,7 @@ def _downsample2x(v: torch.Tensor, f: torch.Tensor, dim: int) -> torch.Tensor:
     """Filter with ``f`` and keep every second sample along ``dim`` (valid convolution, no padding)."""
     taps = f.numel()
     weight = f.view(1, 1, *((1, taps) if dim == 3 else (taps, 1)))
-    return tF.conv2d(v, weight, stride=(1, 2) if dim == 3 else (2, 1))
+    return conv2d(v, weight, stride=(1, 2) if dim == 3 else (2, 1))
 
 
 def _margin(taps: int) -> int:

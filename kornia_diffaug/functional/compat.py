@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from ._checks import check_image, per_sample
+from ._conv import conv2d
 
 __all__ = [
     "GRAY_WEIGHTS",
@@ -519,8 +520,8 @@ def conv_per_sample(x: torch.Tensor, kernels: torch.Tensor, border: str = "refle
     k = kernels.shape[-1]
     r = k // 2
     xp = pad2d(x, r, border)
-    weight = kernels.to(device=x.device, dtype=x.dtype).repeat_interleave(c, 0).unsqueeze(1)
-    y = F.conv2d(xp.reshape(1, b * c, h + 2 * r, w + 2 * r), weight, groups=b * c)
+    weight = kernels.to(x.device).repeat_interleave(c, 0).unsqueeze(1)  # cast by conv2d: no half-precision copy
+    y = conv2d(xp.reshape(1, b * c, h + 2 * r, w + 2 * r), weight, groups=b * c)
     return y.view(b, c, h, w)
 
 
@@ -532,10 +533,10 @@ def separable_blur(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tensor:
         return x.clone()
     k = kernel1d.shape[-1]
     r = k // 2
-    kk = kernel1d.to(device=x.device, dtype=x.dtype).repeat_interleave(c, 0)
+    kk = kernel1d.to(x.device).repeat_interleave(c, 0)  # cast by conv2d: no half-precision copy
     xp = pad2d(x, r, "reflect").reshape(1, b * c, h + 2 * r, w + 2 * r)
-    xp = F.conv2d(xp, kk.view(b * c, 1, 1, k), groups=b * c)
-    return F.conv2d(xp, kk.view(b * c, 1, k, 1), groups=b * c).view(b, c, h, w)
+    xp = conv2d(xp, kk.view(b * c, 1, 1, k), groups=b * c)
+    return conv2d(xp, kk.view(b * c, 1, k, 1), groups=b * c).view(b, c, h, w)
 
 
 def gaussian_kernels(sigma: torch.Tensor, ksize: torch.Tensor, max_size: int) -> torch.Tensor:
@@ -764,9 +765,9 @@ def gaussian_blur_fields(fields: torch.Tensor, sigma: float) -> torch.Tensor:
     r = size // 2
     xp = fields.reshape(b * k, 1, h, w)
     xp = xp[..., _border_index(w, r, "replicate", fields.device)]
-    xp = F.conv2d(xp, g.view(1, 1, 1, -1))
+    xp = conv2d(xp, g.view(1, 1, 1, -1))
     xp = xp[..., _border_index(h, r, "replicate", fields.device), :]
-    return F.conv2d(xp, g.view(1, 1, -1, 1)).view(b, k, h, w)
+    return conv2d(xp, g.view(1, 1, -1, 1)).view(b, k, h, w)
 
 
 def grid_distortion_axis(steps: torch.Tensor, side: int, num_steps: int, normalized: bool) -> torch.Tensor:
