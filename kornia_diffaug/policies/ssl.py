@@ -2,7 +2,8 @@
 
 A view policy is a :class:`TwoViews` module: ``v1, v2 = views(x)`` draws two independent augmentations of the
 same batch, the first with ``views.view1``, the second with ``views.view2`` (both Kornia
-``AugmentationSequential`` pipelines of Kornia's stock ops, so each is also usable alone). SimCLR's two views
+``AugmentationSequential`` pipelines of Kornia's stock ops, the blur made safe for half precision on the
+CPU, so each is also usable alone). SimCLR's two views
 come from the same distribution; BYOL's are asymmetric (view 1 always blurred, never solarised; view 2 rarely
 blurred, solarised with probability 0.2). Images are in [0, 1]; single-channel batches are repeated to RGB for
 the colour ops and averaged back, so the output always has the input's channels.
@@ -20,6 +21,7 @@ import torch
 from kornia import augmentation as K
 from torch import nn
 
+from ..ops.filter import RandomGaussianBlur
 from .registry import register_policy
 
 __all__ = ["TwoViews", "byol_view", "simclr_view"]
@@ -51,7 +53,7 @@ def simclr_view(
         K.RandomHorizontalFlip(),
         K.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8),
         K.RandomGrayscale(p=0.2),
-        K.RandomGaussianBlur(_blur_kernel(hw), (0.1, 2.0), p=0.5),
+        RandomGaussianBlur(_blur_kernel(hw), (0.1, 2.0), p=0.5),
     )
 
 
@@ -64,7 +66,7 @@ def byol_view(size: int | tuple[int, int], *, blur_p: float, solarize_p: float) 
         K.RandomHorizontalFlip(),
         K.ColorJitter(0.4, 0.4, 0.2, 0.1, p=0.8),
         K.RandomGrayscale(p=0.2),
-        K.RandomGaussianBlur(_blur_kernel(hw), (0.1, 2.0), p=blur_p),
+        RandomGaussianBlur(_blur_kernel(hw), (0.1, 2.0), p=blur_p),
         K.RandomSolarize(thresholds=(0.5, 0.5), additions=(0.0, 0.0), p=solarize_p),
     )
 

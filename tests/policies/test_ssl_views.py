@@ -75,3 +75,19 @@ def test_bad_size_raises(size, error):
 def test_bad_input_shape_raises():
     with pytest.raises(ValueError, match="B, 1 or 3"):
         kd.make_policy("ssl:simclr")(torch.rand(2, 2, 8, 8))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_ssl_blur_is_float32_rounded_once_for_half_images_on_the_cpu(dtype):
+    # A 23-tap kernel (10% of 224 px): PyTorch's half-precision CPU convolution is slow and can hang there.
+    from kornia_diffaug.ops.filter import RandomGaussianBlur
+
+    blur = RandomGaussianBlur(23, (0.1, 2.0), p=1.0)
+    x = torch.rand(2, 3, 64, 48)
+    torch.manual_seed(0)
+    ref = blur(x)
+    torch.manual_seed(0)
+    y = blur(x.to(dtype))
+    assert y.dtype == dtype
+    assert torch.equal(y, blur(x.to(dtype).float(), params=blur._params).to(dtype))
+    assert (y.float() - ref).abs().max() <= 2 * torch.finfo(dtype).eps  # one rounding of values in [0, 1]
