@@ -142,7 +142,11 @@ def test_every_albu_op_cpu_chunked_subset_path_matches_branch_free_path(name, p,
         if p != 1.0:
             pytest.skip("size-changing op")
         raise
+    if spec.resizes and p != 1.0:  # registered as size-changing (Transpose builds at any p, then needs squares)
+        pytest.skip("size-changing op")
     x = torch.rand(19, 3, 20, 24, generator=torch.Generator().manual_seed(7))
+    if spec.square:
+        x = x[..., :20, :20]
     fast = spec.cls(**kwargs, generator=torch.Generator().manual_seed(8))
     y_fast = fast(x)
     _branch_free(monkeypatch)

@@ -16,6 +16,7 @@ import torch
 from ...functional import albu as FA
 from ...functional.geometry import translation_matrix
 from .._checks import check_int
+from .._registry import register_op
 from ._base import AlbuGeometricBase, pair
 
 __all__ = [
@@ -55,6 +56,7 @@ class _Crop(AlbuGeometricBase):
         return {"matrix": FA.crop_resize_matrix(box, self._out), "box": box}  # integer shift: same for targets
 
 
+@register_op(identity=None, example={"height": 3, "width": 2}, geometric=True, resizes=True, min_size=(3, 2))
 class AlbuRandomCrop(_Crop):
     """``RandomCrop``: an ``(height, width)`` window at ``y0 = int((H - height + 1) u)``,
     ``x0 = int((W - width + 1) v)``, ``u, v ~ U(0, 1)``; exact (no resampling).
@@ -82,6 +84,8 @@ class AlbuRandomCrop(_Crop):
         return self._box_sample(n, size, x0, y0, ch, cw)
 
 
+@register_op(identity=None, example={"x_min": 1, "y_min": 0, "x_max": 3, "y_max": 2}, geometric=True, resizes=True,
+             min_size=(2, 3))
 class AlbuCrop(_Crop):
     """``Crop`` of the fixed box ``[x_min, x_max) x [y_min, y_max)``; with ``center=True``, ``CenterCrop`` of
     ``(y_max - y_min, x_max - x_min)`` at ``((H - h) // 2, (W - w) // 2)``. Exact (no resampling).
@@ -122,6 +126,7 @@ class AlbuCrop(_Crop):
                                 torch.full((n,), float(y), device=device), ch, cw)
 
 
+@register_op(identity=None, example={"size": (6, 5), "scale": (0.3, 1.0)}, resizes=True)
 class AlbuRandomResizedCrop(_Crop):
     """``RandomResizedCrop``: a crop of area ``~ U(scale) H W`` and aspect ``w / h`` log-uniform in ``ratio`` (up
     to 10 tries, else a centre crop clamped to ``ratio``; see
@@ -183,6 +188,7 @@ class _Resize(AlbuGeometricBase):
         return FA.resize(input, self.target((input.shape[-2], input.shape[-1])), 0)
 
 
+@register_op(identity=None, example={"height": 6, "width": 4}, resizes=True)
 class AlbuResize(_Resize):
     """``Resize`` to ``(height, width)`` as ``cv2.resize`` (half-pixel centres, no antialiasing).
 
@@ -221,6 +227,7 @@ class _MaxSize(_Resize):
         return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
+@register_op(identity=None, example={"max_size": 6}, resizes=True)
 class AlbuLongestMaxSize(_MaxSize):
     """``LongestMaxSize``: resize by ``s = max_size / max(H, W)``, sides ``max(1, round(side * s))``.
 
@@ -237,6 +244,7 @@ class AlbuLongestMaxSize(_MaxSize):
     _pick = max
 
 
+@register_op(identity=None, example={"max_size": 6}, resizes=True)
 class AlbuSmallestMaxSize(_MaxSize):
     """``SmallestMaxSize``: as :class:`AlbuLongestMaxSize` with ``s = max_size / min(H, W)``.
 
@@ -256,6 +264,7 @@ class AlbuSmallestMaxSize(_MaxSize):
 _POSITIONS = ("center", "top_left", "top_right", "bottom_left", "bottom_right")
 
 
+@register_op(identity=None, example={"min_height": 10, "min_width": 11}, geometric=True, resizes=True)
 class AlbuPadIfNeeded(AlbuGeometricBase):
     """``PadIfNeeded``: pad to at least ``(min_height, min_width)``, or up to the next multiple of the divisors;
     a side's padding ``pad`` splits as ``pad // 2`` before and the rest after for ``position="center"``, or all on

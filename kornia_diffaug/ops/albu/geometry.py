@@ -173,6 +173,8 @@ class AlbuPerspective(AlbuGeometricBase):
         return {"matrix": FA.perspective_matrix(noise, s, size)}
 
 
+# Transpose changes the size of non-square images (a batch then needs p=1): the contract runs it at p=1.
+@register_op(identity=None, resizes=True, geometric=True)
 class AlbuTranspose(AlbuGeometricBase):
     """``Transpose``: swap rows and columns, ``y[v, u] = x[u, v]``; the output of an ``(H, W)`` image is
     ``(W, H)``, so a batch of non-square images needs ``p=1``.
@@ -200,6 +202,7 @@ class AlbuTranspose(AlbuGeometricBase):
         return {"matrix": FA.transpose_matrix(n, device)}
 
 
+@register_op(identity={"p": 0.0}, geometric=True, square=True)
 class AlbuRandomRotate90(AlbuGeometricBase):
     """``RandomRotate90``: rotate counter-clockwise by ``k * 90`` degrees, ``k ~ randint[0, 3]`` (``np.rot90``);
     square images only, since an odd ``k`` swaps the sides.
