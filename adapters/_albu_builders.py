@@ -1,7 +1,7 @@
 """Builders of the mapping table: Albumentations parameters (1.x or 2.x names) -> one Kornia module.
 
 Each ``b_*`` reads its parameters through :class:`Args` (typed, path-aware, 1.x renames handled here) and
-constructs the Kornia or ``kornia_diffaug.ops.compat_*`` op. The table itself lives in ``albumentations.py``.
+constructs the Kornia or ``kornia_diffaug.ops.albu`` op. The table itself lives in ``albumentations.py``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,9 @@ _CV_INTERP = (0, 1, 2)
 
 
 def _ops():
-    from kornia_diffaug.ops import compat_color as cc
-    from kornia_diffaug.ops import compat_dropout as cd
-    from kornia_diffaug.ops import compat_filter as cf
-    from kornia_diffaug.ops import compat_geometry as cg
+    from kornia_diffaug.ops import albu  # one namespace for every Albu* op; the builders' four names stay
 
-    return cc, cf, cg, cd
+    return albu, albu, albu, albu
 
 
 def _p(a: Args, default: float = 0.5) -> float:
@@ -249,7 +246,7 @@ def _distortion_common(a: Args) -> dict[str, Any]:
 
 
 def b_elastic(a: Args) -> nn.Module:
-    from kornia_diffaug.ops.compat_distortion import AlbuElasticTransform
+    from kornia_diffaug.ops.albu import AlbuElasticTransform
 
     _flag_off(a, "approximate", False)
     return AlbuElasticTransform(alpha=a.number("alpha", 1.0, 0), sigma=a.number("sigma", 50.0, 1e-3),
@@ -259,7 +256,7 @@ def b_elastic(a: Args) -> nn.Module:
 
 
 def b_grid_distortion(a: Args) -> nn.Module:
-    from kornia_diffaug.ops.compat_distortion import AlbuGridDistortion
+    from kornia_diffaug.ops.albu import AlbuGridDistortion
 
     return AlbuGridDistortion(num_steps=a.integer("num_steps", 5, 1),
                               distort_limit=a.range("distort_limit", (-0.3, 0.3), -1, 1),

@@ -139,17 +139,17 @@ def _case(c: dict | None) -> str:
 
 
 def _module_path(kornia: str) -> str:
-    """``"AlbuAffine (rotation)"`` -> ``"`kornia_diffaug.ops.compat_geometry.AlbuAffine` (rotation)"``."""
-    from kornia_diffaug.ops import compat_color, compat_distortion, compat_dropout, compat_filter, compat_geometry
+    """``"AlbuAffine (rotation)"`` -> ``"`kornia_diffaug.ops.albu.geometry.AlbuAffine` (rotation)"``."""
+    from kornia_diffaug.ops import albu
 
     cls, _, note = kornia.partition(" (")
     note = f" ({note}" if note else ""
     if cls.startswith("kornia."):
         return f"`{cls}`{note}"
-    for mod in (compat_color, compat_distortion, compat_dropout, compat_filter, compat_geometry):
-        if hasattr(mod, cls):
-            return f"`{mod.__name__}.{cls}`{note}"
-    raise ValueError(f"table names an unknown module {kornia!r}")
+    op = getattr(albu, cls, None)
+    if getattr(op, "albu_name", None) is None:
+        raise ValueError(f"table names an unknown module {kornia!r}")
+    return f"`{op.__module__}.{cls}`{note}"
 
 
 def render(results: list[Parity], albu_version: str) -> str:

@@ -287,7 +287,7 @@ def _children(node: dict, ctx: Ctx) -> tuple[list[nn.Module], list[float]]:
 
 
 def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
-    from kornia_diffaug.ops.compat_containers import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
+    from kornia_diffaug.ops.albu import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
 
     a = Args(name, node, ctx)
     p = a.number("p", 1.0, 0, 1)
@@ -374,7 +374,7 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     ctx.targets = tuple(k for k, r in (("bbox_params", box_rules), ("keypoint_params", kp_rules)) if r is not None)
     root = _build_node(top, ctx)
     if any(k.startswith("bbox") for k in keys):
-        from kornia_diffaug.ops.compat_distortion import AlbuElasticTransform, AlbuGridDistortion
+        from kornia_diffaug.ops.albu import AlbuElasticTransform, AlbuGridDistortion
 
         bad = [type(m).__name__ for m in root.modules() if isinstance(m, (AlbuElasticTransform, AlbuGridDistortion))]
         if bad:
@@ -430,7 +430,7 @@ def boxes_from_pixels(boxes: torch.Tensor, fmt: str, size: tuple[int, int]) -> t
 
 # ----------------------------------------------------------------------------------------------- exporting
 def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
-    from kornia_diffaug.ops.compat_containers import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
+    from kornia_diffaug.ops.albu import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
 
     if isinstance(m, PerSampleOneOf):
         kids = [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(m.children())]
@@ -455,24 +455,10 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
     return exported
 
 
-# Our compat ops (and a few Kornia ops) built by hand: class name -> Albumentations class name.
-_OP_NAMES = {
-    "AlbuBrightnessContrast": "RandomBrightnessContrast", "AlbuColorJitter": "ColorJitter",
-    "AlbuHueSaturationValue": "HueSaturationValue", "AlbuRGBShift": "RGBShift", "AlbuGamma": "RandomGamma",
-    "AlbuSolarize": "Solarize", "AlbuPosterize": "Posterize", "AlbuSepia": "ToSepia", "AlbuEqualize": "Equalize",
-    "AlbuCLAHE": "CLAHE", "AlbuChannelDropout": "ChannelDropout", "AlbuMultiplicativeNoise": "MultiplicativeNoise",
-    "AlbuGaussNoise": "GaussNoise", "AlbuSharpen": "Sharpen", "AlbuBlur": "Blur", "AlbuGaussianBlur": "GaussianBlur",
-    "AlbuMedianBlur": "MedianBlur", "AlbuMotionBlur": "MotionBlur", "AlbuDownscale": "Downscale",
-    "AlbuCoarseDropout": "CoarseDropout", "AlbuGridDropout": "GridDropout", "AlbuAffine": "Affine",
-    "AlbuSafeRotate": "SafeRotate",
-    "AlbuPerspective": "Perspective", "AlbuRandomResizedCrop": "RandomResizedCrop", "AlbuRandomCrop": "RandomCrop",
-    "AlbuCrop": "Crop", "AlbuResize": "Resize", "AlbuLongestMaxSize": "LongestMaxSize",
-    "AlbuSmallestMaxSize": "SmallestMaxSize", "AlbuPadIfNeeded": "PadIfNeeded", "AlbuTranspose": "Transpose",
-    "AlbuRandomRotate90": "RandomRotate90", "AlbuElasticTransform": "ElasticTransform",
-    "AlbuGridDistortion": "GridDistortion", "RandomHorizontalFlip": "HorizontalFlip",
-    "RandomVerticalFlip": "VerticalFlip", "RandomGrayscale": "ToGray", "RandomChannelShuffle": "ChannelShuffle",
-    "RandomInvert": "InvertImg",
-}
+# Kornia's own ops that the table builds: class name -> Albumentations class name (our Albu* ops carry theirs
+# in ``albu_name``).
+_KORNIA_NAMES = {e.kornia.rpartition(".")[2]: name for name, e in TABLE.items()
+                 if e.kornia.startswith("kornia.augmentation.")}
 _LEVEL_KEYS = ("fill",)  # image fills: ours in [0, 1], Albumentations in uint8 levels; mask fills are labels, kept
 
 
@@ -485,11 +471,10 @@ def _export_op(m: nn.Module) -> dict[str, Any] | None:
         mean = m.flags["mean"].flatten().tolist()
         std = m.flags["std"].flatten().tolist()
         return {"__class_fullname__": "Normalize", "p": float(m.p), "mean": mean, "std": std, "max_pixel_value": 255.0}
-    if name not in _OP_NAMES:
-        return None
-    out: dict[str, Any] = {"__class_fullname__": _OP_NAMES[name], "p": float(m.p)}
-    if not name.startswith("Albu"):
-        return out
+    albu_name = getattr(type(m), "albu_name", None)
+    if albu_name is None:
+        return {"__class_fullname__": _KORNIA_NAMES[name], "p": float(m.p)} if name in _KORNIA_NAMES else None
+    out: dict[str, Any] = {"__class_fullname__": albu_name, "p": float(m.p)}
     cfg = {k: v for k, v in m.config().items() if k not in ("p", "same_on_batch")}
     for k in _LEVEL_KEYS:
         if isinstance(cfg.get(k), float):

@@ -38,3 +38,12 @@ def test_wheel_contains_adapters_as_subpackage(tmp_path):
     expected = {f"kornia_diffaug/adapters/{p.name}" for p in (ROOT / "adapters").glob("*.py")}
     assert expected and expected <= names
     assert not any(n.startswith("adapters/") for n in names), "adapters/ must not be a top-level package"
+
+
+def test_every_subpackage_is_listed_for_setuptools():
+    """setuptools' ``packages = [...]`` is explicit: a subpackage missing from it is left out of wheels."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "kornia_diffaug").rglob("__init__.py")}
+    assert found | {"kornia_diffaug.adapters"} == listed

@@ -1,12 +1,6 @@
 """Kornia augmentation modules. Each samples parameters and calls a kernel in ``functional``."""
 
-from . import (  # noqa: F401  (register the Albumentations-compatible ops)
-    compat_color,
-    compat_distortion,
-    compat_dropout,
-    compat_filter,
-    compat_geometry,
-)
+from . import albu  # noqa: F401  (registers the Albu* ops)
 from ._registry import OpSpec, get_op_spec, list_ops, register_op
 from .color import RandomBrightnessShift, RandomContrastScale, RandomSaturationScale
 from .erase import RandomCutout

@@ -362,14 +362,12 @@ def test_hand_built_ops_export_to_albumentations():
     A = pytest.importorskip("albumentations")
     import kornia.augmentation as K
 
-    from kornia_diffaug.ops import compat_color as cc
-    from kornia_diffaug.ops import compat_filter as cf
-    from kornia_diffaug.ops import compat_geometry as cg
+    from kornia_diffaug.ops import albu
 
     pipe = AugmentationSequential(
-        K.RandomHorizontalFlip(p=0.5), cg.AlbuAffine(rotate=(-10, 10), fill=0.5, p=0.7),
-        cg.AlbuCrop(0, 0, 20, 10, center=True), cc.AlbuColorJitter(hue=(-0.1, 0.1), p=0.8),
-        cf.AlbuGaussianBlur((3, 7), (0.1, 2.0), p=0.5), cc.AlbuGaussNoise((0.1, 0.2), p=0.3),
+        K.RandomHorizontalFlip(p=0.5), albu.AlbuAffine(rotate=(-10, 10), fill=0.5, p=0.7),
+        albu.AlbuCrop(0, 0, 20, 10, center=True), albu.AlbuColorJitter(hue=(-0.1, 0.1), p=0.8),
+        albu.AlbuGaussianBlur((3, 7), (0.1, 2.0), p=0.5), albu.AlbuGaussNoise((0.1, 0.2), p=0.3),
         K.Normalize(mean=torch.tensor([0.5, 0.4, 0.3]), std=torch.tensor([0.2, 0.2, 0.2])),
     )
     with warnings.catch_warnings():
@@ -405,13 +403,13 @@ def test_mask_fill_exports_as_the_label_it_was_loaded_with():
 
 
 def test_fixed_size_crops_that_do_not_fit_raise_naming_the_sizes():
-    from kornia_diffaug.ops import compat_geometry as cg
+    from kornia_diffaug.ops import albu
 
     x = torch.rand(2, 3, 8, 9)
     with pytest.raises(ValueError, match=r"RandomCrop size \(10, 4\) exceeds the image size \(8, 9\)"):
-        cg.AlbuRandomCrop(height=10, width=4)(x)
+        albu.AlbuRandomCrop(height=10, width=4)(x)
     with pytest.raises(ValueError, match=r"Crop size \(3, 10\) exceeds the image size \(8, 9\)"):
-        cg.AlbuCrop(0, 0, 10, 3, center=True)(x)
+        albu.AlbuCrop(0, 0, 10, 3, center=True)(x)
 
 
 @pytest.mark.parametrize("first", [_t("Resize", height=100, width=80), _t("LongestMaxSize", max_size=90),

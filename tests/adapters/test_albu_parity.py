@@ -115,7 +115,7 @@ def test_keypoints_follow_like_albumentations(t):
 
 def test_brightness_contrast_parameters_follow_albumentations_distribution():
     """alpha = 1 + U(contrast_limit), beta = U(brightness_limit): compare the empirical quantiles."""
-    from kornia_diffaug.ops.compat_color import AlbuBrightnessContrast
+    from kornia_diffaug.ops.albu import AlbuBrightnessContrast
 
     op = AlbuBrightnessContrast((-0.3, 0.1), (-0.2, 0.4))
     ours = op.sample(4000, (8, 8), torch.Generator().manual_seed(0), torch.device("cpu"))
@@ -131,7 +131,7 @@ def test_brightness_contrast_parameters_follow_albumentations_distribution():
 
 
 def test_random_resized_crop_box_distribution_matches():
-    from kornia_diffaug.ops.compat_geometry import AlbuRandomResizedCrop
+    from kornia_diffaug.ops.albu import AlbuRandomResizedCrop
 
     op = AlbuRandomResizedCrop(size=(16, 16), scale=(0.08, 1.0), ratio=(0.75, 4 / 3))
     box = op.sample(3000, (48, 64), torch.Generator().manual_seed(0), torch.device("cpu"))["box"].numpy()
@@ -146,7 +146,7 @@ def test_random_resized_crop_box_distribution_matches():
 
 
 def test_gaussian_blur_kernel_sizes_are_drawn_like_albumentations():
-    from kornia_diffaug.ops.compat_filter import AlbuGaussianBlur
+    from kornia_diffaug.ops.albu import AlbuGaussianBlur
 
     op = AlbuGaussianBlur(blur_limit=(3, 8), sigma_limit=(0.5, 1.0))
     k = op.sample(6000, (8, 8), torch.Generator().manual_seed(0), torch.device("cpu"))["ksize"].numpy()
@@ -156,7 +156,7 @@ def test_gaussian_blur_kernel_sizes_are_drawn_like_albumentations():
 
 
 def test_coarse_dropout_hole_count_and_size_distribution():
-    from kornia_diffaug.ops.compat_dropout import AlbuCoarseDropout
+    from kornia_diffaug.ops.albu import AlbuCoarseDropout
 
     op = AlbuCoarseDropout((1, 4), (0.1, 0.3), (5, 9))
     s = op.sample(4000, (50, 60), torch.Generator().manual_seed(0), torch.device("cpu"))
@@ -203,7 +203,7 @@ def test_elastic_transform_zero_alpha_is_identity_and_seeded():
 
 def test_color_jitter_applies_each_sample_in_its_own_order():
     """The batched kernel (hue evaluated once) equals applying the four steps one sample at a time."""
-    from kornia_diffaug.functional import compat as FC
+    from kornia_diffaug.functional.albu import color as FC
 
     g = torch.Generator().manual_seed(0)
     x = torch.rand(24, 3, 6, 7, generator=g, dtype=torch.float64)
@@ -232,7 +232,7 @@ def test_grid_dropout_matches_albumentations_on_fixed_grids():
 
 
 def test_grid_dropout_random_offset_area_and_unsupported_fill():
-    from kornia_diffaug.ops.compat_dropout import AlbuGridDropout
+    from kornia_diffaug.ops.albu import AlbuGridDropout
 
     op = AlbuGridDropout(ratio=0.5, unit_size_range=(8, 9))
     s = op.sample(20, (64, 64), torch.Generator().manual_seed(0), torch.device("cpu"))

@@ -110,7 +110,7 @@ def test_hue_rotation_stays_finite_in_half_precision_outside_unit_range():
     """Regression (found by Hypothesis): a pixel with a tiny positive max and a negative min made the
     saturation ``delta / v`` overflow in float16, and ``v * s * 0`` a NaN that the next contrast step's
     image mean spread over the whole sample."""
-    from kornia_diffaug.functional.compat import _hue_rotate, color_jitter
+    from kornia_diffaug.functional.albu.color import _hue_rotate, color_jitter
 
     x = torch.tensor([1e-7, -0.9, -0.5], dtype=torch.float16).view(1, 3, 1, 1).expand(1, 3, 2, 2).contiguous()
     x[0, :, 1, 1] = torch.tensor([0.2, 0.7, 0.4], dtype=torch.float16)

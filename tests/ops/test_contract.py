@@ -16,6 +16,9 @@ from kornia_diffaug.ops import get_op_spec, list_ops
 from tests._strategies import ATOL, devices, images
 
 OPS = list_ops()
+# Ops whose output has the input's shape; size-changing ops (registered with resizes=True) skip only the checks
+# that need this (identity at p=0 / zero magnitude) and are checked against ``output_size`` elsewhere.
+SAME_SIZE = [n for n in OPS if not get_op_spec(n).resizes]
 
 
 def make(name: str, identity: bool = False, **extra):
@@ -26,6 +29,32 @@ def make(name: str, identity: bool = False, **extra):
 
 def seeded(name: str, seed: int = 0, **extra):
     return make(name, generator=torch.Generator().manual_seed(seed), **extra)
+
+
+def fit(name: str, x: torch.Tensor) -> torch.Tensor:
+    """``x`` as the op's registration says it takes it: cropped to a square (``square``), tiled up to the example's
+    ``min_size``. Unchanged for every other op."""
+    spec = get_op_spec(name)
+    h, w = x.shape[-2:]
+    if spec.square and h != w:
+        h = w = min(h, w)
+        x = x[..., :h, :w]
+    mh, mw = spec.min_size
+    if h < mh or w < mw:
+        x = x.repeat(*([1] * (x.ndim - 2)), -(-mh // h), -(-mw // w))[..., : max(h, mh), : max(w, mw)]
+    return x
+
+
+def out_shape(name: str, op, x: torch.Tensor) -> tuple[int, ...]:
+    """The documented output shape: the input's, or ``output_size`` of the input's ``(H, W)`` for resizing ops."""
+    if not get_op_spec(name).resizes:
+        return tuple(x.shape)
+    return (*x.shape[:-2], *op.output_size(tuple(x.shape[-2:])))
+
+
+def gate_p(name: str, p: float) -> float:
+    """Size-changing ops run with p=1 in a batch (a batch cannot hold two sizes)."""
+    return 1.0 if get_op_spec(name).resizes else p
 
 
 def test_registry_holds_the_foundation_ops():
@@ -43,17 +72,20 @@ def test_registry_holds_the_foundation_ops():
 @pytest.mark.parametrize("name", OPS)
 @given(x=images())
 def test_shape_dtype_kept_and_input_untouched(name, x):
+    x = fit(name, x)
     before = x.clone()
-    y = seeded(name)(x)
-    assert y.shape == x.shape and y.dtype == x.dtype and y.device == x.device
+    op = seeded(name)
+    y = op(x)
+    assert tuple(y.shape) == out_shape(name, op, x) and y.dtype == x.dtype and y.device == x.device
     assert torch.equal(x, before)
     if y.numel():
         assert torch.isfinite(y.float()).all()
 
 
-@pytest.mark.parametrize("name", OPS)
+@pytest.mark.parametrize("name", SAME_SIZE)
 @given(x=images())
 def test_p_zero_and_zero_magnitude_are_identity(name, x):
+    x = fit(name, x)
     assert torch.equal(seeded(name, p=0.0)(x), x)
     ident = make(name, identity=True, generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(ident(x), x, atol=ATOL[x.dtype], rtol=0)
@@ -62,6 +94,7 @@ def test_p_zero_and_zero_magnitude_are_identity(name, x):
 @pytest.mark.parametrize("name", OPS)
 @given(x=images(max_b=4, max_side=24), seed=st.integers(0, 1000), p=st.sampled_from([0.5, 1.0]))
 def test_seeded_determinism_and_replay(name, x, seed, p):
+    x, p = fit(name, x), gate_p(name, p)
     op = seeded(name, seed, p=p)
     y1 = op(x)
     y2 = op(x, params=op._params)
@@ -72,6 +105,7 @@ def test_seeded_determinism_and_replay(name, x, seed, p):
 @pytest.mark.parametrize("name", OPS)
 @given(x=images(min_b=1, max_b=5, max_side=16, dtypes=[torch.float64]), p=st.sampled_from([0.5, 1.0]))
 def test_batched_equals_per_sample_under_replayed_params(name, x, p):
+    x, p = fit(name, x), gate_p(name, p)
     op = seeded(name, 3, p=p)
     y = op(x)
     params = op._params
@@ -88,7 +122,7 @@ def test_batched_equals_per_sample_under_replayed_params(name, x, p):
 @pytest.mark.parametrize("name", OPS)
 def test_gradcheck_and_per_sample_jacobian(name):
     torch.manual_seed(0)
-    x = torch.randn(3, 2, 5, 6, dtype=torch.float64, requires_grad=True)
+    x = fit(name, torch.randn(3, 2, 5, 6, dtype=torch.float64)).requires_grad_()
     op = seeded(name, 7)
     op(x.detach())
     params = op._params
@@ -106,10 +140,10 @@ def test_gradcheck_and_per_sample_jacobian(name):
 
 @pytest.mark.parametrize("name", OPS)
 def test_keepdim_chw_and_pickle(name):
-    x = torch.rand(3, 9, 7)
+    x = fit(name, torch.rand(3, 9, 7))
     op = seeded(name, keepdim=True)
     y = op(x)
-    assert y.shape == x.shape
+    assert tuple(y.shape) == out_shape(name, op, x)
     clone = pickle.loads(pickle.dumps(op))
     assert torch.equal(clone(x, params=op._params), y)
     assert torch.equal(copy.deepcopy(op)(x, params=op._params), y)
@@ -117,7 +151,7 @@ def test_keepdim_chw_and_pickle(name):
 
 @pytest.mark.parametrize("name", OPS)
 def test_same_on_batch_draws_one_parameter_set(name):
-    x = torch.rand(1, 3, 12, 10).expand(6, -1, -1, -1).contiguous()
+    x = fit(name, torch.rand(1, 3, 12, 10)).expand(6, -1, -1, -1).contiguous()
     y = seeded(name, 5, same_on_batch=True)(x)
     assert all(torch.equal(y[0], y[i]) for i in range(6))
 
@@ -125,7 +159,7 @@ def test_same_on_batch_draws_one_parameter_set(name):
 @pytest.mark.parametrize("name", OPS)
 @pytest.mark.parametrize("device", devices())
 def test_device_kept(name, device):
-    x = torch.rand(2, 3, 8, 8, device=device)
+    x = fit(name, torch.rand(2, 3, 8, 8, device=device))
     assert seeded(name)(x).device == x.device
 
 
@@ -146,6 +180,9 @@ def test_bad_input_and_arguments_raise_clear_errors(name):
 @pytest.mark.parametrize("name", [n for n in OPS if get_op_spec(n).geometric])
 @given(h=st.integers(4, 20), w=st.integers(4, 20), data=st.data())
 def test_geometric_keypoints_and_masks_follow_pixels(name, h, w, data):
+    spec = get_op_spec(name)
+    w = h if spec.square else w
+    h, w = max(h, spec.min_size[0]), max(w, spec.min_size[1])
     b = 4
     ys = torch.tensor(data.draw(st.lists(st.integers(0, h - 1), min_size=b, max_size=b)))
     xs = torch.tensor(data.draw(st.lists(st.integers(0, w - 1), min_size=b, max_size=b)))
@@ -156,9 +193,10 @@ def test_geometric_keypoints_and_masks_follow_pixels(name, h, w, data):
     seq = K.AugmentationSequential(op, data_keys=["input", "mask", "keypoints"])
     out, mask, kp = seq(img, img.clone(), kps)
     assert torch.equal(out, mask)
+    oh, ow = out.shape[-2:]  # the input's size unless the op resizes
     for i in range(b):
         u, v = kp[i, 0].round().long().tolist()
-        if 0 <= u < w and 0 <= v < h:
+        if 0 <= u < ow and 0 <= v < oh:
             assert out[i, 0, v, u] > 0.5, "the marked pixel did not land under its keypoint"
         else:
             assert out[i].sum() == 0
@@ -176,6 +214,12 @@ INTERPOLATING = {
     "AlbuSafeRotate": ({"limit": (-90.0, 90.0)}, 0.1),
     "AlbuPerspective": ({}, 0.25),
     "AlbuElasticTransform": ({"alpha": 3.0, "sigma": 4.0}, 0.1),
+    # Resizes: Albumentations scales keypoints by the size ratio s while images keep half-pixel centres, so
+    # content sits 0.5 (s - 1) px from its keypoint; sizes near 48 keep that under 0.05 px.
+    "AlbuResize": ({"height": 50, "width": 46}, 0.1),
+    "AlbuLongestMaxSize": ({"max_size": 50}, 0.1),
+    "AlbuSmallestMaxSize": ({"max_size": 46}, 0.1),
+    "AlbuRandomResizedCrop": ({"size": (48, 48), "scale": (0.9, 1.0), "ratio": (0.95, 1.05)}, 0.1),
 }
 
 
@@ -198,13 +242,14 @@ def test_interpolating_geometric_keypoints_follow_content(name, seed):
     op = get_op_spec(name).cls(**kwargs, p=1.0, generator=torch.Generator().manual_seed(seed))
     out, kp = K.AugmentationSequential(op, data_keys=["input", "keypoints"])(img, kps)
     kp = kp[:, 0]
-    grid = torch.arange(size, dtype=torch.float64)
-    gy, gx = torch.meshgrid(grid, grid, indexing="ij")
+    oh, ow = out.shape[-2:]  # 48 x 48 unless the op resizes
+    gy, gx = torch.meshgrid(torch.arange(oh, dtype=torch.float64), torch.arange(ow, dtype=torch.float64),
+                            indexing="ij")
     window = ((gx - kp[:, 0, None, None]) ** 2 + (gy - kp[:, 1, None, None]) ** 2 <= radius**2).double()
     mass = out[:, 0].clamp(min=0) * window
     total = mass.sum((-1, -2))
     centroid = torch.stack([(mass * gx).sum((-1, -2)), (mass * gy).sum((-1, -2))], -1) / total[:, None]
-    inside = ((kp > radius + 2) & (kp < size - radius - 3)).all(-1)  # the blob is fully in view
+    inside = ((kp > radius + 2) & (kp < torch.tensor([ow, oh]) - radius - 3)).all(-1)  # the blob is fully in view
     assert inside.any()
     assert (total[inside] > 3.0).all(), "no blob under the keypoint"  # a whole blob holds 2 pi 1.5^2 = 14
     err = (centroid - kp).norm(dim=-1)[inside]

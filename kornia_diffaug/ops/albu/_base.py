@@ -1,19 +1,19 @@
-"""Shared base of the Albumentations-compatible ops (``compat_*.py``): config storage and validation."""
+"""Shared base of the ``Albu*`` ops: config storage, validation helpers, draws, and the CPU gated path."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from kornia.augmentation import GeometricAugmentationBase2D, IntensityAugmentationBase2D
 from kornia.augmentation.utils import _transform_output_shape
 from kornia.core.utils import is_autocast_enabled, is_exporting
 
-from ..functional import compat as FC
-from ._base import SeededOpMixin
-from ._checks import check_range
+from ...functional import albu as FA
+from .._base import SeededOpMixin
+from .._checks import check_range
 
-__all__ = ["CompatIntensity", "CompatGeometric", "pair", "odd_sizes"]
+__all__ = ["AlbuGeometricBase", "AlbuIntensityBase", "choice", "odd_sizes", "pair", "randint"]
 
 
 def pair(name: str, value: Any, lower: float = float("-inf"), upper: float = float("inf")) -> tuple[float, float]:
@@ -32,9 +32,24 @@ def odd_sizes(name: str, limit: Any) -> tuple[int, ...]:
     return tuple(range(lo_i, hi_i + 1, 2))
 
 
-class _CompatMixin(SeededOpMixin):
-    """Stores the constructor arguments in ``self._cfg`` so ``config()`` and exporters can read them back."""
+def randint(n: int, lo: int, hi: int, gen, dev) -> torch.Tensor:
+    """``n`` integers uniform on ``[lo, hi]`` (both ends included, as Python's ``random.randint``)."""
+    return torch.randint(int(lo), int(hi) + 1, (n,), generator=gen, device=dev)
 
+
+def choice(n: int, values: tuple[int, ...], gen, dev) -> torch.Tensor:
+    """``n`` draws, uniform over ``values``."""
+    idx = torch.randint(0, len(values), (n,), generator=gen, device=dev)
+    return torch.tensor(values, device=dev)[idx]
+
+
+class _AlbuMixin(SeededOpMixin):
+    """Stores the constructor arguments in ``self._cfg`` so ``config()`` and exporters can read them back.
+
+    Every public op sets ``albu_name``, the Albumentations transform it reproduces (its 2.x class name).
+    """
+
+    albu_name: ClassVar[str]
     _cfg: dict[str, Any]
 
     def _setup(self, p: float, generator: torch.Generator | None, **cfg: Any) -> None:
@@ -110,7 +125,7 @@ def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
-class CompatIntensity(_CompatMixin, IntensityAugmentationBase2D):
+class AlbuIntensityBase(_AlbuMixin, IntensityAugmentationBase2D):
     """Pixel-level op; subclasses define ``sample`` and ``apply_transform``."""
 
     def __init__(self, p: float, same_on_batch: bool, keepdim: bool, generator: torch.Generator | None, **cfg: Any):
@@ -118,7 +133,7 @@ class CompatIntensity(_CompatMixin, IntensityAugmentationBase2D):
         self._setup(p, generator, **cfg)
 
 
-class CompatGeometric(_CompatMixin, GeometricAugmentationBase2D):
+class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
     """Geometric op driven by a forward 3x3 matrix ``params["matrix"]`` (input -> output pixels, OpenCV style);
     ``params["target"]``, when present, is the matrix for boxes and keypoints.
 
@@ -138,12 +153,12 @@ class CompatGeometric(_CompatMixin, GeometricAugmentationBase2D):
             raise ValueError(f"{type(self).__name__} changes the image size and needs p=1 in a batch, got p={p}")
 
     def _check_modes(self, interpolation: int, border_mode: int, fill: Any) -> None:
-        if interpolation not in FC.INTERPOLATIONS:
+        if interpolation not in FA.INTERPOLATIONS:
             raise ValueError(
-                f"interpolation must be one of {sorted(FC.INTERPOLATIONS)} (OpenCV flags), got {interpolation!r}"
+                f"interpolation must be one of {sorted(FA.INTERPOLATIONS)} (OpenCV flags), got {interpolation!r}"
             )
-        if border_mode not in FC.BORDERS:
-            raise ValueError(f"border_mode must be one of {sorted(FC.BORDERS)} (OpenCV flags), got {border_mode!r}")
+        if border_mode not in FA.BORDERS:
+            raise ValueError(f"border_mode must be one of {sorted(FA.BORDERS)} (OpenCV flags), got {border_mode!r}")
         if isinstance(fill, (list, tuple)):
             if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in fill):
                 raise TypeError(f"fill must be a number or a sequence of numbers, got {fill!r}")
@@ -175,11 +190,11 @@ class CompatGeometric(_CompatMixin, GeometricAugmentationBase2D):
 
     def apply_transform(self, input, params, flags, transform=None):
         size = self.output_size((input.shape[-2], input.shape[-1]))
-        return FC.warp(input, params["matrix"], size, self.interpolation, self.border_mode, self.fill)
+        return FA.warp(input, params["matrix"], size, self.interpolation, self.border_mode, self.fill)
 
     def apply_non_transform(self, input, params, flags, transform=None):
         return input
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         size = self.output_size((input.shape[-2], input.shape[-1]))
-        return FC.warp(input, params["matrix"], size, 0, self.border_mode if self.border_mode else 0, 0.0)
+        return FA.warp(input, params["matrix"], size, 0, self.border_mode if self.border_mode else 0, 0.0)

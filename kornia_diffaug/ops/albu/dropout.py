@@ -1,23 +1,40 @@
-"""Albumentations-compatible ``CoarseDropout``: a random number of random-size rectangles per sample."""
+"""Albumentations' dropout transforms as Kornia ops: ``CoarseDropout`` (random rectangles), ``GridDropout``
+(a grid of holes) and ``ChannelDropout``. Fills are in [0, 1] (uint8 fill / 255); mask fills are labels.
+Common arguments (``p``, ``same_on_batch``, ``keepdim``, ``generator``) as in ``ops.albu.color``."""
 
 from __future__ import annotations
 
 import torch
 
-from ..functional.erase import cutout
-from ._registry import register_op
-from .compat_base import CompatIntensity, pair
+from ...functional import albu as FA
+from ...functional.erase import cutout
+from .._registry import register_op
+from ._base import AlbuIntensityBase, pair, randint
 
-__all__ = ["AlbuCoarseDropout", "AlbuGridDropout"]
+__all__ = ["AlbuChannelDropout", "AlbuCoarseDropout", "AlbuGridDropout"]
 
 
 @register_op(identity={"p": 0.0}, example={"num_holes_range": (1, 3), "hole_height_range": (0.1, 0.3),
                                             "hole_width_range": (0.1, 0.3)})
-class AlbuCoarseDropout(CompatIntensity):
+class AlbuCoarseDropout(AlbuIntensityBase):
     """``CoarseDropout``: ``n ~ randint[num_holes_range]`` holes; each hole's height is ``int(H * U(range))``
     for fractional ranges (high < 1) or ``randint[range]`` pixels otherwise (width alike); its top-left corner is
-    ``randint[0, H - h]`` x ``randint[0, W - w]``. Holes take ``fill`` (in [0, 1]); masks take ``fill_mask``
-    when given, else pass through."""
+    ``randint[0, H - h]`` x ``randint[0, W - w]``. Holes take ``fill``; masks take ``fill_mask`` when given,
+    else pass through.
+
+    Args:
+        num_holes_range: ``(low, high)`` integers ``>= 0``, both ends included.
+        hole_height_range: ``(low, high)``: fractions of ``H`` in [0, 1) when ``high < 1``, else pixels.
+        hole_width_range: ``(low, high)``: fractions of ``W`` in [0, 1) when ``high < 1``, else pixels.
+        fill: hole value in [0, 1].
+        fill_mask: mask label for holes, or None to leave masks as they are.
+
+    Example:
+        >>> op = AlbuCoarseDropout((1, 3), (0.1, 0.2), (0.1, 0.2))
+        >>> y = op(torch.rand(2, 3, 32, 32))
+    """
+
+    albu_name = "CoarseDropout"
 
     def __init__(self, num_holes_range=(1, 2), hole_height_range=(0.1, 0.2), hole_width_range=(0.1, 0.2), fill=0.0,
                  fill_mask=None, p=1.0, same_on_batch=False, keepdim=False, generator=None):
@@ -64,11 +81,28 @@ class AlbuCoarseDropout(CompatIntensity):
 
 
 @register_op(identity={"p": 0.0}, example={"ratio": 0.4, "unit_size_range": (8, 12)})
-class AlbuGridDropout(CompatIntensity):
+class AlbuGridDropout(AlbuIntensityBase):
     """``GridDropout``: a grid of cells (unit ``randint[unit_size_range)`` pixels, or ``holes_number_xy`` cells,
     else ``max(2, side // 10)``), cell sides split as evenly as possible in a random order; each cell holds one
     hole of ``clip(cell * ratio, 1, cell - 1)`` pixels at a random offset (``random_offset``) or at ``shift_xy``.
-    Holes take ``fill`` (in [0, 1]); masks take ``fill_mask`` when given, else pass through."""
+    Holes take ``fill``; masks take ``fill_mask`` when given, else pass through.
+
+    Args:
+        ratio: hole side as a fraction of the cell side, in (0, 1].
+        unit_size_range: ``(low, high)`` cell side in pixels, ints ``>= 2`` (high excluded), or None.
+        holes_number_xy: ``(x, y)`` numbers of cells, ints ``>= 1``, or None (used when ``unit_size_range`` is
+            None).
+        shift_xy: ``(x, y)`` hole offset in pixels inside each cell when ``random_offset`` is False.
+        random_offset: draw each hole's offset uniformly inside its cell.
+        fill: hole value in [0, 1].
+        fill_mask: mask label for holes, or None to leave masks as they are.
+
+    Example:
+        >>> op = AlbuGridDropout(ratio=0.4, unit_size_range=(8, 12))
+        >>> y = op(torch.rand(2, 3, 32, 32))
+    """
+
+    albu_name = "GridDropout"
 
     def __init__(self, ratio=0.5, unit_size_range=None, holes_number_xy=None, shift_xy=(0, 0), random_offset=True,
                  fill=0.0, fill_mask=None, p=1.0, same_on_batch=False, keepdim=False, generator=None):
@@ -89,8 +123,6 @@ class AlbuGridDropout(CompatIntensity):
         return [base[i] for i in torch.randperm(parts, generator=gen).tolist()]
 
     def sample(self, n, size, generator, device):
-        from ..functional.compat import grid_dropout_boxes
-
         h, w = size
         c = self._cfg
         masks = torch.zeros(n, 1, h, w, dtype=torch.bool)
@@ -112,7 +144,7 @@ class AlbuGridDropout(CompatIntensity):
                             int(torch.randint(0, mx + 1, (1,), generator=generator)))
                 return c["shift_xy"][1], c["shift_xy"][0]
 
-            for y0, x0, y1, x1 in grid_dropout_boxes(h, w, rows, cols, c["ratio"], offsets, rs, cs):
+            for y0, x0, y1, x1 in FA.grid_dropout_boxes(h, w, rows, cols, c["ratio"], offsets, rs, cs):
                 masks[b, 0, y0:y1, x0:x1] = True
         return {"drop": masks.to(device)}
 
@@ -123,3 +155,36 @@ class AlbuGridDropout(CompatIntensity):
         if self._cfg["fill_mask"] is None:
             return input
         return torch.where(params["drop"].to(input.device), torch.full_like(input, self._cfg["fill_mask"]), input)
+
+
+@register_op(identity={"p": 0.0})
+class AlbuChannelDropout(AlbuIntensityBase):
+    """``ChannelDropout``: set ``k ~ randint[channel_drop_range]`` channels, chosen uniformly, to ``fill`` (at
+    most ``C - 1``: an image keeps one channel; Albumentations raises instead).
+
+    Args:
+        channel_drop_range: ``(low, high)`` integers ``>= 1``, both ends included.
+        fill: value of the dropped channels in [0, 1].
+
+    Example:
+        >>> op = AlbuChannelDropout((1, 2))
+        >>> y = op(torch.rand(2, 3, 32, 32))
+    """
+
+    albu_name = "ChannelDropout"
+
+    def __init__(self, channel_drop_range=(1, 1), fill=0.0, p=1.0, same_on_batch=False, keepdim=False,
+                 generator=None):
+        lo, hi = pair("channel_drop_range", channel_drop_range, 1)
+        if isinstance(fill, bool) or not isinstance(fill, (int, float)):
+            raise TypeError(f"fill must be a number, got {fill!r}")
+        super().__init__(p, same_on_batch, keepdim, generator, channel_drop_range=(int(lo), int(hi)),
+                         fill=float(fill))
+
+    def sample(self, n, size, generator, device):
+        lo, hi = self._cfg["channel_drop_range"]
+        return {"count": randint(n, lo, hi, generator, device), "rank": torch.rand(n, 8, generator=generator,
+                                                                                    device=device)}
+
+    def apply_transform(self, input, params, flags, transform=None):
+        return FA.channel_dropout(input, params["count"], params["rank"], self._cfg["fill"])

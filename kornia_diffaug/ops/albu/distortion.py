@@ -1,21 +1,23 @@
-"""Albumentations-compatible non-affine distortions (``ElasticTransform``, ``GridDistortion``): per-sample
-displacement maps resampled with ``cv2.remap`` conventions. Keypoints follow by inverting the map (fixed-point
-iteration); boxes are not supported (no matrix)."""
+"""Albumentations' non-affine distortions as Kornia ops (``ElasticTransform``, ``GridDistortion``): per-sample
+maps from ``functional.albu.distortion``, resampled with ``cv2.remap`` conventions. Keypoints follow by inverting
+the map; boxes are not supported (no matrix). ``interpolation``, ``border_mode`` and ``fill`` as in
+``ops.albu.geometry``; common arguments (``p``, ``same_on_batch``, ``keepdim``, ``generator``) as in
+``ops.albu.color``."""
 
 from __future__ import annotations
 
 import torch
 from kornia.geometry.keypoints import Keypoints
 
-from ..functional import compat as FC
-from ._checks import check_int
-from ._registry import register_op
-from .compat_base import CompatGeometric, pair
+from ...functional import albu as FA
+from .._checks import check_int
+from .._registry import register_op
+from ._base import AlbuGeometricBase, pair
 
 __all__ = ["AlbuElasticTransform", "AlbuGridDistortion"]
 
 
-class _Remap(CompatGeometric):
+class _Remap(AlbuGeometricBase):
     """``params["map"]`` (B, 2, H, W): source x, y of every output pixel."""
 
     def compute_transformation(self, input, params, flags):
@@ -27,35 +29,44 @@ class _Remap(CompatGeometric):
 
     def apply_transform(self, input, params, flags, transform=None):
         m = self._map(params, input.shape[-2:], input.device)
-        return FC.remap(input, m[:, 0], m[:, 1], self.interpolation, self.border_mode, self.fill)
+        return FA.remap(input, m[:, 0], m[:, 1], self.interpolation, self.border_mode, self.fill)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         m = self._map(params, input.shape[-2:], input.device)
-        return FC.remap(input, m[:, 0], m[:, 1], 0, self.border_mode, 0.0)
+        return FA.remap(input, m[:, 0], m[:, 1], 0, self.border_mode, 0.0)
 
     def apply_transform_box(self, input, params, flags, transform=None):
         raise ValueError(f"{type(self).__name__} cannot move boxes (no matrix); use keypoints or masks")
 
     def apply_transform_keypoint(self, input, params, flags, transform=None):
-        """Output position ``q`` of a source point ``p`` solves ``map(q) = p``: iterate ``q <- q + p - map(q)``."""
+        """Output position ``q`` of a source point ``p`` solves ``map(q) = p`` (:func:`FA.invert_map`)."""
         p = input.data
-        m = self._map(params, None, p.device).to(p.device, torch.float64)
-        b, _, h, w = m.shape
-        q = p.to(torch.float64).clone()
-        for _ in range(10):
-            grid = torch.stack([(2 * q[..., 0] + 1) / w - 1, (2 * q[..., 1] + 1) / h - 1], -1).unsqueeze(1)
-            at = torch.nn.functional.grid_sample(m, grid, mode="bilinear", padding_mode="border",
-                                                 align_corners=False)[:, :, 0].transpose(1, 2)
-            q = q + (p.to(torch.float64) - at)
-        return Keypoints(q.to(p.dtype))
+        return Keypoints(FA.invert_map(self._map(params, None, p.device), p).to(p.dtype))
 
 
 # Identity: zero displacement sampled with nearest taps (exact at whole-pixel positions in every dtype).
 @register_op(identity={"alpha": 0.0, "interpolation": 0}, example={"alpha": 3.0, "sigma": 2.0})
 class AlbuElasticTransform(_Remap):
-    """``ElasticTransform``: displacement fields ``alpha * G_sigma * n`` per axis, ``n`` standard normal noise
-    divided by its per-sample max ``|n|`` (``noise_distribution="gaussian"``) or ``U(-1, 1)``, smoothed by a
-    Gaussian of ``sigma`` pixels with replicated borders; ``same_dxdy`` uses one field for both axes."""
+    """``ElasticTransform``: ``y(p) = x(p + alpha * G_sigma * n(p))``, ``n`` a per-pixel displacement noise
+    field per axis, smoothed by a Gaussian of ``sigma`` pixels with replicated borders (see
+    :func:`kornia_diffaug.functional.albu.elastic_map`).
+
+    Args:
+        alpha: displacement scale in pixels, ``>= 0`` (0 is the identity).
+        sigma: Gaussian smoothing in pixels, ``> 0``.
+        interpolation: OpenCV flag 0, 1 or 2.
+        border_mode: OpenCV flag 0, 1, 2 or 4.
+        fill: constant border value(s) in [0, 1].
+        same_dxdy: one field for both axes.
+        noise_distribution: ``"gaussian"`` (standard normal divided by its per-sample max ``|n|``) or
+            ``"uniform"`` (``U(-1, 1)``).
+
+    Example:
+        >>> op = AlbuElasticTransform(alpha=30.0, sigma=5.0)
+        >>> y = op(torch.rand(2, 3, 32, 32))
+    """
+
+    albu_name = "ElasticTransform"
 
     def __init__(self, alpha=1.0, sigma=50.0, interpolation=1, border_mode=0, fill=0.0, same_dxdy=False,
                  noise_distribution="gaussian", p=1.0, same_on_batch=False, keepdim=False, generator=None):
@@ -80,21 +91,32 @@ class AlbuElasticTransform(_Remap):
         return {"field": f}
 
     def _map(self, params, size, device=None):
-        field = params["field"].to(device=device, dtype=torch.float64)  # smooth where the image lives
-        f = FC.gaussian_blur_fields(field, self._cfg["sigma"]) * self._cfg["alpha"]
-        if f.shape[1] == 1:
-            f = f.expand(-1, 2, -1, -1)
-        b, _, h, w = f.shape
-        ys, xs = torch.meshgrid(torch.arange(h, device=f.device), torch.arange(w, device=f.device), indexing="ij")
-        return torch.stack([xs, ys]).to(f.dtype).unsqueeze(0) + f
+        field = params["field"].to(device=device)  # smooth where the image lives
+        return FA.elastic_map(field, self._cfg["sigma"], self._cfg["alpha"])
 
 
 # Zero distortion is the identity only when num_steps divides the side (Albumentations' normalisation
 # rescales the cells otherwise), so the registered identity is p=0.
 @register_op(identity={"p": 0.0}, example={"num_steps": 3, "distort_limit": (-0.3, 0.3)})
 class AlbuGridDistortion(_Remap):
-    """``GridDistortion``: ``num_steps`` cells per axis; cell ``i`` is stretched by ``1 + U(distort_limit)``
-    (``normalized`` keeps the whole image inside), piecewise linear in between."""
+    """``GridDistortion``: ``num_steps`` cells per axis; cell ``i`` is stretched by ``1 + d_i``,
+    ``d_i ~ U(distort_limit)``, piecewise linear in between (see
+    :func:`kornia_diffaug.functional.albu.grid_distortion_axis`).
+
+    Args:
+        num_steps: cells per axis, ``>= 1``.
+        distort_limit: ``(low, high)`` of ``d_i`` in [-1, 1], a fraction of the cell.
+        interpolation: OpenCV flag 0, 1 or 2.
+        normalized: rescale the cells so the whole image stays inside.
+        border_mode: OpenCV flag 0, 1, 2 or 4.
+        fill: constant border value(s) in [0, 1].
+
+    Example:
+        >>> op = AlbuGridDistortion(num_steps=5, distort_limit=(-0.3, 0.3))
+        >>> y = op(torch.rand(2, 3, 32, 32))
+    """
+
+    albu_name = "GridDistortion"
 
     def __init__(self, num_steps=5, distort_limit=(-0.3, 0.3), interpolation=1, normalized=True, border_mode=0,
                  fill=0.0, p=1.0, same_on_batch=False, keepdim=False, generator=None):
@@ -113,7 +135,4 @@ class AlbuGridDistortion(_Remap):
     def _map(self, params, size, device=None):
         st = params["steps"].to(device) if device is not None else params["steps"]
         h, w = (params["forward_input_shape"][-2:].tolist() if size is None else size)
-        ns = self._cfg["num_steps"]
-        xx = FC.grid_distortion_axis(st[:, 0], int(w), ns, self._cfg["normalized"])
-        yy = FC.grid_distortion_axis(st[:, 1], int(h), ns, self._cfg["normalized"])
-        return torch.stack(torch.broadcast_tensors(xx.unsqueeze(1), yy.unsqueeze(2)), 1)
+        return FA.grid_distortion_map(st, (h, w), self._cfg["num_steps"], self._cfg["normalized"])

@@ -1,0 +1,142 @@
+"""What the Albumentations kernels share: conventions, OpenCV flags, uint8 saturation, borders, resampling.
+
+Conventions: images ``(B, C, H, W)`` in [0, 1] stand for ``u / 255`` of Albumentations' uint8 images; every
+per-sample parameter is a ``(B,)`` (or ``(B, K)``) tensor. Pixel coordinates have integer pixel centres
+(``x`` along the width), as in OpenCV, so a 3x3 matrix ``M`` maps input pixel ``(x, y, 1)`` to output pixel
+``M @ (x, y, 1)`` exactly as ``cv2.warpAffine``/``cv2.warpPerspective`` read their (forward) matrix.
+Outputs of colour kernels are clamped to [0, 1] as uint8 saturates. Pure functions; no randomness.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "BORDERS",
+    "GRAY_WEIGHTS",
+    "INTERPOLATIONS",
+    "border_index",
+    "pad2d",
+    "sample",
+    "saturate",
+    "take2d",
+]
+
+GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # OpenCV's RGB2GRAY (ITU-R BT.601)
+
+# OpenCV interpolation flag -> grid_sample mode; border flag -> (grid_sample padding, align_corners).
+INTERPOLATIONS = {0: "nearest", 1: "bilinear", 2: "bicubic"}
+BORDERS = {0: ("zeros", False), 1: ("border", False), 2: ("reflection", False), 4: ("reflection", True)}
+
+
+def saturate(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """uint8 saturation of a result ``y`` computed from ``x``: clamp to [0, 1], but never past where ``x``
+    already was (so inputs outside [0, 1] are not cut, and an identity parameter gives exactly ``x``)."""
+    if (x.device.type == "cpu" and x.numel() and not torch.compiler.is_compiling()
+            and not (torch.is_grad_enabled() and (x.requires_grad or y.requires_grad))):
+        # No sync cost on the CPU. The usual case, x in [0, 1], makes the bounds just 0 and 1 (same values; the
+        # general form stays when autograd records, as its gradient at the bounds differs from clamp's).
+        lo, hi = torch.aminmax(x)
+        if bool(lo >= 0) and bool(hi <= 1):
+            return y.clamp(0, 1)
+    return torch.maximum(torch.minimum(y, x.clamp_min(1)), x.clamp_max(0))
+
+
+def border_index(n: int, r: int, mode: str, device: torch.device) -> torch.Tensor:
+    """Source indices of a side of length ``n`` padded by ``r`` on both ends: ``"reflect"`` is OpenCV's
+    reflect-101 (``gfedcb|abcdefgh``, valid for any ``r``), ``"replicate"`` repeats the edge."""
+    i = torch.arange(-r, n + r, device=device)
+    if mode == "replicate" or n == 1:
+        return i.clamp(0, n - 1)
+    period = 2 * n - 2
+    i = torch.remainder(i, period)
+    return torch.where(i >= n, period - i, i)
+
+
+def pad2d(x: torch.Tensor, r: int, mode: str = "reflect") -> torch.Tensor:
+    """Pad the last two dims by ``r`` with OpenCV borders, for any image size (``F.pad`` needs ``r < side``)."""
+    if r == 0:
+        return x
+    h, w = x.shape[-2:]
+    if x.is_floating_point() and x.numel() > 0 and (mode == "replicate" or (1 < h and 1 < w and r < min(h, w))):
+        # F.pad's reflect is OpenCV's reflect-101; same values, far faster than gathering on CPU.
+        lead = x.shape[:-2]
+        y = F.pad(x.reshape(-1, h, w), (r, r, r, r), mode=mode)
+        return y.view(*lead, h + 2 * r, w + 2 * r)
+    return take2d(x, border_index(h, r, mode, x.device), border_index(w, r, mode, x.device))
+
+
+def take2d(x: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """``x[..., rows, :][..., cols]`` in one gather (``index_select`` on the last dim is very slow on CPU)."""
+    return x[..., rows.view(-1, 1), cols.view(1, -1)]
+
+
+def _border_map(i: torch.Tensor, n: int, border_mode: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """OpenCV border extrapolation of integer indices ``i`` on a side of ``n``: (index inside, valid mask)."""
+    if border_mode == 0:
+        return i.clamp(0, n - 1), (i >= 0) & (i < n)
+    if border_mode == 1 or n == 1:
+        return i.clamp(0, n - 1), torch.ones_like(i, dtype=torch.bool)
+    if border_mode == 2:  # fedcba|abcdef
+        j = torch.remainder(i, 2 * n)
+        return torch.where(j >= n, 2 * n - 1 - j, j), torch.ones_like(i, dtype=torch.bool)
+    j = torch.remainder(i, 2 * n - 2)  # 4: gfedcb|abcdefgh
+    return torch.where(j >= n, 2 * n - 2 - j, j), torch.ones_like(i, dtype=torch.bool)
+
+
+def sample(
+    x: torch.Tensor, sx: torch.Tensor, sy: torch.Tensor, interpolation: int = 1, border_mode: int = 0,
+    fill: float | tuple[float, ...] = 0.0,
+) -> torch.Tensor:
+    """``y[b, :, v, u] = x[b](sx[b, v, u], sy[b, v, u])`` at source pixel coordinates (B, OH, OW).
+
+    Nearest taps are gathered at float64 positions with OpenCV's index-level borders, so integer positions
+    (identity, integer shifts, flips, crops) are exact in every dtype; linear and cubic use ``grid_sample``
+    (float32 grids for half-precision inputs)."""
+    b, c, h, w = x.shape
+    oh, ow = sx.shape[-2:]
+    if x.numel() == 0 or sx.numel() == 0:
+        return x.new_zeros(b, c, oh, ow)
+    sx, sy = sx.to(x.device, torch.float64), sy.to(x.device, torch.float64)
+    fills = tuple(fill) if isinstance(fill, (tuple, list)) else (float(fill),)
+    if interpolation != 0 and not (border_mode == 2 and interpolation == 1 and x.dtype == torch.float64):
+        # Linear/cubic: grid_sample (fast). Its reflect modes reflect coordinates rather than indices, which
+        # equals OpenCV's index reflection for linear taps.
+        padding, align = BORDERS[border_mode]
+        if align:
+            grid = torch.stack([2 * sx / max(w - 1, 1) - 1, 2 * sy / max(h - 1, 1) - 1], -1)
+        else:
+            grid = torch.stack([(2 * sx + 1) / w - 1, (2 * sy + 1) / h - 1], -1)
+        work = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+        mode = INTERPOLATIONS[interpolation]
+        y = F.grid_sample(x.to(work), grid.to(work), mode=mode, padding_mode=padding, align_corners=align)
+        if border_mode == 0 and any(v != 0 for v in fills):
+            cover = F.grid_sample(torch.ones_like(x[:, :1], dtype=work), grid.to(work), mode=mode,
+                                  padding_mode="zeros", align_corners=align)
+            y = y + torch.tensor(fills, dtype=work, device=x.device).view(1, -1, 1, 1) * (1 - cover)
+        return y.to(x.dtype)
+    if interpolation == 0:
+        taps = [(torch.floor(sx + 0.5), torch.floor(sy + 0.5), None)]
+    else:
+        x0, y0 = torch.floor(sx), torch.floor(sy)
+        ax, ay = sx - x0, sy - y0
+        taps = [(x0, y0, (1 - ax) * (1 - ay)), (x0 + 1, y0, ax * (1 - ay)), (x0, y0 + 1, (1 - ax) * ay),
+                (x0 + 1, y0 + 1, ax * ay)]
+    flat = x.reshape(b, c, h * w)
+    out = None
+    cover = None
+    for tx, ty, wt in taps:
+        jx, vx = _border_map(tx.long(), w, border_mode)
+        jy, vy = _border_map(ty.long(), h, border_mode)
+        valid = (vx & vy).to(torch.float64)
+        wt = valid if wt is None else wt * valid
+        val = flat.gather(2, (jy * w + jx).view(b, 1, oh * ow).expand(b, c, oh * ow)).view(b, c, oh, ow)
+        term = val * wt.unsqueeze(1).to(x.dtype)
+        out = term if out is None else out + term
+        cover = wt if cover is None else cover + wt
+    if border_mode == 0 and any(v != 0 for v in fills):
+        out = out + torch.tensor(fills, dtype=x.dtype, device=x.device).view(1, -1, 1, 1) * (1 - cover).unsqueeze(
+            1).to(x.dtype)
+    return out
+

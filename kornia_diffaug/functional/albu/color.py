@@ -1,0 +1,281 @@
+"""Colour kernels with Albumentations' uint8 semantics on float images in [0, 1] (conventions: ``_common``).
+
+Point operations (brightness/contrast, ``ColorJitter``, HSV shifts, gamma, solarize, posterize, sepia) and the
+histogram ones (``Equalize``, ``CLAHE``), which work on the 256 uint8 levels and have a zero gradient.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._checks import check_image, per_sample
+from ._common import GRAY_WEIGHTS, border_index, saturate, take2d
+
+__all__ = [
+    "brightness_contrast",
+    "channel_shift",
+    "clahe",
+    "color_jitter",
+    "equalize",
+    "gamma",
+    "hsv6_to_rgb",
+    "hsv_shift",
+    "posterize",
+    "rgb_to_hsv6",
+    "sepia",
+    "solarize",
+]
+
+_SEPIA = ((0.393, 0.769, 0.189), (0.349, 0.686, 0.168), (0.272, 0.534, 0.131))
+
+
+def _gray(x: torch.Tensor) -> torch.Tensor:
+    """OpenCV grey for RGB; the channel mean for other channel counts."""
+    if x.shape[1] != 3:
+        return x.mean(1, keepdim=True)
+    w = torch.tensor(GRAY_WEIGHTS, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+    return (x * w).sum(1, keepdim=True)
+
+
+def brightness_contrast(x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor, by_max: bool = True) -> torch.Tensor:
+    """``y = clamp(alpha * x + beta)``; ``beta`` in image units (Albumentations' ``beta * 255`` on uint8), or with
+    ``by_max=False`` in units of each image's mean (``beta * mean(x)``)."""
+    check_image(x)
+    if not by_max:
+        beta = torch.as_tensor(beta, device=x.device).to(x.dtype) * x.mean(dim=(1, 2, 3))
+    return saturate(x * per_sample(alpha, x, "alpha") + per_sample(beta, x, "beta"), x)
+
+
+def _hue_chroma(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """RGB (B, 3, H, W) -> hue in sextants ``[0, 6)``, chroma ``max - min`` and value ``max`` (each (B, 1, H, W))."""
+    r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
+    # Elementwise max/min of the three planes: the same values as reducing over dim 1, much faster on CPU.
+    v = torch.maximum(torch.maximum(r, g), b)
+    delta = v - torch.minimum(torch.minimum(r, g), b)
+    chroma = delta > 0
+    safe = torch.where(chroma, delta, 1.0)
+    h = torch.where(v == r, torch.remainder((g - b) / safe, 6),
+                    torch.where(v == g, (b - r) / safe + 2, (r - g) / safe + 4))
+    return torch.where(chroma, h, 0.0), delta, v
+
+
+def rgb_to_hsv6(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """RGB (B, 3, H, W) -> hue in sextants ``[0, 6)``, saturation, value (each (B, 1, H, W)), OpenCV's formulas."""
+    h, delta, v = _hue_chroma(x)
+    lit = v > 0
+    return h, torch.where(lit, delta / torch.where(lit, v, 1.0), 0.0), v
+
+
+def _from_hue_chroma(h: torch.Tensor, chroma: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Channel ``c = v - chroma clamp(min(k, 4 - k), 0, 1)``, ``k = (n_c + h) mod 6``, ``n = (5, 3, 1)`` for RGB."""
+    n = torch.tensor([5.0, 3.0, 1.0], dtype=h.dtype, device=h.device).view(1, 3, 1, 1)
+    k = torch.remainder(n + h, 6)
+    return v - chroma * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
+
+
+def hsv6_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`rgb_to_hsv6`: channel ``c = v - v s clamp(min(k, 4 - k), 0, 1)``,
+    ``k = (n_c + h) mod 6`` with ``n = (5, 3, 1)`` for (R, G, B)."""
+    return _from_hue_chroma(h, v * s, v)
+
+
+def _hue_rotate(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
+    # Chroma (v s) is kept as max - min, never divided by v: with inputs outside [0, 1] a tiny positive v
+    # made s overflow (inf in float16) and v s c a NaN.
+    h, chroma, v = _hue_chroma(x)
+    h = torch.remainder(h + 6 * turns.to(x.dtype).view(-1, 1, 1, 1), 6)
+    return _from_hue_chroma(h, chroma, v).clamp(0, 1)
+
+
+def color_jitter(
+    x: torch.Tensor,
+    factors: torch.Tensor,
+    order: torch.Tensor,
+    active: tuple[bool, bool, bool, bool] = (True, True, True, True),
+) -> torch.Tensor:
+    """Albumentations' ``ColorJitter``: brightness ``x * b``; contrast ``x * c + m (1 - c)`` with ``m`` the
+    image's mean grey; saturation ``x * s + g (1 - s)`` with ``g`` the per-pixel grey; hue shifted by ``h``
+    turns; each clamped to [0, 1], applied in the per-sample ``order`` (B, 4) of op indices 0..3.
+
+    ``factors`` (B, 4) are ``(b, c, s, h)``. ``active`` skips ops whose range is the identity (config-level).
+    Saturation and hue leave 1-channel images unchanged, as Albumentations does.
+    """
+    check_image(x)
+    rgb = x.shape[1] == 3
+    order = order.to(x.device)
+    f = factors.to(device=x.device, dtype=x.dtype)
+    hue = active[3] and rgb
+    # The hue step (the costly HSV round trip) runs once: linear steps before it, then hue, then the rest.
+    pos = (order == 3).to(torch.int64).argmax(1, keepdim=True) if hue else torch.full_like(order[:, :1], 4)
+    for phase in (0, 1):
+        for k in range(3 if hue else 4):
+            idx = (torch.full_like(pos, k) if phase == 0 else pos + 1 + k).clamp(max=3)
+            live = (idx < pos) if phase == 0 else (pos + 1 + k <= 3)
+            sel = torch.where(live, order.gather(1, idx), torch.full_like(idx, -1)).view(-1)
+            if x.device.type == "cpu" and not torch.compiler.is_compiling():
+                # No sync cost on the CPU: step only the samples with an op in this slot (the rest are identity).
+                rows = (sel >= 0).nonzero().view(-1)
+                if rows.numel() == 0:
+                    continue
+                if rows.numel() < sel.numel():
+                    step = _linear_jitter_step(x[rows], f[rows],
+                                               sel[rows], active, rgb)
+                    x = x.index_copy(0, rows, step)
+                    continue
+            x = _linear_jitter_step(x, f, sel, active, rgb)
+        if phase == 0 and hue:
+            x = _hue_rotate(x, f[:, 3])
+        if not hue:
+            break
+    return x
+
+
+def _linear_jitter_step(x: torch.Tensor, f: torch.Tensor, sel: torch.Tensor, active, rgb: bool) -> torch.Tensor:
+    """One ``ColorJitter`` step: sample ``i`` applies op ``sel[i]`` (0 brightness ``x f``, 1 contrast
+    ``x f + m (1 - f)``, 2 saturation ``x f + g (1 - f)``; anything else: nothing), fused as
+    ``y = a x + b g + c m`` with per-sample ``(a, b, c)``."""
+    on = [(sel == op).to(x.dtype) if active[op] and (op < 2 or rgb) else torch.zeros_like(sel, dtype=x.dtype)
+          for op in range(3)]
+    fo = [f[:, op] * on[op] for op in range(3)]
+    any_on = on[0] + on[1] + on[2]
+    a = (fo[0] + fo[1] + fo[2] + (1 - any_on)).view(-1, 1, 1, 1)
+    b = (on[2] - fo[2]).view(-1, 1, 1, 1)
+    c = (on[1] - fo[1]).view(-1, 1, 1, 1)
+    g = _gray(x)
+    m = g.mean(dim=(1, 2, 3), keepdim=True)
+    return saturate(a * x + b * g + c * m, x)
+
+
+def hsv_shift(x: torch.Tensor, hue: torch.Tensor, sat: torch.Tensor, val: torch.Tensor) -> torch.Tensor:
+    """Albumentations' ``HueSaturationValue`` on uint8: hue shift in OpenCV units (180 = a full turn),
+    saturation and value shifts in 1/255 steps (pixels with zero saturation stay grey); 1-channel images get
+    only the value shift (so do other channel counts)."""
+    check_image(x)
+    if x.shape[1] != 3:
+        return saturate(x + per_sample(val, x, "val") / 255, x)
+    h, s0, v = rgb_to_hsv6(x)
+    h = torch.remainder(h + per_sample(hue, x, "hue") / 30, 6)  # 30 OpenCV hue units per sextant
+    s = torch.where(s0 > 0, (s0 + per_sample(sat, x, "sat") / 255).clamp(0, 1), s0)
+    v = (v + per_sample(val, x, "val") / 255).clamp(0, 1)
+    return hsv6_to_rgb(h, s, v).clamp(0, 1)
+
+
+def channel_shift(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """``y_c = clamp(x_c + shift_c)``, ``shift`` (B, C) in image units (``RGBShift``)."""
+    check_image(x)
+    return saturate(x + shift.to(device=x.device, dtype=x.dtype)[:, : x.shape[1], None, None], x)
+
+
+def gamma(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    """``y = x ** g`` for ``x > 0`` (``RandomGamma`` with ``g = gamma_limit / 100``); ``x <= 0`` is kept."""
+    check_image(x)
+    pos = x > 0
+    return torch.where(pos, torch.where(pos, x, 1).pow(per_sample(g, x, "gamma")), x)
+
+
+def solarize(x: torch.Tensor, threshold: torch.Tensor) -> torch.Tensor:
+    """``y = 1 - x`` where ``x >= t`` else ``x``; ``t`` in [0, 1] (uint8: ``u >= t * 255``)."""
+    check_image(x)
+    return torch.where(x >= per_sample(threshold, x, "threshold") - 1e-6, 1 - x, x)
+
+
+def posterize(x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+    """Keep the ``bits`` high bits of ``u = round(255 x)``: ``y = floor(u / 2^(8-b)) 2^(8-b) / 255``.
+
+    Piecewise constant: its gradient is zero almost everywhere.
+    """
+    check_image(x)
+    step = torch.pow(2.0, 8 - per_sample(bits, x, "bits"))
+    return torch.floor(torch.round(x.clamp(0, 1) * 255) / step) * step / 255
+
+
+def sepia(x: torch.Tensor) -> torch.Tensor:
+    """``ToSepia``: a fixed 3x3 colour matrix, clamped; 1-channel images pass through."""
+    check_image(x)
+    if x.shape[1] != 3:
+        return x
+    m = torch.tensor(_SEPIA, dtype=x.dtype, device=x.device)
+    return torch.einsum("oc,bchw->bohw", m, x).clamp(0, 1)
+
+
+def equalize(x: torch.Tensor) -> torch.Tensor:
+    """Per-channel histogram equalisation of ``u = round(255 x)`` as ``cv2.equalizeHist``:
+    ``lut = round((cdf - cdf[first nonzero bin]) * 255 / (N - hist[first]))``. Gradient is zero."""
+    check_image(x)
+    b, c, h, w = x.shape
+    u = torch.round(x.detach().clamp(0, 1) * 255).long().view(b * c, h * w)
+    hist = torch.zeros(b * c, 256, device=x.device, dtype=torch.float64).scatter_add_(
+        1, u, torch.ones_like(u, dtype=torch.float64)
+    )
+    first = torch.argmax((hist > 0).to(torch.int8), dim=1, keepdim=True)
+    cdf = hist.cumsum(1)
+    h_first = hist.gather(1, first)
+    denom = (h * w - h_first).clamp_min(1)
+    lut = ((cdf - cdf.gather(1, first)) * 255 / denom).round().clamp(0, 255)
+    # A constant channel (every pixel in one bin) stays as it is.
+    lut = torch.where(h_first == h * w, torch.arange(256, device=x.device, dtype=lut.dtype).expand_as(lut), lut)
+    return (lut.gather(1, u) / 255).view(b, c, h, w).to(x.dtype)
+
+
+def clahe(x: torch.Tensor, clip_limit: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+    """OpenCV's CLAHE on uint8 levels, per-sample ``clip_limit``, ``grid`` = (columns, rows) of tiles as
+    ``cv2.createCLAHE(tileGridSize=...)``; RGB images are equalised on the L channel of CIE Lab (as
+    Albumentations does), other channel counts channel by channel. Gradient is zero.
+
+    Per tile: 256-bin histogram clipped at ``max(clip * tile_area / 256, 1)``, the excess spread evenly,
+    ``lut = round(cdf * 255 / tile_area)``; pixels blend the four nearest tile LUTs bilinearly.
+    """
+    check_image(x)
+    from kornia.color import lab_to_rgb, rgb_to_lab
+
+    b0, c0, h, w = x.shape
+    rgb = c0 == 3
+    lab = rgb_to_lab(x.clamp(0, 1)) if rgb else None
+    # RGB: equalise Lab's L; other channel counts: every channel on its own.
+    lum = (lab[:, :1] / 100) if lab is not None else x.reshape(b0 * c0, 1, h, w)
+    clip = clip_limit if rgb else clip_limit.repeat_interleave(c0)
+    b = lum.shape[0]
+    gx, gy = grid  # OpenCV's tileGridSize order: (columns, rows)
+    ph, pw = (-h) % gy, (-w) % gx
+    u = torch.round(lum.detach().clamp(0, 1) * 255)
+    if u.numel() == 0:
+        return x.clone()
+    if ph or pw:  # OpenCV pads the bottom/right with reflect-101 up to whole tiles
+        up = take2d(u, border_index(h, ph, "reflect", u.device)[ph:], border_index(w, pw, "reflect", u.device)[pw:])
+    else:
+        up = u
+    th, tw = up.shape[2] // gy, up.shape[3] // gx
+    area = th * tw
+    tiles = up.view(b, gy, th, gx, tw).permute(0, 1, 3, 2, 4).reshape(b, gy * gx, area).long()
+    hist = torch.zeros(b, gy * gx, 256, device=x.device, dtype=torch.float64)
+    hist.scatter_add_(2, tiles, torch.ones_like(tiles, dtype=torch.float64))
+    limit = torch.clamp((clip.to(x.device, torch.float64) * area / 256).floor(), min=1).view(b, 1, 1)
+    excess = (hist - limit).clamp_min(0).sum(2, keepdim=True)
+    hist = torch.minimum(hist, limit)
+    bonus, residual = torch.div(excess, 256, rounding_mode="floor"), torch.remainder(excess, 256)
+    hist = hist + bonus
+    step = torch.clamp(torch.div(256, residual.clamp_min(1), rounding_mode="floor"), min=1)
+    idx = torch.arange(256, device=x.device, dtype=torch.float64).view(1, 1, 256)
+    hist = hist + ((torch.remainder(idx, step) == 0) & (idx < residual * step)).to(hist.dtype)
+    lut = (hist.cumsum(2) * (255.0 / area)).round().clamp(0, 255).view(b, gy, gx, 256)
+    # Bilinear blend of the four nearest tile LUTs (tile centres at (i + 0.5) * tile size).
+    yy = (torch.arange(h, device=x.device, dtype=torch.float64) / th - 0.5).view(h, 1).expand(h, w)
+    xx = (torch.arange(w, device=x.device, dtype=torch.float64) / tw - 0.5).view(1, w).expand(h, w)
+    y0, x0 = yy.floor(), xx.floor()
+    ay, ax = yy - y0, xx - x0
+    y1, x1 = (y0 + 1).clamp(max=gy - 1).long(), (x0 + 1).clamp(max=gx - 1).long()
+    y0, x0 = y0.clamp(min=0).long(), x0.clamp(min=0).long()
+    lv = u[:, 0].long()
+    flat = lut.view(b, gy * gx * 256)
+
+    def look(ty: torch.Tensor, tx: torch.Tensor) -> torch.Tensor:
+        index = ((ty * gx + tx) * 256).unsqueeze(0) + lv
+        return flat.gather(1, index.view(b, -1)).view(b, h, w)
+
+    out = (1 - ay) * ((1 - ax) * look(y0, x0) + ax * look(y0, x1)) + ay * ((1 - ax) * look(y1, x0) + ax * look(y1, x1))
+    out = (out.round() / 255).unsqueeze(1).to(x.dtype)
+    if lab is None:
+        return out.view(b0, c0, h, w)
+    # Rounded to uint8 levels as OpenCV's output (this also removes batch-position float noise of the Lab maths).
+    return torch.round(lab_to_rgb(torch.cat([out * 100, lab[:, 1:]], 1)).clamp(0, 1) * 255) / 255
+

@@ -1,0 +1,95 @@
+"""Crop, resize and pad kernels with Albumentations' (OpenCV) conventions (see ``_common``).
+
+Crops and resizes are matrices too (``crop_resize_matrix``) so boxes and keypoints follow; images are resampled
+with ``geometry.warp`` or, for whole-image resizes, ``resize`` (``cv2.resize``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .._checks import check_image
+from ._common import INTERPOLATIONS
+
+__all__ = ["crop_origin", "crop_resize_matrix", "resize", "resized_crop_box"]
+
+
+def crop_resize_matrix(box: torch.Tensor, size: tuple[int, int], half_pixel: bool = True) -> torch.Tensor:
+    """Matrix of "crop ``box`` = (x0, y0, x1, y1) (B, 4) then resize to ``size`` = (H, W)".
+
+    ``half_pixel`` (images, as ``cv2.resize``): ``u' = (u - x0 + 0.5) * W / (x1 - x0) - 0.5``; otherwise
+    ``u' = (u - x0) * W / (x1 - x0)``, the plain scaling Albumentations applies to keypoints and boxes.
+    """
+    dt = torch.float64
+    box = box.to(dt)
+    b = box.shape[0]
+    sx = size[1] / (box[:, 2] - box[:, 0])
+    sy = size[0] / (box[:, 3] - box[:, 1])
+    h = 0.5 if half_pixel else 0.0
+    m = torch.eye(3, dtype=dt, device=box.device).repeat(b, 1, 1)
+    m[:, 0, 0], m[:, 1, 1] = sx, sy
+    m[:, 0, 2] = (h - box[:, 0]) * sx - h
+    m[:, 1, 2] = (h - box[:, 1]) * sy - h
+    return m
+
+
+def resize(x: torch.Tensor, size: tuple[int, int], interpolation: int = 1) -> torch.Tensor:
+    """``cv2.resize`` of the whole batch: nearest takes ``floor(u * in / out)``; linear/cubic use half-pixel
+    centres and no antialiasing, as OpenCV does."""
+    check_image(x)
+    mode = INTERPOLATIONS[interpolation]
+    if mode == "nearest":
+        return F.interpolate(x, size=size, mode="nearest")
+    y = F.interpolate(x, size=size, mode=mode, align_corners=False)
+    return y.clamp(0, 1) if mode == "bicubic" else y
+
+
+
+def crop_origin(u: torch.Tensor, size: tuple[int, int], crop: tuple) -> tuple[torch.Tensor, torch.Tensor]:
+    """``RandomCrop``'s top-left corner ``(x0, y0)`` of a ``crop = (h, w)`` (ints or (B,) tensors) in an
+    ``(H, W)`` image from ``u`` (B, 2) uniform on [0, 1): ``y0 = int((H - h + 1) u_0)``, ``x0 = int((W - w + 1) u_1)``.
+    """
+    u = u.to(torch.float64)
+    return torch.floor((size[1] - crop[1] + 1) * u[:, 1]), torch.floor((size[0] - crop[0] + 1) * u[:, 0])
+
+
+def resized_crop_box(
+    u_area: torch.Tensor, u_ratio: torch.Tensor, u_origin: torch.Tensor, size: tuple[int, int],
+    scale: tuple[float, float], ratio: tuple[float, float],
+) -> torch.Tensor:
+    """``RandomResizedCrop``'s crop box ``(x0, y0, x1, y1)`` (B, 4) float64 in an ``(H, W)`` image.
+
+    Up to ``T`` tries from ``u_area``, ``u_ratio`` (B, T) uniform on [0, 1): area ``A ~ U(scale) H W`` and
+    ``log`` aspect ``~ U(log ratio)``, ``w = round(sqrt(A r))``, ``h = round(sqrt(A / r))``; the first that fits
+    is placed by :func:`crop_origin` with ``u_origin`` (B, 2); if none fits, a centre crop of the whole image
+    clamped to ``ratio``.
+    """
+    h, w = size
+    area = h * w
+    s_lo, s_hi = scale
+    r_lo, r_hi = ratio
+    ta = u_area.to(torch.float64) * (s_hi - s_lo) * area + s_lo * area
+    lr = u_ratio.to(torch.float64) * (math.log(r_hi) - math.log(r_lo))
+    ar = torch.exp(lr + math.log(r_lo))
+    cw = torch.round(torch.sqrt(ta * ar))
+    ch = torch.round(torch.sqrt(ta / ar))
+    ok = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
+    first = ok.to(torch.int8).argmax(1, keepdim=True)
+    cw, ch = cw.gather(1, first)[:, 0], ch.gather(1, first)[:, 0]
+    x0, y0 = crop_origin(u_origin, size, (ch, cw))
+    in_ratio = w / h
+    if in_ratio < r_lo:
+        fw, fh = w, round(w / r_lo)
+    elif in_ratio > r_hi:
+        fw, fh = round(h * r_hi), h
+    else:
+        fw, fh = w, h
+    hit = ok.any(1)
+    x0 = torch.where(hit, x0, torch.full_like(x0, (w - fw) // 2))
+    y0 = torch.where(hit, y0, torch.full_like(y0, (h - fh) // 2))
+    cw = torch.where(hit, cw, torch.full_like(cw, fw))
+    ch = torch.where(hit, ch, torch.full_like(ch, fh))
+    return torch.stack([x0, y0, x0 + cw, y0 + ch], 1)

@@ -1,0 +1,113 @@
+"""Non-affine distortions with Albumentations' (OpenCV) conventions: per-sample maps and ``cv2.remap``.
+
+A map (B, 2, H, W) holds the source ``(x, y)`` of every output pixel (integer pixel centres, see ``_common``).
+No matrix describes it, so keypoints follow by inverting the map (:func:`invert_map`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .._checks import check_image
+from .._conv import conv2d
+from ._common import border_index, sample
+
+__all__ = [
+    "elastic_map",
+    "gaussian_blur_fields",
+    "grid_distortion_axis",
+    "grid_distortion_map",
+    "invert_map",
+    "remap",
+]
+
+
+def remap(
+    x: torch.Tensor, map_x: torch.Tensor, map_y: torch.Tensor, interpolation: int = 1, border_mode: int = 0,
+    fill: float | tuple[float, ...] = 0.0,
+) -> torch.Tensor:
+    """``cv2.remap``: ``y[v, u] = x(map_x[v, u], map_y[v, u])`` with per-sample maps (B, H, W) in source pixel
+    coordinates; interpolation and border as :func:`warp`."""
+    check_image(x)
+    return sample(x, map_x, map_y, interpolation, border_mode, fill)
+
+
+def gaussian_blur_fields(fields: torch.Tensor, sigma: float) -> torch.Tensor:
+    """``cv2.GaussianBlur(ksize=(0, 0), sigma)`` on float fields (B, K, H, W) with BORDER_REPLICATE: kernel size
+    ``round(8 sigma + 1) | 1`` (OpenCV's rule for float images), separable."""
+    b, k, h, w = fields.shape
+    size = int(round(sigma * 8 + 1)) | 1
+    t = torch.arange(size, device=fields.device, dtype=torch.float64) - size // 2
+    g = torch.exp(-0.5 * (t / sigma) ** 2)
+    g = (g / g.sum()).to(fields.dtype)
+    r = size // 2
+    xp = fields.reshape(b * k, 1, h, w)
+    xp = xp[..., border_index(w, r, "replicate", fields.device)]
+    xp = conv2d(xp, g.view(1, 1, 1, -1))
+    xp = xp[..., border_index(h, r, "replicate", fields.device), :]
+    return conv2d(xp, g.view(1, 1, -1, 1)).view(b, k, h, w)
+
+
+def grid_distortion_axis(steps: torch.Tensor, side: int, num_steps: int, normalized: bool) -> torch.Tensor:
+    """Albumentations' ``GridDistortion`` source coordinates along one axis (B, side) from per-sample step
+    factors ``steps`` (B, num_steps + 1): cell ``i`` of width ``side // num_steps`` maps linearly onto
+    ``[sum_{j<i} s_j * cell, sum_{j<=i} s_j * cell]`` (``normalized`` rescales the steps to span the side)."""
+    cell = side // num_steps
+    if cell == 0:  # fewer pixels than cells: nothing to distort along this axis
+        return torch.arange(side, device=steps.device, dtype=torch.float64).expand(steps.shape[0], side)
+    s = steps.to(torch.float64).clone()
+    if normalized:
+        last = min(side, (num_steps + 1) * cell) - num_steps * cell
+        s[:, -1] = s[:, -1] * (last / cell)
+        s = s * ((side / math.floor(side / num_steps)) / s.sum(1, keepdim=True))
+    ends = torch.cumsum(s * cell, 1)
+    starts = ends - s * cell
+    j = torch.arange(side, device=steps.device)
+    idx = torch.clamp(j // cell, max=num_steps)
+    start = idx * cell
+    n = torch.clamp(torch.clamp(start + cell, max=side) - start, min=1)
+    frac = ((j - start) / torch.clamp(n - 1, min=1)).to(torch.float64)
+    lo, hi = starts[:, idx], ends[:, idx]
+    return lo + (hi - lo) * frac.view(1, -1)
+
+
+
+def _identity_grid(h: int, w: int, like: torch.Tensor) -> torch.Tensor:
+    ys, xs = torch.meshgrid(torch.arange(h, device=like.device), torch.arange(w, device=like.device), indexing="ij")
+    return torch.stack([xs, ys]).to(like.dtype).unsqueeze(0)
+
+
+def elastic_map(field: torch.Tensor, sigma: float, alpha: float) -> torch.Tensor:
+    """``ElasticTransform``'s map: identity plus ``alpha * G_sigma * field`` (float64), ``field`` (B, K, H, W)
+    the raw displacement noise (K = 2 for (dx, dy), or 1 for both), smoothed by :func:`gaussian_blur_fields`."""
+    f = gaussian_blur_fields(field.to(torch.float64), sigma) * alpha
+    if f.shape[1] == 1:
+        f = f.expand(-1, 2, -1, -1)
+    return _identity_grid(f.shape[2], f.shape[3], f) + f
+
+
+def grid_distortion_map(steps: torch.Tensor, size: tuple[int, int], num_steps: int, normalized: bool) -> torch.Tensor:
+    """``GridDistortion``'s map (B, 2, H, W) of an ``(H, W)`` image from per-sample step factors ``steps``
+    (B, 2, num_steps + 1), x then y (see :func:`grid_distortion_axis`)."""
+    h, w = size
+    xx = grid_distortion_axis(steps[:, 0], int(w), num_steps, normalized)
+    yy = grid_distortion_axis(steps[:, 1], int(h), num_steps, normalized)
+    return torch.stack(torch.broadcast_tensors(xx.unsqueeze(1), yy.unsqueeze(2)), 1)
+
+
+def invert_map(m: torch.Tensor, points: torch.Tensor, iterations: int = 10) -> torch.Tensor:
+    """Output positions ``q`` (B, N, 2) of source points ``p`` (B, N, 2) under the map ``m`` (B, 2, H, W): the
+    solution of ``m(q) = p`` by the fixed-point iteration ``q <- q + p - m(q)`` (``m`` read bilinearly with
+    replicated borders), in float64."""
+    m = m.to(points.device, torch.float64)
+    _, _, h, w = m.shape
+    p = points.to(torch.float64)
+    q = p.clone()
+    for _ in range(iterations):
+        grid = torch.stack([(2 * q[..., 0] + 1) / w - 1, (2 * q[..., 1] + 1) / h - 1], -1).unsqueeze(1)
+        at = F.grid_sample(m, grid, mode="bilinear", padding_mode="border", align_corners=False)[:, :, 0]
+        q = q + (p - at.transpose(1, 2))
+    return q

@@ -1,0 +1,73 @@
+"""``Albu*`` ops: Albumentations' transforms as differentiable, batched Kornia ops, one module per kind
+(mirroring ``kornia_diffaug.functional.albu``), plus the per-sample containers. Each op names the transform it
+reproduces in its ``albu_name`` class attribute. Importing this package registers the ops.
+"""
+
+from .color import (
+    AlbuBrightnessContrast,
+    AlbuCLAHE,
+    AlbuColorJitter,
+    AlbuEqualize,
+    AlbuGamma,
+    AlbuHueSaturationValue,
+    AlbuPosterize,
+    AlbuRGBShift,
+    AlbuSepia,
+    AlbuSolarize,
+)
+from .containers import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
+from .crop import (
+    AlbuCrop,
+    AlbuLongestMaxSize,
+    AlbuPadIfNeeded,
+    AlbuRandomCrop,
+    AlbuRandomResizedCrop,
+    AlbuResize,
+    AlbuSmallestMaxSize,
+)
+from .distortion import AlbuElasticTransform, AlbuGridDistortion
+from .dropout import AlbuChannelDropout, AlbuCoarseDropout, AlbuGridDropout
+from .filter import AlbuBlur, AlbuDownscale, AlbuGaussianBlur, AlbuMedianBlur, AlbuMotionBlur, AlbuSharpen
+from .geometry import AlbuAffine, AlbuPerspective, AlbuRandomRotate90, AlbuSafeRotate, AlbuTranspose
+from .noise import AlbuGaussNoise, AlbuMultiplicativeNoise
+
+__all__ = [
+    "AlbuAffine",
+    "AlbuBlur",
+    "AlbuBrightnessContrast",
+    "AlbuCLAHE",
+    "AlbuChannelDropout",
+    "AlbuCoarseDropout",
+    "AlbuColorJitter",
+    "AlbuCrop",
+    "AlbuDownscale",
+    "AlbuElasticTransform",
+    "AlbuEqualize",
+    "AlbuGamma",
+    "AlbuGaussNoise",
+    "AlbuGaussianBlur",
+    "AlbuGridDistortion",
+    "AlbuGridDropout",
+    "AlbuHueSaturationValue",
+    "AlbuLongestMaxSize",
+    "AlbuMedianBlur",
+    "AlbuMotionBlur",
+    "AlbuMultiplicativeNoise",
+    "AlbuPadIfNeeded",
+    "AlbuPerspective",
+    "AlbuPosterize",
+    "AlbuRGBShift",
+    "AlbuRandomCrop",
+    "AlbuRandomResizedCrop",
+    "AlbuRandomRotate90",
+    "AlbuResize",
+    "AlbuSafeRotate",
+    "AlbuSepia",
+    "AlbuSharpen",
+    "AlbuSmallestMaxSize",
+    "AlbuSolarize",
+    "AlbuTranspose",
+    "PerSampleOneOf",
+    "PerSampleSequential",
+    "PerSampleSomeOf",
+]

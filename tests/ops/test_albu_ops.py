@@ -1,0 +1,141 @@
+"""The ``Albu*`` family: every op is registered (so the contract runs on it), names its Albumentations transform,
+documents its arguments with a runnable example; the kernels moved down from the ops work on their own."""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+import torch
+from kornia_diffaug.adapters.albumentations import TABLE, to_albumentations
+
+import kornia_diffaug.functional.albu as FA
+from kornia_diffaug.ops import albu, get_op_spec, list_ops
+
+ALBU_OPS = sorted(n for n in albu.__all__ if n.startswith("Albu"))
+
+
+def test_every_albu_op_is_registered():
+    assert len(ALBU_OPS) == 35
+    assert [n for n in ALBU_OPS if n not in list_ops()] == []
+    assert all(get_op_spec(n).cls is getattr(albu, n) for n in ALBU_OPS)
+
+
+@pytest.mark.parametrize("name", ALBU_OPS)
+def test_albu_name_is_a_mapped_albumentations_transform(name):
+    cls = getattr(albu, name)
+    assert isinstance(cls.__dict__.get("albu_name"), str), "albu_name must be set on the class itself"
+    assert cls.albu_name in TABLE
+    assert TABLE[cls.albu_name].kornia.partition(" (")[0] == name
+    A = pytest.importorskip("albumentations")
+    assert hasattr(A, cls.albu_name)
+
+
+def test_albu_names_are_unique():
+    names = [getattr(albu, n).albu_name for n in ALBU_OPS]
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("name", ALBU_OPS)
+def test_export_uses_albu_name(name):
+    spec = get_op_spec(name)
+    op = spec.cls(**spec.example)
+    out = to_albumentations(torch.nn.Sequential(op))["transform"]["transforms"][0]
+    expected = "CenterCrop" if name == "AlbuCrop" and op.config().get("center") else op.albu_name
+    assert out["__class_fullname__"] == expected
+
+
+@pytest.mark.parametrize("name", ALBU_OPS)
+def test_docstring_has_args_and_a_running_example(name):
+    cls = getattr(albu, name)
+    doc = cls.__doc__ or ""
+    assert "\n    Args:\n" in doc and "\n    Example:\n" in doc, f"{name} needs Args: and Example: sections"
+    assert cls.albu_name in doc.splitlines()[0], "the first line names the Albumentations transform"
+    tests = doctest.DocTestFinder().find(cls, name, globs={"torch": torch, name: cls})
+    examples = [t for t in tests if t.name == name and t.examples]
+    assert examples
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for t in examples:
+        runner.run(t)
+    assert runner.tries >= 2 and runner.failures == 0
+
+
+def _modules(package) -> list:
+    return [importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+
+
+@pytest.mark.parametrize("package", [FA, albu], ids=["functional.albu", "ops.albu"])
+def test_all_lists_exactly_the_public_names(package):
+    every, of_public_modules = set(), set()
+    for mod in _modules(package):
+        tree = ast.parse(Path(mod.__file__).read_text())
+        defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        public = {n for n in defined if not n.startswith("_")}
+        assert set(mod.__all__) == public, mod.__name__
+        every |= public
+        if not mod.__name__.rpartition(".")[2].startswith("_"):
+            of_public_modules |= public
+    assert of_public_modules <= set(package.__all__) <= every
+    assert all(hasattr(package, n) for n in package.__all__)
+
+
+# ----------------------------------------------------------------------------- kernels moved down from the ops
+def test_matrices_of_zero_parameters_are_the_identity():
+    eye = torch.eye(3, dtype=torch.float64).expand(2, 3, 3)
+    # SafeRotate re-centres on new_size / 2 where the centre is size / 2 - 0.5: Albumentations 2.0.8 shifts
+    # by half a pixel even at angle 0 (cv2.getRotationMatrix2D + (new_w / 2 - cx)); ours does the same.
+    half = eye.clone()
+    half[:, :2, 2] = 0.5
+    torch.testing.assert_close(FA.safe_rotate_matrix(torch.zeros(2), (7, 9)), half)
+    torch.testing.assert_close(FA.perspective_matrix(torch.randn(2, 4, 2), torch.zeros(2), (7, 9)), eye)
+    torch.testing.assert_close(FA.rotate90_matrix(torch.tensor([0, 0]), (5, 5)), eye)
+
+
+def test_rotate90_and_transpose_matrices_move_pixel_centres_like_the_arrays():
+    x = torch.arange(20.0).view(1, 1, 4, 5)
+    ys, xs = torch.meshgrid(torch.arange(4.0), torch.arange(5.0), indexing="ij")
+    pts = torch.stack([xs.flatten(), ys.flatten(), torch.ones(20)], 0).double()
+    t = FA.transpose_matrix(1, torch.device("cpu"))[0] @ pts
+    assert torch.equal(x.transpose(-1, -2)[0, 0][t[1].long(), t[0].long()], x[0, 0].flatten())
+    sq = torch.arange(16.0).view(4, 4)
+    ys, xs = torch.meshgrid(torch.arange(4.0), torch.arange(4.0), indexing="ij")
+    pts = torch.stack([xs.flatten(), ys.flatten(), torch.ones(16)], 0).double()
+    for k in range(4):
+        r = FA.rotate90_matrix(torch.tensor([k]), (4, 4))[0] @ pts
+        assert torch.equal(torch.rot90(sq, k)[r[1].long(), r[0].long()], sq.flatten())
+
+
+def test_invert_map_solves_the_elastic_map_at_the_points():
+    field = torch.randn(2, 2, 24, 20, generator=torch.Generator().manual_seed(0))
+    m = FA.elastic_map(field, sigma=4.0, alpha=3.0)
+    p = torch.tensor([[[5.0, 7.0], [12.5, 9.0]], [[10.0, 10.0], [3.0, 18.0]]])
+    q = FA.invert_map(m, p)
+    grid = torch.stack([(2 * q[..., 0] + 1) / 20 - 1, (2 * q[..., 1] + 1) / 24 - 1], -1).unsqueeze(1)
+    back = torch.nn.functional.grid_sample(m, grid, align_corners=False, padding_mode="border")[:, :, 0]
+    torch.testing.assert_close(back.transpose(1, 2), p.double(), atol=1e-3, rtol=0)
+
+
+def test_counter_noise_of_a_sample_depends_only_on_its_seed():
+    seeds = torch.tensor([3, 2**40 + 7, 11])
+    for kind in ("uniform", "normal"):
+        batch = FA.counter_noise(seeds, (3, 2, 4, 5), kind, torch.float32, torch.device("cpu"))
+        one = FA.counter_noise(seeds[1:2], (1, 2, 4, 5), kind, torch.float32, torch.device("cpu"))
+        assert torch.equal(batch[1:2], one)
+    u = FA.counter_noise(seeds, (3, 1000), "uniform", torch.float64, torch.device("cpu"))
+    assert 0 < float(u.min()) and float(u.max()) < 1
+
+
+def test_resized_crop_box_fits_the_image_and_falls_back_to_a_centre_crop():
+    g = torch.Generator().manual_seed(0)
+    u = [torch.rand(64, 10, generator=g), torch.rand(64, 10, generator=g), torch.rand(64, 2, generator=g)]
+    box = FA.resized_crop_box(*u, (30, 40), (0.08, 1.0), (0.75, 4 / 3))
+    assert (box[:, :2] >= 0).all() and (box[:, 2] <= 40).all() and (box[:, 3] <= 30).all()
+    assert ((box[:, 2:] - box[:, :2]) > 0).all()
+    # Nothing fits a 1:10 image at ratio 1: the fallback is the centre square.
+    box = FA.resized_crop_box(*u, (3, 30), (0.9, 1.0), (1.0, 1.0))
+    assert box.tolist() == [[13.0, 0.0, 16.0, 3.0]] * 64
