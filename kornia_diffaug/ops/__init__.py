@@ -1,4 +1,8 @@
-"""Kornia augmentation modules. Each samples parameters and calls a kernel in ``functional``."""
+"""Kornia augmentation modules. Each samples parameters and calls a kernel in ``functional``.
+
+One kind of op a module: ``color``, ``geometry``, ``erase``, ``noise``, ``filter`` and ``ada`` (StyleGAN2-ADA's
+fused pipeline); ``_base`` is what they share on top of Kornia, ``_registry`` lists them for the tests.
+"""
 
 from . import (  # noqa: F401  (register the Albumentations-compatible ops)
     compat_color,
@@ -8,11 +12,13 @@ from . import (  # noqa: F401  (register the Albumentations-compatible ops)
     compat_geometry,
 )
 from ._registry import OpSpec, get_op_spec, list_ops, register_op
+from .ada import ADAPipeline
 from .color import RandomBrightnessShift, RandomContrastScale, RandomSaturationScale
 from .erase import RandomCutout
 from .geometry import RandomIntegerTranslate
 
 __all__ = [
+    "ADAPipeline",
     "OpSpec",
     "RandomBrightnessShift",
     "RandomContrastScale",

@@ -21,6 +21,7 @@ import torch
 from kornia import augmentation as K
 from torch import nn
 
+from .._validate import check_int_pair
 from ..ops.filter import RandomGaussianBlur
 from .registry import register_policy
 
@@ -28,12 +29,7 @@ __all__ = ["TwoViews", "byol_view", "simclr_view"]
 
 
 def _pair(size: int | tuple[int, int]) -> tuple[int, int]:
-    if isinstance(size, bool) or not isinstance(size, (int, tuple, list)):
-        raise TypeError(f"size must be an int or an (h, w) pair, got {size!r}")
-    hw = (size, size) if isinstance(size, int) else tuple(size)
-    if len(hw) != 2 or not all(isinstance(v, int) and v >= 1 for v in hw):
-        raise ValueError(f"size must be positive integers, got {size!r}")
-    return hw  # type: ignore[return-value]
+    return check_int_pair("size", size, lower=1)
 
 
 def _blur_kernel(size: tuple[int, int]) -> int:
