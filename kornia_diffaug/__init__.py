@@ -22,7 +22,7 @@ from .ops import (
     list_ops,
 )
 from .ops.noise import RandomNoiseField
-from .policies import DiffAugment, list_policies, make_policy, register_policy
+from .policies import DiffAugment, build_pipeline, list_policies, make_policy, register_policy
 
 __version__ = "0.1.0"
 
@@ -41,6 +41,7 @@ __all__ = [
     "RandomNoiseField",
     "RandomSaturationScale",
     "UnsupportedTransformError",
+    "build_pipeline",
     "diff_augment",
     "from_albumentations",
     "functional",

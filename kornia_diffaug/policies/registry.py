@@ -5,6 +5,7 @@ Names are unique: registering a name twice raises instead of silently replacing 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,22 @@ class PolicyEntry:
     name: str
     factory: Callable[..., nn.Module]
     description: str
+
+    def parameters(self) -> dict[str, inspect.Parameter] | None:
+        """The factory's keyword parameters, or ``None`` when it takes any (``**kwargs``) or has no signature."""
+        try:
+            params = inspect.signature(self.factory).parameters
+        except (TypeError, ValueError):
+            return None
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return None
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        return {n: p for n, p in params.items() if p.kind in kinds}
+
+    def accepts(self, keyword: str) -> bool:
+        """Whether the factory takes ``keyword`` (e.g. ``"value_range"``), by its signature."""
+        params = self.parameters()
+        return params is None or keyword in params
 
 
 _REGISTRY: dict[str, PolicyEntry] = {}
