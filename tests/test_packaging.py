@@ -38,3 +38,13 @@ def test_wheel_contains_adapters_as_subpackage(tmp_path):
     expected = {f"kornia_diffaug/adapters/{p.name}" for p in (ROOT / "adapters").glob("*.py")}
     assert expected and expected <= names
     assert not any(n.startswith("adapters/") for n in names), "adapters/ must not be a top-level package"
+
+
+def test_every_subpackage_is_declared():
+    import tomllib  # stdlib from 3.11 (requires-python); imported here as ruff's target is still py310
+
+    declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "kornia_diffaug").rglob("__init__.py")
+    }
+    assert found <= declared, f"add to [tool.setuptools] packages in pyproject.toml: {sorted(found - declared)}"

@@ -171,6 +171,13 @@ class LearnedAugmenter(nn.Module):
             u = grad_reverse(u, self.adversarial_scale)
         return self.augment(x, u)
 
+    def __getstate__(self) -> dict:
+        # The last forward's ``u`` carries that step's graph, which cannot be copied or pickled: a copy (e.g. an
+        # EMA of the model) or an unpickled module starts without it, as a freshly built one does.
+        state = dict(self.__dict__)
+        state["_last_u"] = None
+        return state
+
     def penalty(self) -> torch.Tensor:
         """``penalty_weight * mean(u^2)`` of the last training forward (add it to the task loss)."""
         if self._last_u is None:
