@@ -42,8 +42,10 @@ _REGISTRY: dict[str, PolicyEntry] = {}
 
 def register_policy(name: str, factory: Callable[..., nn.Module] | None = None, *, description: str = ""):
     """Register ``factory`` under ``name``; usable as ``register_policy(name, f)`` or as a decorator."""
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"policy name must be a non-empty string, got {name!r}")
+    if not isinstance(name, str):
+        raise TypeError(f"policy name must be a non-empty string, got {type(name).__name__}")
+    if not name:
+        raise ValueError("policy name must be a non-empty string, got ''")
 
     def add(f: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
         if name in _REGISTRY:

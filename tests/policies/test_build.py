@@ -74,3 +74,12 @@ def test_errors_name_the_problem(tmp_path):
         kd.build_pipeline("diffaugment", value_range=1.0)
     with pytest.raises(ValueError, match="value_range must have low < high"):
         kd.build_pipeline("diffaugment", value_range=(1.0, 0.0))
+
+
+def test_register_policy_checks_the_name():
+    before = kd.list_policies()
+    with pytest.raises(TypeError, match="policy name must be a non-empty string, got int"):
+        kd.register_policy(3, kd.DiffAugment)
+    with pytest.raises(ValueError, match="policy name must be a non-empty string"):
+        kd.register_policy("", kd.DiffAugment)
+    assert kd.list_policies() == before
