@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._timing import fwd_bwd, sync  # noqa: E402
 from kornia_diffaug import ADAPipeline  # noqa: E402
 from kornia_diffaug.functional.ada import ada_resample  # noqa: E402
-from kornia_diffaug.functional.ada_geometry import geometry_matrices  # noqa: E402
+from kornia_diffaug.functional.ada.geometry import geometry_matrices  # noqa: E402
 
 
 def kornia_chain(p: float) -> K.AugmentationSequential:

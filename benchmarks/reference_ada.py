@@ -13,7 +13,7 @@ centre, ``x`` right, ``y`` down):
 4. Cropping ``1`` sample per side and *correlation* with ``f`` per axis, keeping every second sample.
 
 ``f`` is the ``sym6`` low-pass filter normalised to unit sum. Unlike
-:func:`kornia_diffaug.functional.ada_geometry.resample_antialiased`, nothing here compensates the filter's
+:func:`kornia_diffaug.functional.ada.resample.resample_antialiased`, nothing here compensates the filter's
 phase, and the padding depends on the whole batch.
 """
 
@@ -24,7 +24,7 @@ import math
 import torch
 import torch.nn.functional as nnf
 
-from kornia_diffaug.functional.ada_geometry import lowpass_filter
+from kornia_diffaug.functional.ada.resample import lowpass_filter
 
 
 def _mat(rows: list[list[float]], like: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,11 @@
-"""kornia-diffaug: differentiable, batched augmentation policies as Kornia modules."""
+"""kornia-diffaug: differentiable, batched augmentation policies as Kornia modules.
+
+Layout (data flows one way, policy -> ops -> functional): :mod:`.functional` holds the pure kernels
+(``functional.ada`` those of StyleGAN2-ADA), :mod:`.ops` the Kornia augmentations that sample parameters and
+call them, :mod:`.policies` the named compositions and their registry, :mod:`.nn` the feature-level and
+learned modules, :mod:`.adapters` the Albumentations adapter, ``_validate`` the argument checks of all of
+them. This module re-exports the public API.
+"""
 
 from . import functional, nn
 from .adapters.albumentations import UnsupportedTransformError, from_albumentations, to_albumentations
@@ -6,6 +13,7 @@ from .functional import diff_augment
 from .gan import ADAController
 from .nn import LearnablePolicy, LearnedAugmenter, ManifoldMixup, MixStyle
 from .ops import (
+    ADAPipeline,
     RandomBrightnessShift,
     RandomContrastScale,
     RandomCutout,
@@ -14,8 +22,7 @@ from .ops import (
     list_ops,
 )
 from .ops.noise import RandomNoiseField
-from .policies import DiffAugment, list_policies, make_policy, register_policy
-from .policies.ada import ADAPipeline
+from .policies import DiffAugment, build_pipeline, list_policies, make_policy, register_policy
 
 __version__ = "0.1.0"
 
@@ -34,6 +41,7 @@ __all__ = [
     "RandomNoiseField",
     "RandomSaturationScale",
     "UnsupportedTransformError",
+    "build_pipeline",
     "diff_augment",
     "from_albumentations",
     "functional",

@@ -19,6 +19,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from ._validate import check_int, check_number, check_positive, check_probability
+
 __all__ = ["ADAController", "augment_real_fake"]
 
 
@@ -91,26 +93,16 @@ class ADAController:
         self._targets = _writers(pipeline)
         if not self._targets:
             raise TypeError(f"pipeline {type(pipeline).__name__} has no `p` attribute and contains no module with one")
-        if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0.0 <= target < 1.0:
-            raise ValueError(f"target must be a number in [0, 1), got {target!r}")
-        if isinstance(speed_kimg, bool) or not isinstance(speed_kimg, (int, float)) or not speed_kimg > 0:
-            raise ValueError(f"speed_kimg must be a number > 0, got {speed_kimg!r}")
-        if isinstance(interval, bool) or not isinstance(interval, int):
-            raise TypeError(f"interval must be an int, got {type(interval).__name__}")
-        if interval < 1:
-            raise ValueError(f"interval must be >= 1, got {interval}")
+        self.target = check_number("target", target, 0, 1, upper_open=True)
+        self.speed_kimg = check_positive("speed_kimg", speed_kimg)
+        self.interval = check_int("interval", interval, lower=1)
         self.pipeline = pipeline
-        self.target = float(target)
-        self.speed_kimg = float(speed_kimg)
-        self.interval = interval
         self.all_reduce = bool(all_reduce)
         if initial_p is None:
             first = self._targets[0].p
             p0 = first.detach().double().reshape(()).clone() if torch.is_tensor(first) else torch.tensor(float(first))
         else:
-            if not 0.0 <= float(initial_p) <= 1.0:
-                raise ValueError(f"initial_p must lie in [0, 1], got {initial_p}")
-            p0 = torch.tensor(float(initial_p))
+            p0 = torch.tensor(check_probability("initial_p", initial_p))
         self.p = p0.to(torch.float64).clamp(0, 1)
         self.r_t = torch.full((), math.nan, dtype=torch.float64, device=self.p.device)
         self._stats = torch.zeros(3, dtype=torch.float64, device=self.p.device)  # sign sum, numel, images

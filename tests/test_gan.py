@@ -17,7 +17,7 @@ from kornia.augmentation.presets.ada import AdaptiveDiscriminatorAugmentation
 from torch import nn
 
 from kornia_diffaug.gan import ADAController, augment_real_fake
-from kornia_diffaug.policies.ada import ADAPipeline
+from kornia_diffaug.ops import ADAPipeline
 
 
 def logits(pos: int, neg: int) -> torch.Tensor:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_image, per_sample
+from .._validate import check_image
+from ._broadcast import per_sample
 
 __all__ = ["brightness_shift", "saturation_scale", "contrast_scale", "diffaugment_color"]
 

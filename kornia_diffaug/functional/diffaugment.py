@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_image
+from .._validate import check_image
 from .color import diffaugment_color
 from .erase import cutout
 from .geometry import integer_translate
+from .policy_string import parse_policy
 from .sampling import cutout_boxes, translate_shifts, uniform
 
 __all__ = ["diff_augment", "DIFFAUGMENT_POLICIES"]
 
 DIFFAUGMENT_POLICIES = ("color", "translation", "cutout")
-
-
-def parse_policy(policy: str) -> list[str]:
-    """Split ``"color,translation"`` into names; raise ``ValueError`` listing the valid ones."""
-    if not isinstance(policy, str):
-        raise TypeError(f"policy must be a comma-separated string, got {type(policy).__name__}")
-    names = [p.strip() for p in policy.split(",") if p.strip()]
-    bad = [p for p in names if p not in DIFFAUGMENT_POLICIES]
-    if bad:
-        raise ValueError(f"unknown DiffAugment policy {bad}; valid names: {', '.join(DIFFAUGMENT_POLICIES)}")
-    return names
 
 
 def diff_augment(
@@ -46,7 +36,7 @@ def diff_augment(
         torch.Size([8, 3, 32, 32])
     """
     check_image(x)
-    names = parse_policy(policy)
+    names = parse_policy(policy, DIFFAUGMENT_POLICIES)
     b, _, h, w = x.shape
     dev = x.device if generator is None else generator.device
     for name in names:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_image, check_shifts
+from .._validate import check_image, check_shifts
 
 __all__ = ["integer_translate", "translation_matrix"]
 

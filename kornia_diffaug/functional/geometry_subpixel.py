@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_image, check_shifts
+from .._validate import check_image, check_shifts
 from .geometry import integer_translate
 
 __all__ = ["subpixel_translate"]

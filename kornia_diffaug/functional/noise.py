@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_image, per_sample
+from .._validate import check_choice, check_image
+from ._broadcast import per_sample
 
 __all__ = ["noise_grid_sizes", "noise_field", "add_noise_field", "NOISE_MODES"]
 
@@ -40,8 +41,7 @@ def noise_field(
     Returns ``(B, Cn, H, W)`` in the grids' dtype (float64 grids stay float64), normalised by
     ``sqrt(sum_k persistence**(2k))`` so that the octave count does not change the overall scale.
     """
-    if mode not in NOISE_MODES:
-        raise ValueError(f"mode must be one of {NOISE_MODES}, got {mode!r}")
+    check_choice("mode", mode, NOISE_MODES)
     if len(grids) == 0:
         raise ValueError("grids must hold at least one (B, Cn, h, w) tensor")
     shape0 = tuple(grids[0].shape[:2])

@@ -1,4 +1,4 @@
-"""Parameter samplers shared by the ops and :func:`diff_augment`.
+"""Parameter samplers shared by the ops, :func:`diff_augment` and the ``nn`` modules.
 
 Every draw comes from an explicit ``torch.Generator`` (or torch's default one when ``None``), on the
 generator's device, so a seeded generator reproduces the same parameters for ops and the one-call policy.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["uniform", "translate_shifts", "cutout_boxes", "translate_extent", "cutout_size", "draw_device"]
+__all__ = ["beta", "cutout_boxes", "cutout_size", "draw_device", "translate_extent", "translate_shifts", "uniform"]
 
 
 def draw_device(generator: torch.Generator | None, device: torch.device | str | None) -> torch.device:
@@ -86,3 +86,15 @@ def cutout_boxes(
         "height": torch.full(shape, ch, dtype=torch.long, device=dev),
         "width": torch.full(shape, cw, dtype=torch.long, device=dev),
     }
+
+
+def beta(shape: tuple[int, ...], alpha: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """CPU float32 draws from ``Beta(alpha, alpha)`` as ``G1 / (G1 + G2)``, ``G ~ Gamma(alpha, 1)`` in float64.
+
+    float64 keeps small ``alpha`` (e.g. MixStyle's 0.1) from underflowing both gammas to 0. The ``nn`` modules
+    draw on the CPU because they make Python-level choices from the draws (no accelerator sync).
+    """
+    conc = torch.full((2, *shape), alpha, dtype=torch.float64)
+    g = torch._standard_gamma(conc, generator=generator)
+    lam = g[0] / (g[0] + g[1])
+    return torch.nan_to_num(lam, nan=0.5).float()

@@ -10,14 +10,12 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..functional._checks import check_image
+from .._validate import check_generator, check_image, check_positive, check_probability, check_value_range
 from ..functional.color import brightness_shift, contrast_scale, saturation_scale
 from ..functional.geometry_subpixel import subpixel_translate
+from ..functional.policy_string import COLOR_GROUP, parse_policy
 from ..functional.relaxed import box_mask, relaxed_bernoulli
 from ..functional.sampling import draw_device
-from ..ops._checks import check_value_range
-from ._policy_ops import parse_ops
-from ._random import check_positive, check_unit
 
 __all__ = ["LearnablePolicy"]
 
@@ -74,15 +72,13 @@ class LearnablePolicy(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.ops = parse_ops(policy, OPS)
+        self.ops = parse_policy(policy, OPS, groups=COLOR_GROUP, unique=True, nonempty=True)
         self.temperature = check_positive("temperature", temperature)
         self.value_range = check_value_range(value_range)
         k = len(self.ops)
-        self.magnitude = nn.Parameter(torch.full((k,), check_unit("init_magnitude", init_magnitude)))
-        self.probability = nn.Parameter(torch.full((k,), check_unit("init_probability", init_probability)))
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-        self.generator = generator
+        self.magnitude = nn.Parameter(torch.full((k,), check_probability("init_magnitude", init_magnitude)))
+        self.probability = nn.Parameter(torch.full((k,), check_probability("init_probability", init_probability)))
+        self.generator = check_generator(generator)
 
     @property
     def policy(self) -> str:

@@ -9,13 +9,20 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..functional._checks import check_image
+from .._validate import (
+    check_choice,
+    check_generator,
+    check_image,
+    check_int,
+    check_number,
+    check_positive,
+    check_ratio,
+    check_value_range,
+)
 from ..functional.color import brightness_shift, contrast_scale, saturation_scale
 from ..functional.geometry_subpixel import subpixel_translate
+from ..functional.policy_string import COLOR_GROUP, parse_policy
 from ..functional.sampling import draw_device
-from ..ops._checks import check_value_range
-from ._policy_ops import parse_ops
-from ._random import check_positive
 
 __all__ = ["LearnedAugmenter", "grad_reverse"]
 
@@ -94,27 +101,15 @@ class LearnedAugmenter(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.ops = parse_ops(policy, OPS)
-        for name, v, lo in (("hidden", hidden, 1), ("noise_dim", noise_dim, 0)):
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-            if v < lo:
-                raise ValueError(f"{name} must be >= {lo}, got {v}")
-        if mode not in _MODES:
-            raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-        if isinstance(penalty_weight, bool) or not isinstance(penalty_weight, (int, float)) or penalty_weight < 0:
-            raise ValueError(f"penalty_weight must be a number >= 0, got {penalty_weight!r}")
-        self.mode = mode
-        self.penalty_weight = float(penalty_weight)
+        self.ops = parse_policy(policy, OPS, groups=COLOR_GROUP, unique=True, nonempty=True)
+        check_int("hidden", hidden, lower=1)
+        self.noise_dim = check_int("noise_dim", noise_dim, lower=0)
+        self.mode = check_choice("mode", mode, _MODES)
+        self.penalty_weight = check_number("penalty_weight", penalty_weight, lower=0)
         self.adversarial_scale = check_positive("adversarial_scale", adversarial_scale)
         self.value_range = check_value_range(value_range)
-        self.max_translation = check_positive("max_translation", max_translation)
-        if self.max_translation > 1:
-            raise ValueError(f"max_translation must lie in (0, 1], got {max_translation}")
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-        self.generator = generator
-        self.noise_dim = noise_dim
+        self.max_translation = check_ratio("max_translation", max_translation)
+        self.generator = check_generator(generator)
         self.num_params = sum(_WIDTH[op] for op in self.ops)
         self.stem = nn.Conv2d(1, hidden, 3, stride=2, padding=1)
         self.body = nn.Sequential(nn.ReLU(), nn.Conv2d(hidden, hidden, 3, stride=2, padding=1), nn.ReLU())
@@ -175,6 +170,13 @@ class LearnedAugmenter(nn.Module):
         if self.mode == "adversarial":
             u = grad_reverse(u, self.adversarial_scale)
         return self.augment(x, u)
+
+    def __getstate__(self) -> dict:
+        # The last forward's ``u`` carries that step's graph, which cannot be copied or pickled: a copy (e.g. an
+        # EMA of the model) or an unpickled module starts without it, as a freshly built one does.
+        state = dict(self.__dict__)
+        state["_last_u"] = None
+        return state
 
     def penalty(self) -> torch.Tensor:
         """``penalty_weight * mean(u^2)`` of the last training forward (add it to the task loss)."""

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .._validate import check_generator, check_int, check_positive
 from ..functional.feature_mix import mix_pairs
-from ._random import beta, check_cpu_generator, check_positive
+from ..functional.sampling import beta
 
 __all__ = ["ManifoldMixup", "MixInfo"]
 
@@ -92,15 +93,11 @@ class ManifoldMixup(nn.Module):
             if name != INPUT and (name == "" or name not in names):
                 avail = [n for n in names if n][:20]
                 raise ValueError(f"layers: {name!r} is not a submodule of the model; e.g. {avail} or 'input'")
-        if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)):
-            raise TypeError(f"num_classes must be an int or None, got {type(num_classes).__name__}")
-        if num_classes is not None and num_classes < 1:
-            raise ValueError(f"num_classes must be >= 1, got {num_classes}")
         self.model = model
         self.layers = list(layers)
         self.alpha = check_positive("alpha", alpha)
-        self.num_classes = num_classes
-        self.generator = check_cpu_generator(generator)
+        self.num_classes = None if num_classes is None else check_int("num_classes", num_classes, lower=1)
+        self.generator = check_generator(generator, cpu=True)
         self.last_mix: MixInfo | None = None
 
     def extra_repr(self) -> str:

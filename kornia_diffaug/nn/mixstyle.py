@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .._validate import check_choice, check_generator, check_positive, check_probability
 from ..functional.feature_mix import mix_styles
-from ._random import beta, check_cpu_generator, check_positive, check_unit
+from ..functional.sampling import beta
 
 __all__ = ["MixStyle"]
 
@@ -52,14 +53,12 @@ class MixStyle(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.p = check_unit("p", p)
+        self.p = check_probability("p", p)
         self.alpha = check_positive("alpha", alpha)
         self.eps = check_positive("eps", eps)
-        if mix not in _MIX_MODES:
-            raise ValueError(f"mix must be one of {_MIX_MODES}, got {mix!r}")
-        self.mix = mix
+        self.mix = check_choice("mix", mix, _MIX_MODES)
         self.detach = bool(detach)
-        self.generator = check_cpu_generator(generator)
+        self.generator = check_generator(generator, cpu=True)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, alpha={self.alpha}, eps={self.eps}, mix={self.mix!r}"

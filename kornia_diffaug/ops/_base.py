@@ -3,7 +3,12 @@
 Kornia samples with torch's global RNG and validates little; our ops add:
 - a per-instance ``torch.Generator`` (``generator=``) for the gate and every parameter;
 - one ``sample(n, size, generator, device)`` method per op, the only place its randomness lives;
-- input errors that name the problem (``TypeError`` for dtype, ``ValueError`` for rank).
+- input errors that name the problem (``TypeError`` for dtype, ``ValueError`` for rank);
+- :meth:`SeededOpMixin.transform_whole_batch` for ops that gate inside their own parameters (ADA).
+
+This is the only module of ours that touches Kornia's private API (``_input_metadata_only``,
+``_transform_output_shape``, ``_process_kwargs_to_params_and_flags``). Argument checks are in
+:mod:`kornia_diffaug._validate`.
 """
 
 from __future__ import annotations
@@ -12,10 +17,10 @@ from typing import Any
 
 import torch
 from kornia.augmentation._2d.base import _input_metadata_only
+from kornia.augmentation.utils import _transform_output_shape
 
-from ..functional._checks import FLOAT_DTYPES
+from .._validate import FLOAT_DTYPES, check_generator, check_probability
 from ..functional.sampling import draw_device
-from ._checks import check_generator, check_probability
 
 
 class SeededOpMixin:
@@ -71,6 +76,16 @@ class SeededOpMixin:
                 f"got shape {tuple(input.shape)}"
             )
         return super().transform_tensor(input, shape=shape, match_channel=match_channel)  # type: ignore[misc]
+
+    def transform_whole_batch(self, input, params, flags, transform=None, **kwargs) -> torch.Tensor:
+        """Kornia's ``transform_inputs`` without its per-sample gate: ``apply_transform`` sees the whole batch."""
+        op: Any = self  # a Kornia augmentation (see the class docstring)
+        params = op._params if params is None else params
+        params, flags = op._process_kwargs_to_params_and_flags(params, flags, **kwargs)
+        x = op.transform_tensor(input)
+        op.validate_tensor(x)
+        output = op.apply_transform(x, params, flags, transform=transform)
+        return _transform_output_shape(output, input.shape) if op.keepdim else output
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())

@@ -8,9 +8,9 @@ import torch
 from kornia.augmentation import IntensityAugmentationBase2D
 
 from .. import functional as F
+from .._validate import check_range
 from ..functional.sampling import uniform
 from ._base import SeededOpMixin
-from ._checks import check_range
 from ._registry import register_op
 
 __all__ = ["RandomBrightnessShift", "RandomSaturationScale", "RandomContrastScale"]

@@ -7,9 +7,9 @@ from typing import Any
 from kornia.augmentation import IntensityAugmentationBase2D
 
 from .. import functional as F
+from .._validate import check_int, check_number, check_ratio
 from ..functional.sampling import cutout_boxes
 from ._base import SeededOpMixin
-from ._checks import check_int, check_ratio
 from ._registry import register_op
 
 __all__ = ["RandomCutout"]
@@ -48,9 +48,7 @@ class RandomCutout(SeededOpMixin, IntensityAugmentationBase2D):
         self._init_common(p, generator)
         self.ratio = check_ratio("ratio", ratio)
         self.num_holes = check_int("num_holes", num_holes, lower=1)
-        if isinstance(fill, bool) or not isinstance(fill, (int, float)):
-            raise TypeError(f"fill must be a number, got {type(fill).__name__}")
-        self.fill = float(fill)
+        self.fill = check_number("fill", fill)
 
     def sample(self, n, size, generator, device):
         return cutout_boxes(n, size, self.ratio, generator, device, holes=self.num_holes)

@@ -8,9 +8,9 @@ import torch
 from kornia.augmentation import GeometricAugmentationBase2D
 
 from .. import functional as F
+from .._validate import check_ratio
 from ..functional.sampling import translate_shifts
 from ._base import SeededOpMixin
-from ._checks import check_ratio
 from ._registry import register_op
 
 __all__ = ["RandomIntegerTranslate"]

@@ -7,20 +7,13 @@ from typing import Any
 import torch
 from kornia.augmentation import IntensityAugmentationBase2D
 
+from .._validate import check_bool, check_choice, check_int, check_int_pair, check_number, check_range
 from ..functional.noise import NOISE_MODES, add_noise_field, noise_grid_sizes
 from ..functional.sampling import uniform
 from ._base import SeededOpMixin
-from ._checks import _scalar, check_int, check_range
 from ._registry import register_op
 
 __all__ = ["RandomNoiseField"]
-
-
-def _check_cells(value: object) -> tuple[int, int]:
-    pair = value if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2:
-        raise TypeError(f"cells must be an int or an (rows, cols) pair of ints, got {value!r}")
-    return (check_int("cells", pair[0], lower=1), check_int("cells", pair[1], lower=1))
 
 
 @register_op(identity={"amplitude": (0.0, 0.0)}, example={"amplitude": (0.05, 0.2), "cells": 3, "octaves": 2})
@@ -68,17 +61,11 @@ class RandomNoiseField(SeededOpMixin, IntensityAugmentationBase2D):
         super().__init__(p=p, same_on_batch=same_on_batch, keepdim=keepdim)
         self._init_common(p, generator)
         self.amplitude = check_range("amplitude", amplitude, lower=0.0)
-        self.cells = _check_cells(cells)
+        self.cells = check_int_pair("cells", cells, lower=1)
         self.octaves = check_int("octaves", octaves, lower=1)
-        self.persistence = _scalar("persistence", persistence)
-        if not 0.0 < self.persistence <= 1.0:
-            raise ValueError(f"persistence must lie in (0, 1], got {self.persistence}")
-        if not isinstance(per_channel, bool):
-            raise TypeError(f"per_channel must be a bool, got {type(per_channel).__name__}")
-        self.per_channel = per_channel
-        if mode not in NOISE_MODES:
-            raise ValueError(f"mode must be one of {NOISE_MODES}, got {mode!r}")
-        self.mode = mode
+        self.persistence = check_number("persistence", persistence, 0, 1, lower_open=True)
+        self.per_channel = check_bool("per_channel", per_channel)
+        self.mode = check_choice("mode", mode, NOISE_MODES)
         self._channels = 1
 
     def forward_parameters(self, batch_shape: tuple[int, ...]) -> dict[str, torch.Tensor]:

@@ -1,4 +1,10 @@
-"""DiffAugment (Zhao et al., NeurIPS 2020) as a Kornia ``AugmentationSequential`` of our ops."""
+"""DiffAugment (Zhao et al., NeurIPS 2020) as a Kornia ``AugmentationSequential`` of our ops.
+
+The one place where a policy calls kernels of :mod:`kornia_diffaug.functional` itself: the fused forward
+(:meth:`DiffAugment._fused_forward`) draws through the ops, as Kornia's path does, then applies the three
+colour ops in one kernel and skips Kornia's per-op dispatch; ``params=aug._params`` replays it exactly through
+the ops.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,9 @@ from kornia.augmentation import AugmentationSequential
 from kornia.constants import DataKey
 
 from .. import functional as F
-from ..functional._checks import check_image
-from ..functional.diffaugment import parse_policy
+from .._validate import check_generator, check_image, check_ratio, check_value_range
+from ..functional.diffaugment import DIFFAUGMENT_POLICIES
+from ..functional.policy_string import parse_policy
 from ..ops import (
     RandomBrightnessShift,
     RandomContrastScale,
@@ -18,7 +25,6 @@ from ..ops import (
     RandomIntegerTranslate,
     RandomSaturationScale,
 )
-from ..ops._checks import check_generator, check_ratio, check_value_range
 from .registry import register_policy
 
 __all__ = ["DiffAugment"]
@@ -65,7 +71,7 @@ class DiffAugment(AugmentationSequential):
         generator: torch.Generator | None = None,
         data_keys: Sequence[str] = ("input",),
     ) -> None:
-        names = parse_policy(policy)
+        names = parse_policy(policy, DIFFAUGMENT_POLICIES)
         lo, hi = check_value_range(value_range)
         check_generator(generator)
         half = (hi - lo) / 2

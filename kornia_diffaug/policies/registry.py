@@ -5,6 +5,7 @@ Names are unique: registering a name twice raises instead of silently replacing 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,14 +20,32 @@ class PolicyEntry:
     factory: Callable[..., nn.Module]
     description: str
 
+    def parameters(self) -> dict[str, inspect.Parameter] | None:
+        """The factory's keyword parameters, or ``None`` when it takes any (``**kwargs``) or has no signature."""
+        try:
+            params = inspect.signature(self.factory).parameters
+        except (TypeError, ValueError):
+            return None
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return None
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        return {n: p for n, p in params.items() if p.kind in kinds}
+
+    def accepts(self, keyword: str) -> bool:
+        """Whether the factory takes ``keyword`` (e.g. ``"value_range"``), by its signature."""
+        params = self.parameters()
+        return params is None or keyword in params
+
 
 _REGISTRY: dict[str, PolicyEntry] = {}
 
 
 def register_policy(name: str, factory: Callable[..., nn.Module] | None = None, *, description: str = ""):
     """Register ``factory`` under ``name``; usable as ``register_policy(name, f)`` or as a decorator."""
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"policy name must be a non-empty string, got {name!r}")
+    if not isinstance(name, str):
+        raise TypeError(f"policy name must be a non-empty string, got {type(name).__name__}")
+    if not name:
+        raise ValueError("policy name must be a non-empty string, got ''")
 
     def add(f: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
         if name in _REGISTRY:

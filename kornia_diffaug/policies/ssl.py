@@ -21,6 +21,7 @@ import torch
 from kornia import augmentation as K
 from torch import nn
 
+from .._validate import check_int_pair
 from ..ops.filter import RandomGaussianBlur
 from .registry import register_policy
 
@@ -28,12 +29,7 @@ __all__ = ["TwoViews", "byol_view", "simclr_view"]
 
 
 def _pair(size: int | tuple[int, int]) -> tuple[int, int]:
-    if isinstance(size, bool) or not isinstance(size, (int, tuple, list)):
-        raise TypeError(f"size must be an int or an (h, w) pair, got {size!r}")
-    hw = (size, size) if isinstance(size, int) else tuple(size)
-    if len(hw) != 2 or not all(isinstance(v, int) and v >= 1 for v in hw):
-        raise ValueError(f"size must be positive integers, got {size!r}")
-    return hw  # type: ignore[return-value]
+    return check_int_pair("size", size, lower=1)
 
 
 def _blur_kernel(size: tuple[int, int]) -> int:
@@ -91,6 +87,16 @@ class TwoViews(nn.Module):
             self._views[key] = nn.ModuleList(self._build(hw))
         return self._views[key]
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        # With size=None the pipelines are built per input size on first use: build those of the checkpoint
+        # (keys "_views.<H>x<W>.") before the children load, so it loads into a freshly built instance.
+        head = prefix + "_views."
+        for key in state_dict:
+            if key.startswith(head):
+                h, w = key[len(head) :].split(".", 1)[0].split("x")
+                self._pipelines((int(h), int(w)))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def views_for(self, hw: tuple[int, int]) -> tuple[nn.Module, nn.Module]:
         """The two pipelines used for ``(H, W)`` inputs."""
         v1, v2 = self._pipelines(self.size or _pair(tuple(hw)))
@@ -118,15 +124,22 @@ class TwoViews(nn.Module):
         return (a.mean(1, keepdim=True), b.mean(1, keepdim=True)) if grey else (a, b)
 
 
+# The builders are module-level functions, not lambdas, so that a TwoViews pickles (DataLoader workers).
+def _simclr_pair(hw: tuple[int, int]) -> tuple[nn.Module, nn.Module]:
+    return simclr_view(hw), simclr_view(hw)
+
+
+def _byol_pair(hw: tuple[int, int]) -> tuple[nn.Module, nn.Module]:
+    return byol_view(hw, blur_p=1.0, solarize_p=0.0), byol_view(hw, blur_p=0.1, solarize_p=0.2)
+
+
 @register_policy("ssl:simclr", description="SimCLR two views: crop 0.08-1, flip, jitter p=0.8, grey p=0.2, blur")
 def simclr_views(size: int | tuple[int, int] | None = None) -> TwoViews:
     """SimCLR's pair of i.i.d. views (:func:`simclr_view` twice)."""
-    return TwoViews(lambda hw: (simclr_view(hw), simclr_view(hw)), size)
+    return TwoViews(_simclr_pair, size)
 
 
 @register_policy("ssl:byol", description="BYOL asymmetric views: view 2 adds solarize p=0.2, blur 1.0 vs 0.1")
 def byol_views(size: int | tuple[int, int] | None = None) -> TwoViews:
     """BYOL's asymmetric pair: view 1 blur p=1, no solarize; view 2 blur p=0.1, solarize p=0.2."""
-    return TwoViews(
-        lambda hw: (byol_view(hw, blur_p=1.0, solarize_p=0.0), byol_view(hw, blur_p=0.1, solarize_p=0.2)), size
-    )
+    return TwoViews(_byol_pair, size)

@@ -23,8 +23,8 @@ import torch.nn.functional as tF
 
 import kornia_diffaug  # noqa: F401  (registers every op)
 from kornia_diffaug.functional import _conv
-from kornia_diffaug.functional import ada_color as AC
 from kornia_diffaug.functional import albu as FC
+from kornia_diffaug.functional.ada import color as AC
 from kornia_diffaug.ops import get_op_spec
 
 HALF = [torch.float16, torch.bfloat16]

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kornia_diffaug.functional.feature_mix import mix_styles
+from kornia_diffaug.functional.sampling import beta
 from kornia_diffaug.nn import MixStyle
-from kornia_diffaug.nn._random import beta
 
 
 def ms(seed: int = 0, **kw) -> MixStyle:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_image, per_sample
+from ..._validate import check_image
+from .._broadcast import per_sample
 from ._common import GRAY_WEIGHTS, border_index, saturate, take2d
 
 __all__ = [

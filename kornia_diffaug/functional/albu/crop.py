@@ -11,7 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_image
+from ..._validate import check_image
 from ._common import INTERPOLATIONS
 
 __all__ = ["crop_origin", "crop_resize_matrix", "resize", "resized_crop_box"]

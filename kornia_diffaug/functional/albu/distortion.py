@@ -11,7 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_image
+from ..._validate import check_image
 from .._conv import conv2d
 from ._common import border_index, sample
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_image
+from ..._validate import check_image
 
 __all__ = ["channel_dropout", "grid_dropout_boxes"]
 

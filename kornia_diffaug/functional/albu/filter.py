@@ -9,7 +9,7 @@ import functools
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_image
+from ..._validate import check_image
 from .._conv import conv2d
 from ._common import INTERPOLATIONS, pad2d
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from kornia.geometry.transform import get_perspective_transform
 
-from .._checks import check_image
+from ..._validate import check_image
 from ._common import sample
 
 __all__ = [

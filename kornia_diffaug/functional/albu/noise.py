@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_image
+from ..._validate import check_image
 from ._common import saturate
 
 __all__ = ["counter_noise", "gauss_noise", "hash32", "multiplicative_noise"]

@@ -9,9 +9,9 @@ from kornia.augmentation import GeometricAugmentationBase2D, IntensityAugmentati
 from kornia.augmentation.utils import _transform_output_shape
 from kornia.core.utils import is_autocast_enabled, is_exporting
 
+from ..._validate import check_range
 from ...functional import albu as FA
 from .._base import SeededOpMixin
-from .._checks import check_range
 
 __all__ = ["AlbuGeometricBase", "AlbuIntensityBase", "choice", "odd_sizes", "pair", "randint"]
 

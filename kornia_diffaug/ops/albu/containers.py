@@ -17,8 +17,8 @@ from kornia.augmentation.base import _AugmentationBase
 from kornia.augmentation.container.image import _get_new_batch_shape
 from kornia.augmentation.container.params import ParamItem
 
+from ..._validate import check_generator, check_int, check_probability
 from ...functional.sampling import draw_device
-from .._checks import check_generator, check_int, check_probability
 
 __all__ = ["PerSampleOneOf", "PerSampleSequential", "PerSampleSomeOf"]
 

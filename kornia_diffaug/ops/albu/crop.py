@@ -13,9 +13,9 @@ from typing import Any
 
 import torch
 
+from ..._validate import check_int
 from ...functional import albu as FA
 from ...functional.geometry import translation_matrix
-from .._checks import check_int
 from .._registry import register_op
 from ._base import AlbuGeometricBase, pair
 

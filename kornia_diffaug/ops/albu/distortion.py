@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 from kornia.geometry.keypoints import Keypoints
 
+from ..._validate import check_int
 from ...functional import albu as FA
-from .._checks import check_int
 from .._registry import register_op
 from ._base import AlbuGeometricBase, pair
 

@@ -3,9 +3,13 @@
 ``ada_augment(x, params)`` runs, in the paper's order: all geometric ops fused into one 3x3 matrix and one
 resampling, all colour ops fused into one affine colour matrix applied once, the 4-band image filter,
 additive noise and cutout. ``params`` holds per-sample tensors in the paper's units (see
-:func:`~kornia_diffaug.functional.ada_geometry.geometry_matrices`,
-:func:`~kornia_diffaug.functional.ada_color.color_matrix` and :data:`ADA_PARAM_DOC`); an op whose key is
+:func:`~kornia_diffaug.functional.ada.geometry.geometry_matrices`,
+:func:`~kornia_diffaug.functional.ada.color.color_matrix` and :data:`ADA_PARAM_DOC`); an op whose key is
 absent is skipped, and a sample whose parameters are the identity comes back bit-for-bit unchanged.
+
+The kernels it composes: :mod:`.geometry` (the fused 3x3 matrices), :mod:`.resample` (the one anti-aliased
+or exact resampling), :mod:`.color` (the colour matrix, the image filter, noise and cutout). The op that
+samples ``params`` is :class:`kornia_diffaug.ops.ADAPipeline`.
 """
 
 from __future__ import annotations
@@ -14,15 +18,10 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from ._checks import check_image
-from .ada_color import COLOR_KEYS, ada_cutout, ada_noise, apply_color_matrix, color_matrix, imgfilter, imgfilter_gains
-from .ada_geometry import (
-    GEOMETRY_KEYS,
-    PIXEL_EXACT_KEYS,
-    geometry_matrices,
-    resample_antialiased,
-    resample_nearest,
-)
+from ..._validate import check_image
+from .color import COLOR_KEYS, ada_cutout, ada_noise, apply_color_matrix, color_matrix, imgfilter, imgfilter_gains
+from .geometry import GEOMETRY_KEYS, PIXEL_EXACT_KEYS, geometry_matrices
+from .resample import resample_antialiased, resample_nearest
 
 __all__ = ["ADA_PARAM_DOC", "ada_augment", "ada_geometry", "ada_resample"]
 
@@ -48,7 +47,7 @@ ADA_PARAM_DOC = {
 }
 
 
-def _per_sample(active: torch.Tensor, new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
+def _select(active: torch.Tensor, new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
     return torch.where(active.view(-1, 1, 1, 1).to(new.device), new, old)
 
 
@@ -64,7 +63,7 @@ def ada_resample(
 
     Samples whose matrix is integer-valued (only flips, quarter turns and integer shifts, or nothing) map
     pixels onto pixels and are gathered exactly; the others go through
-    :func:`~kornia_diffaug.functional.ada_geometry.resample_antialiased` (on accelerators all samples are
+    :func:`~kornia_diffaug.functional.ada.resample.resample_antialiased` (on accelerators all samples are
     computed and selected with ``torch.where``, no host sync; on CPU only those samples are resampled). With
     ``exact_only`` every sample is gathered (the caller knows that the matrices are integer). ``compact``
     forces (``True``) or forbids (``False``) resampling only the selected samples; ``None``: on CPU only.
@@ -90,7 +89,7 @@ def ada_resample(
         exact = resample_nearest(x.index_select(0, keep), m_inv.index_select(0, keep))
         return torch.cat([exact, sub]).index_select(0, torch.argsort(torch.cat([keep, idx])))
     exact = resample_nearest(x, m_inv)
-    return _per_sample(pixel_aligned, exact, resample_antialiased(x, m_inv, compensate_phase=compensate_phase))
+    return _select(pixel_aligned, exact, resample_antialiased(x, m_inv, compensate_phase=compensate_phase))
 
 
 def ada_geometry(
@@ -135,14 +134,14 @@ def ada_augment(
     cm = color_matrix(params, c, cdt, x.device)
     if cm is not None:
         active = ~(cm == torch.eye(c + 1, dtype=cdt, device=x.device)).flatten(1).all(dim=1)
-        y = _per_sample(active, apply_color_matrix(y, cm, value_range), y)
+        y = _select(active, apply_color_matrix(y, cm, value_range), y)
     if "imgfilter" in params:
         t = params["imgfilter"].to(device=x.device, dtype=cdt)
         active = (t != 1).any(dim=1)
-        y = _per_sample(active, imgfilter(y, imgfilter_gains(t), value_range), y)
+        y = _select(active, imgfilter(y, imgfilter_gains(t), value_range), y)
     if "noise" in params:
         sigma = params["noise"]
-        y = _per_sample(sigma.to(x.device) != 0, ada_noise(y, sigma, params["noise_field"], value_range), y)
+        y = _select(sigma.to(x.device) != 0, ada_noise(y, sigma, params["noise_field"], value_range), y)
     if "cutout" in params:
         y = ada_cutout(y, params["cutout"], params["cutout_center"], value_range)
     return y

@@ -1,6 +1,8 @@
-"""Image-level policies of the seed methods: the noise field and the learnable / learned policies.
+"""The registry names of the learned image-level policies: ``learnable``, ``learnable:<ops>`` (magnitudes and
+probabilities are parameters) and ``learned:<ops>`` (a small CNN predicts per-sample parameters).
 
-Feature-level modules (``MixStyle``, ``ManifoldMixup``) act inside a model, not on images, and are not registered.
+The modules live in :mod:`kornia_diffaug.nn`. Feature-level modules (``MixStyle``, ``ManifoldMixup``) act
+inside a model, not on images, and are not registered.
 """
 
 from __future__ import annotations
@@ -9,12 +11,10 @@ from functools import partial
 
 from ..nn.learnable_policy import LearnablePolicy
 from ..nn.learned_augmenter import LearnedAugmenter
-from ..ops.noise import RandomNoiseField
 from .registry import register_policy
 
 __all__: list[str] = []
 
-register_policy("noise_field", RandomNoiseField, description="Smooth, spatially correlated additive noise")
 register_policy(
     "learnable", LearnablePolicy, description="Policy with learnable magnitudes and probabilities (relaxed gates)"
 )

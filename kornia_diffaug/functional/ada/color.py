@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 import torch
 import torch.nn.functional as tF
 
-from ._checks import check_image
-from ._conv import conv1d, conv2d
-from .ada_geometry import reflect_coordinates
+from ..._validate import check_image
+from .._conv import conv1d, conv2d
+from .resample import reflect_coordinates
 
 __all__ = [
     "COLOR_KEYS",
