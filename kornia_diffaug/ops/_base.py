@@ -1,34 +1,86 @@
-"""What every kornia-diffaug op shares on top of Kornia's base classes.
+"""What every kornia-diffaug op shares on top of Kornia's base classes, and our only door to Kornia's private API.
 
 Kornia samples with torch's global RNG and validates little; our ops add:
 - a per-instance ``torch.Generator`` (``generator=``) for the gate and every parameter;
 - one ``sample(n, size, generator, device)`` method per op, the only place its randomness lives;
 - input errors that name the problem (``TypeError`` for dtype, ``ValueError`` for rank);
-- :meth:`SeededOpMixin.transform_whole_batch` for ops that gate inside their own parameters (ADA).
+- one ``transform_inputs`` with three gating modes (:attr:`SeededOpMixin.gating`): Kornia's own, the whole batch
+  for ops that gate inside their parameters (ADA), and gated-rows-only on the CPU (the ``Albu*`` ops).
 
-This is the only module of ours that touches Kornia's private API (``_input_metadata_only``,
-``_transform_output_shape``, ``_process_kwargs_to_params_and_flags``). Argument checks are in
-:mod:`kornia_diffaug._validate`.
+**Kornia's private API** is used here and nowhere else in the package; each name says what breaks if Kornia
+changes it. Tested against the kornia versions ``pyproject.toml`` declares (``.ci/run`` runs the lowest).
+Argument checks are in :mod:`kornia_diffaug._validate`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import torch
+
+# Marks ``transform_tensor`` as reading only the input's metadata (Kornia 0.9 calls it on meta tensors when it
+# computes output shapes); without it our dtype/rank checks would run on, and reject, those placeholders.
 from kornia.augmentation._2d.base import _input_metadata_only
+
+# The base class of every Kornia augmentation (``p``, ``p_batch``, ``_blend_by_prob``): containers use it to
+# tell an augmentation child from another module.
+from kornia.augmentation.base import _AugmentationBase
+
+# How an ``ImageSequential`` advances the batch shape past a child (sizes flow through our containers).
+from kornia.augmentation.container.image import _get_new_batch_shape
+
+# Undoes the (C, H, W) -> (1, C, H, W) promotion for ``keepdim=True`` (what Kornia's ``transform_inputs`` does).
 from kornia.augmentation.utils import _transform_output_shape
+
+# Kornia's own guards in ``transform_inputs``: autocast output dtype, and ONNX/Dynamo export (where our CPU
+# branch on the gate must not run).
+from kornia.core.utils import is_autocast_enabled, is_exporting
 
 from .._validate import FLOAT_DTYPES, check_generator, check_probability
 from ..functional.sampling import draw_device
 
+__all__ = ["SeededOpMixin", "allow_per_sample_gating", "is_kornia_augmentation", "next_batch_shape"]
+
+_JUST_BELOW_ONE = float.fromhex("0x1.fffffffffffffp-1")  # math.nextafter(1.0, 0.0)
+_CPU_CHUNK = 8  # samples per ``apply_transform`` call on the CPU's gated path
+
+
+def is_kornia_augmentation(module: object) -> bool:
+    """Whether ``module`` is a Kornia augmentation (has ``p``, ``p_batch`` and a per-sample gate)."""
+    return isinstance(module, _AugmentationBase)
+
+
+def next_batch_shape(item: Any, batch_shape: torch.Size, module: torch.nn.Module) -> torch.Size:
+    """The batch shape after ``module`` ran with the parameters of ``item`` (a Kornia ``ParamItem``)."""
+    return _get_new_batch_shape(item, batch_shape, module)
+
+
+def allow_per_sample_gating(module: torch.nn.Module) -> torch.nn.Module:
+    """Make Kornia honour a per-sample ``batch_prob`` that a container writes into ``module``'s params.
+
+    Kornia skips the gate when ``p == p_batch == 1``; a ``p_batch`` one ulp below 1 keeps its per-sample blend
+    path, while its batch-level draw ``rand < p_batch`` (float32 ``rand < 1``) still always passes.
+    Breaks if Kornia renames ``p_batch`` or changes that shortcut.
+    """
+    if is_kornia_augmentation(module) and module.p == 1.0 and module.p_batch == 1.0:
+        module.p_batch = _JUST_BELOW_ONE
+    return module
+
 
 class SeededOpMixin:
-    """Mixin placed before a Kornia ``AugmentationBase2D`` subclass in the MRO."""
+    """Mixin placed before a Kornia ``AugmentationBase2D`` subclass in the MRO.
+
+    ``gating`` picks how ``transform_inputs`` applies the per-sample gate ``params["batch_prob"]``:
+    ``"kornia"`` (Kornia's ``where(gate, apply_transform(x), x)``), ``"whole_batch"`` (no gate: the op gates
+    inside its own parameters) or ``"cpu_rows"`` (on the CPU, where reading the gate costs no device sync,
+    ``apply_transform`` runs on the gated rows only, a few at a time, and they are copied back: same draws,
+    same results; accelerators, ``torch.compile`` and export keep Kornia's branch-free path).
+    """
 
     generator: torch.Generator | None
     same_on_batch: bool
     p: float
+    gating: ClassVar[Literal["kornia", "whole_batch", "cpu_rows"]] = "kornia"
 
     def _init_common(self, p: float, generator: torch.Generator | None) -> None:
         self.p = check_probability("p", p)
@@ -77,14 +129,24 @@ class SeededOpMixin:
             )
         return super().transform_tensor(input, shape=shape, match_channel=match_channel)  # type: ignore[misc]
 
-    def transform_whole_batch(self, input, params, flags, transform=None, **kwargs) -> torch.Tensor:
-        """Kornia's ``transform_inputs`` without its per-sample gate: ``apply_transform`` sees the whole batch."""
+    def transform_inputs(self, input, params, flags, transform=None, **kwargs) -> torch.Tensor:
         op: Any = self  # a Kornia augmentation (see the class docstring)
+        mode = self.gating
+        if mode == "cpu_rows" and (kwargs or input.device.type != "cpu" or op.SUBSTITUTE_SKIPPED_SAMPLES
+                                   or torch.compiler.is_compiling() or is_exporting()):
+            mode = "kornia"
+        if mode == "kornia":
+            return super().transform_inputs(input, params, flags, transform, **kwargs)  # type: ignore[misc]
         params = op._params if params is None else params
         params, flags = op._process_kwargs_to_params_and_flags(params, flags, **kwargs)
         x = op.transform_tensor(input)
         op.validate_tensor(x)
-        output = op.apply_transform(x, params, flags, transform=transform)
+        if mode == "whole_batch":
+            output = op.apply_transform(x, params, flags, transform=transform)
+        else:
+            output = _apply_gated(op, x, params, flags, transform, op.p == 1.0 and op.p_batch == 1.0)
+            if is_autocast_enabled():
+                output = output.type(input.dtype)
         return _transform_output_shape(output, input.shape) if op.keepdim else output
 
     def __repr__(self) -> str:
@@ -94,3 +156,48 @@ class SeededOpMixin:
     def config(self) -> dict[str, Any]:
         """Constructor arguments as a plain dict (``type(op)(**op.config())`` rebuilds the op)."""
         return {"p": self.p, "same_on_batch": self.same_on_batch}
+
+
+def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
+                 transform: torch.Tensor | None, always: bool) -> torch.Tensor:
+    """``where(gate, apply_transform(x), apply_non_transform(x))`` (just ``apply_transform(x)`` when ``always``,
+    as Kornia does for ``p == p_batch == 1``) computing the transform on gated rows only, in chunks."""
+    b = x.shape[0]
+    gate = torch.atleast_1d(params["batch_prob"] > 0.5)
+    if gate.shape[0] != b:
+        y = op.apply_transform(x, params, flags, transform=transform)
+        return y if always else op._blend_by_prob(y, op.apply_non_transform(x, params, flags, transform=transform),
+                                                  gate)
+    idx = None if always else gate.to(x.device).nonzero().view(-1)
+    if idx is not None and idx.numel() == b:
+        idx = None
+    if idx is None:
+        return _apply_chunked(op, x, params, flags, transform, None)
+    rest = op.apply_non_transform(x, params, flags, transform=transform)
+    if idx.numel() == 0:
+        return rest
+    y = _apply_chunked(op, x, params, flags, transform, idx)
+    if y.shape[1:] != rest.shape[1:]:  # a shape-changing op with a mixed gate: let Kornia raise its error
+        return op._blend_by_prob(op.apply_transform(x, params, flags, transform=transform), rest, gate)
+    return rest.index_copy(0, idx, y.to(rest.dtype))
+
+
+def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
+                   transform: torch.Tensor | None, idx: torch.Tensor | None) -> torch.Tensor:
+    """``apply_transform`` on the rows ``idx`` of the batch (all rows when ``None``), ``_CPU_CHUNK`` at a time."""
+    b = x.shape[0]
+    n = b if idx is None else idx.numel()
+    parts = []
+    for start in range(0, n, _CPU_CHUNK) if n else [0]:
+        sel: Any = slice(start, start + _CPU_CHUNK) if idx is None else idx[start : start + _CPU_CHUNK]
+        if idx is None and n <= _CPU_CHUNK:
+            sel = slice(None)
+
+        def take(v: Any, sel: Any = sel) -> Any:
+            if isinstance(v, torch.Tensor) and v.ndim > 0 and v.shape[0] == b:
+                return v[sel if isinstance(sel, slice) else sel.to(v.device)]
+            return v
+
+        sub = {k: (v if k == "forward_input_shape" else take(v)) for k, v in params.items()}
+        parts.append(op.apply_transform(take(x), sub, flags, transform=take(transform)))
+    return parts[0] if len(parts) == 1 else torch.cat(parts)

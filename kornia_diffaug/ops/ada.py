@@ -124,6 +124,8 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         >>> aug.p = 0.5  # e.g. from ADAController
     """
 
+    gating = "whole_batch"  # per-op gates live in the params: every sample goes through ``apply_transform``
+
     def __init__(
         self,
         preset: str | None = None,
@@ -332,10 +334,6 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
 
     def generate_transformation_matrix(self, input, params, flags):
         return self.compute_transformation(self.transform_tensor(input), params, flags)
-
-    def transform_inputs(self, input, params, flags, transform=None, **kwargs):
-        # Per-op gating is inside the params: every sample goes through ``apply_transform``.
-        return self.transform_whole_batch(input, params, flags, transform, **kwargs)
 
     def apply_transform(self, input, params, flags, transform=None):
         ada = self._ada_params(params)

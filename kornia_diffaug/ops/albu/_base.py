@@ -6,8 +6,6 @@ from typing import Any, ClassVar
 
 import torch
 from kornia.augmentation import GeometricAugmentationBase2D, IntensityAugmentationBase2D
-from kornia.augmentation.utils import _transform_output_shape
-from kornia.core.utils import is_autocast_enabled, is_exporting
 
 from ..._validate import check_range
 from ...functional import albu as FA
@@ -50,6 +48,7 @@ class _AlbuMixin(SeededOpMixin):
     """
 
     albu_name: ClassVar[str]
+    gating = "cpu_rows"  # see SeededOpMixin: on the CPU only the gated samples are transformed
     _cfg: dict[str, Any]
 
     def _setup(self, p: float, generator: torch.Generator | None, **cfg: Any) -> None:
@@ -58,71 +57,6 @@ class _AlbuMixin(SeededOpMixin):
 
     def config(self) -> dict[str, Any]:
         return {**self._cfg, **super().config()}
-
-    def transform_inputs(self, input, params, flags, transform=None, **kwargs):
-        """Kornia runs ``apply_transform`` on the whole batch and keeps the gated samples with ``torch.where``.
-        On the CPU, where reading the gate costs no device sync, only the gated samples are transformed, a few
-        at a time (the working set stays in cache), and copied back: same draws, same per-sample results.
-        Accelerators keep Kornia's branch-free whole-batch path."""
-        if kwargs or input.device.type != "cpu" or self.SUBSTITUTE_SKIPPED_SAMPLES \
-                or torch.compiler.is_compiling() or is_exporting():
-            return super().transform_inputs(input, params, flags, transform, **kwargs)
-        params, flags = self._process_kwargs_to_params_and_flags(self._params if params is None else params, flags)
-        ori_shape = input.shape
-        x = self.transform_tensor(input)
-        self.validate_tensor(x)
-        output = _apply_gated(self, x, params, flags, transform, self.p == 1.0 and self.p_batch == 1.0)
-        if is_autocast_enabled():
-            output = output.type(input.dtype)
-        return _transform_output_shape(output, ori_shape) if self.keepdim else output
-
-
-_CPU_CHUNK = 8  # samples per ``apply_transform`` call on the CPU
-
-
-def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
-                 transform: torch.Tensor | None, always: bool) -> torch.Tensor:
-    """``where(gate, apply_transform(x), apply_non_transform(x))`` (just ``apply_transform(x)`` when ``always``,
-    as Kornia does for ``p == p_batch == 1``) computing the transform on gated rows only, in chunks."""
-    b = x.shape[0]
-    gate = torch.atleast_1d(params["batch_prob"] > 0.5)
-    if gate.shape[0] != b:
-        y = op.apply_transform(x, params, flags, transform=transform)
-        return y if always else op._blend_by_prob(y, op.apply_non_transform(x, params, flags, transform=transform),
-                                                  gate)
-    idx = None if always else gate.to(x.device).nonzero().view(-1)
-    if idx is not None and idx.numel() == b:
-        idx = None
-    if idx is None:
-        return _apply_chunked(op, x, params, flags, transform, None)
-    rest = op.apply_non_transform(x, params, flags, transform=transform)
-    if idx.numel() == 0:
-        return rest
-    y = _apply_chunked(op, x, params, flags, transform, idx)
-    if y.shape[1:] != rest.shape[1:]:  # a shape-changing op with a mixed gate: let Kornia raise its error
-        return op._blend_by_prob(op.apply_transform(x, params, flags, transform=transform), rest, gate)
-    return rest.index_copy(0, idx, y.to(rest.dtype))
-
-
-def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
-                   transform: torch.Tensor | None, idx: torch.Tensor | None) -> torch.Tensor:
-    """``apply_transform`` on the rows ``idx`` of the batch (all rows when ``None``), ``_CPU_CHUNK`` at a time."""
-    b = x.shape[0]
-    n = b if idx is None else idx.numel()
-    parts = []
-    for start in range(0, n, _CPU_CHUNK) if n else [0]:
-        sel: Any = slice(start, start + _CPU_CHUNK) if idx is None else idx[start : start + _CPU_CHUNK]
-        if idx is None and n <= _CPU_CHUNK:
-            sel = slice(None)
-
-        def take(v: Any, sel: Any = sel) -> Any:
-            if isinstance(v, torch.Tensor) and v.ndim > 0 and v.shape[0] == b:
-                return v[sel if isinstance(sel, slice) else sel.to(v.device)]
-            return v
-
-        sub = {k: (v if k == "forward_input_shape" else take(v)) for k, v in params.items()}
-        parts.append(op.apply_transform(take(x), sub, flags, transform=take(transform)))
-    return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
 class AlbuIntensityBase(_AlbuMixin, IntensityAugmentationBase2D):

@@ -8,30 +8,17 @@ masks, boxes and keypoints inside ``AugmentationSequential`` all follow the same
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import torch
 from kornia.augmentation import ImageSequential
-from kornia.augmentation.base import _AugmentationBase
-from kornia.augmentation.container.image import _get_new_batch_shape
 from kornia.augmentation.container.params import ParamItem
 
 from ..._validate import check_generator, check_int, check_probability
 from ...functional.sampling import draw_device
+from .._base import allow_per_sample_gating, next_batch_shape
 
 __all__ = ["PerSampleOneOf", "PerSampleSequential", "PerSampleSomeOf"]
-
-_JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
-
-
-def _allow_gating(module: torch.nn.Module) -> torch.nn.Module:
-    """Kornia ignores ``batch_prob`` when ``p == p_batch == 1``; a ``p_batch`` one ulp below 1 keeps its
-    per-sample blend path while a batch-level draw ``rand < p_batch`` (float32 ``rand < 1``) always passes."""
-    if isinstance(module, _AugmentationBase) and module.p == 1.0 and module.p_batch == 1.0:
-        module.p_batch = _JUST_BELOW_ONE
-    return module
-
 
 class _PerSample(ImageSequential):
     """Children are gated per sample by ``masks`` (B, K) drawn in :meth:`draw`; ``p`` gates the container."""
@@ -39,7 +26,7 @@ class _PerSample(ImageSequential):
     def __init__(self, *children: torch.nn.Module, p: float = 1.0, generator: torch.Generator | None = None):
         if not children:
             raise ValueError(f"{type(self).__name__} needs at least one transform")
-        super().__init__(*[_allow_gating(c) for c in children])
+        super().__init__(*[allow_per_sample_gating(c) for c in children])
         self.p = check_probability("p", p)
         self.generator = check_generator(generator)
 
@@ -78,7 +65,7 @@ class _PerSample(ImageSequential):
                 m = masks[:, i].to(device=prob.device, dtype=prob.dtype)
                 data["batch_prob"] = m if self.forces_children else prob * m
             item = ParamItem(name, data)
-            batch_shape = _get_new_batch_shape(item, batch_shape, module)
+            batch_shape = next_batch_shape(item, batch_shape, module)
             params.append(item)
         return params
 
