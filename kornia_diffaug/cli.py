@@ -65,29 +65,17 @@ def _parse_kwargs(items: list[str]) -> dict:
 
 
 def build_policy(spec: str, kwargs: dict):
-    """A registry name (built for [0, 1] images when it takes ``value_range``) or an Albumentations config file."""
-    from . import list_policies, make_policy
+    """A registry name (built for [0, 1] images) or an Albumentations config file, via ``build_pipeline``."""
+    from . import build_pipeline, list_policies
 
-    if os.path.isfile(spec):
-        try:
-            from kornia_diffaug.adapters.albumentations import from_albumentations
-        except ImportError as exc:
-            raise UsageError(f"{spec}: the Albumentations adapter is not available ({exc})") from None
-        try:
-            return from_albumentations(spec, **kwargs)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise UsageError(f"{spec}: {exc}") from None
-    if spec not in list_policies():
+    if not os.path.isfile(spec) and spec not in list_policies():
         raise UsageError(f"unknown policy {spec!r}: not a file and not one of {', '.join(list_policies())}")
     try:
-        return make_policy(spec, **{"value_range": (0.0, 1.0), **kwargs})
-    except TypeError:
-        try:
-            return make_policy(spec, **kwargs)
-        except (TypeError, ValueError) as exc:
-            raise UsageError(f"policy {spec!r}: {exc}") from None
-    except ValueError as exc:
-        raise UsageError(f"policy {spec!r}: {exc}") from None
+        return build_pipeline(spec, **kwargs)
+    except ImportError as exc:
+        raise UsageError(f"{spec}: the Albumentations adapter is not available ({exc})") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise UsageError(f"{spec}: {exc}") from None
 
 
 def _fit(x, h: int, w: int):
