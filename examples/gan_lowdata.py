@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _gan_utils as U  # noqa: E402
+import _common as U  # noqa: E402
 
 METRIC_NAME = "FID (digits-classifier features)"
 

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _gan_utils as U  # noqa: E402  (the digits split and image conversion are shared with the GAN example)
+import _common as U  # noqa: E402  (the digits split and image conversion are shared with the GAN example)
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
 DEFAULT_CONFIGS = f"{CONFIGS / 'simclr.json'},{CONFIGS / 'simclr_digits.json'}"
@@ -49,10 +49,10 @@ def _fit_config(path: str, resolution: int) -> dict:
 
 def make_views(spec: str, resolution: int) -> tuple[nn.Module, str]:
     """A [0, 1] augmentation module from a config file (through the adapter) or a registered view policy."""
-    from kornia_diffaug import list_policies, make_policy
+    from kornia_diffaug import build_pipeline, list_policies
 
     if spec in list_policies():
-        policy = make_policy(spec, size=resolution) if spec.startswith("ssl:") else make_policy(spec)
+        policy = build_pipeline(spec, size=resolution) if spec.startswith("ssl:") else build_pipeline(spec)
         return policy, spec
     if not Path(spec).is_file():
         raise SystemExit(f"--configs: {spec!r} is neither a file nor a registered policy")

@@ -18,7 +18,7 @@ from torch import nn
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 sys.path.insert(0, str(EXAMPLES))
 
-import _gan_utils as U  # noqa: E402
+import _common as U  # noqa: E402
 import gan_lowdata as G  # noqa: E402
 
 

@@ -1,4 +1,5 @@
-"""Reusable pieces of ``gan_lowdata.py``: data, models, augmentation choice and evaluation.
+"""What the examples share: data (digits, faces, image folders), the GAN's models, the digits classifier behind
+the FID/KID metric, the ``--aug`` choice, and image grids (``gan_lowdata.py``; ``ssl_simclr.py`` uses the data).
 
 Everything works offline: the data sets ship with scikit-learn / scikit-image, the discriminator is a timm
 model from random init, and the metric's feature extractor is a small digits classifier trained here.
@@ -421,7 +422,8 @@ def build_augmentation(spec: str, *, ada_target: float = 0.6, ada_kimg: float = 
     controller); any registry name (built with ``value_range=(-1, 1)`` when it accepts it, else run in [0, 1]);
     a path to an Albumentations JSON/YAML config (loaded through the adapter, run in [0, 1]).
     """
-    from kornia_diffaug import DiffAugment, list_policies, make_policy
+    from kornia_diffaug import DiffAugment, build_pipeline, list_policies
+    from kornia_diffaug.policies import policy_info
 
     if spec == "none":
         return None, None, "no augmentation"
@@ -435,15 +437,13 @@ def build_augmentation(spec: str, *, ada_target: float = 0.6, ada_kimg: float = 
         pipe = ADAPipeline(preset=preset, p=0.0, value_range=(-1.0, 1.0))
         ctrl = ADAController(pipe, target=ada_target, speed_kimg=ada_kimg, interval=ada_interval)
         return pipe, ctrl, f"ADA {preset} (target r_t={ada_target}, p 0->1 in {ada_kimg:g} kimg)"
-    if os.path.exists(spec):
-        from kornia_diffaug.adapters.albumentations import from_albumentations
-
-        return RangeMapped(from_albumentations(spec)), None, f"Albumentations config {spec}"
-    if spec in list_policies():
-        try:
-            return make_policy(spec, value_range=(-1.0, 1.0)), None, f"policy {spec}"
-        except TypeError:  # a [0, 1]-only policy
-            return RangeMapped(make_policy(spec)), None, f"policy {spec} (run in [0, 1])"
+    if os.path.exists(spec) or spec in list_policies():
+        # A registered policy that takes value_range runs on [-1, 1] directly; configs and [0, 1]-only policies
+        # run through the [-1, 1] -> [0, 1] -> [-1, 1] wrapper.
+        if spec in list_policies() and policy_info(spec).accepts("value_range"):
+            return build_pipeline(spec, value_range=(-1.0, 1.0)), None, f"policy {spec}"
+        what = f"Albumentations config {spec}" if spec not in list_policies() else f"policy {spec} (run in [0, 1])"
+        return RangeMapped(build_pipeline(spec)), None, what
     raise SystemExit(
         f"--aug {spec!r}: not 'none', 'diffaugment[:POLICY]', 'ada', a registered policy "
         f"({', '.join(list_policies())}) or an existing config file"
