@@ -192,9 +192,12 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         self._keys = tuple(key for op in ADA_OPS if self.strengths[op] > 0 for key in _OP_KEYS.get(op, (op,)))
         # Kornia's base stored ``p`` as a float gate; here it is the ADA probability, a buffer.
         del self.p
-        self.register_buffer("p", torch.zeros((), dtype=torch.float32))
-        self._p_shadow: tuple[tuple[int, int], float] | None = None
-        self.set_p(p)
+        # A normal tensor even when built under ``torch.inference_mode()``: an inference tensor has no version
+        # counter, so the later in-place ``set_p`` (and ADAController's updates) outside that mode would fail.
+        with torch.inference_mode(False):
+            self.register_buffer("p", torch.zeros((), dtype=torch.float32))
+            self._p_shadow: tuple[tuple[int, int], float] | None = None
+            self.set_p(p)
 
     # -- p ---------------------------------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:

@@ -364,3 +364,19 @@ def test_pipeline_compensate_phase_flag_reaches_the_resampler():
     assert type(ops[1])(**ops[1].config()).compensate_phase is False
     with pytest.raises(TypeError, match="compensate_phase"):
         ADAPipeline("geom", compensate_phase=1)
+
+
+def test_built_under_inference_mode_works_in_every_grad_mode():
+    with torch.inference_mode():
+        aug = ADAPipeline("bgc", p=0.5, generator=torch.Generator().manual_seed(0))
+    assert not aug.p.is_inference()
+    x = torch.rand(2, 3, 16, 16, requires_grad=True)
+    aug(x).sum().backward()  # grad mode
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    aug.p = 0.3
+    with torch.no_grad():
+        aug(x)
+    with torch.inference_mode():
+        aug.set_p(torch.tensor(0.7))
+        y = aug(x.detach())
+    assert y.shape == x.shape and float(aug.p) == pytest.approx(0.7)
