@@ -2,8 +2,8 @@
 
 The one place where a policy calls kernels of :mod:`kornia_diffaug.functional` itself: the fused forward
 (:meth:`DiffAugment._fused_forward`) draws through the ops, as Kornia's path does, then applies the three
-colour ops in one kernel and skips Kornia's per-op dispatch; ``params=aug._params`` replays it exactly through
-the ops.
+colour ops in one kernel and skips Kornia's per-op dispatch; ``params=aug._params`` replays it bit for bit
+through the same path.
 """
 
 from __future__ import annotations
@@ -94,28 +94,31 @@ class DiffAugment(AugmentationSequential):
         self._names = names
 
     def forward(self, *args, params=None, data_keys=None):
-        """As ``AugmentationSequential.forward``; a lone image with fresh parameters takes the fused path.
+        """As ``AugmentationSequential.forward``; a lone image takes the fused path, fresh draws and replays alike.
 
-        The fused path draws the same parameters from the same children (so ``params=self._params`` replays
-        it through Kornia's ordinary path), applies the three colour ops in one kernel and skips Kornia's
-        per-op dispatch. It also records ``transform_matrix``.
+        The fused path draws the same parameters from the same children as Kornia's path, applies the three
+        colour ops in one kernel and skips Kornia's per-op dispatch; ``params=self._params`` replays it through
+        the same path, bit for bit. It also records ``transform_matrix``. Calls with other data keys go
+        through Kornia's per-op path (replays of those too), which agrees with the fused one to float rounding.
         """
         if (
-            params is None
-            and data_keys is None
+            data_keys is None
             and len(args) == 1
             and isinstance(args[0], torch.Tensor)
             and args[0].ndim == 4
             and self.data_keys == [DataKey.INPUT]
         ):
-            return self._fused_forward(args[0])
+            return self._fused_forward(args[0], params)
         return super().forward(*args, params=params, data_keys=data_keys)
 
-    def _fused_forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _fused_forward(self, x: torch.Tensor, params=None) -> torch.Tensor:
+        """The image-only path; ``params`` (e.g. ``aug._params``) replays a draw through the same floating-point
+        operations, so the replay is bitwise identical."""
         ops = list(self.children())
         check_image(x, "input")
         self.clear_state()
-        params = self.forward_parameters(x.shape)
+        if params is None:
+            params = self.forward_parameters(x.shape)
         dev = x.device
         data = [{k: v.to(dev) for k, v in item.data.items()} for item in params]
         # With p == 1 every gate is open: skip the per-op blending entirely (a Python float, no sync).

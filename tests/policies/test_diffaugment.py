@@ -41,10 +41,25 @@ def test_fused_path_equals_kornia_path_with_gates(policy, x, seed):
     aug = kd.DiffAugment(policy, p=0.5, generator=torch.Generator().manual_seed(seed))
     fused = aug(x)
     matrix = aug.transform_matrix
-    per_op = aug(x, params=aug._params)  # replay goes through Kornia's per-op path
+    assert torch.equal(aug(x, params=aug._params), fused)  # a replay takes the fused path: bit for bit
+    per_op = K.AugmentationSequential.forward(aug, x, params=aug._params)  # Kornia's per-op path
     torch.testing.assert_close(fused, per_op)
     if "translation" in policy:
         torch.testing.assert_close(matrix, aug.transform_matrix)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_replay_is_bitwise_on_every_path(policy):
+    x = torch.rand(5, 3, 20, 24)
+    for keys in (["input"], ["input", "mask"]):
+        aug = kd.DiffAugment(policy, p=0.5, value_range=(0, 1), data_keys=keys,
+                             generator=torch.Generator().manual_seed(3))
+        args = (x,) if keys == ["input"] else (x, torch.ones(5, 1, 20, 24))
+        first = aug(*args)
+        again = aug(*args, params=aug._params)
+        for a, b in zip(first if isinstance(first, list) else [first], again if isinstance(again, list) else [again],
+                        strict=True):
+            assert torch.equal(a, b)
 
 
 def test_parameter_distributions_ks():
