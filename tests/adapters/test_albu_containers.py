@@ -129,3 +129,26 @@ def test_containers_move_keypoints_per_sample():
 def test_bad_container_parameters_raise(bad):
     with pytest.raises(ValueError):
         _run(bad)
+
+
+@pytest.mark.parametrize("kind", ["oneof", "someof", "sequential"])
+def test_same_on_batch_draws_one_decision_for_the_batch_branches_included(kind):
+    from kornia_diffaug.ops.albu import AlbuGaussNoise, AlbuRGBShift, AlbuSolarize
+    from kornia_diffaug.ops.albu.containers import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
+
+    def children():
+        return (AlbuSolarize(p=0.5), AlbuRGBShift(p=0.5), AlbuGaussNoise(p=0.5))
+
+    make = {
+        "oneof": lambda: PerSampleOneOf(*children(), weights=[1, 1, 1], p=0.7, same_on_batch=True),
+        "someof": lambda: PerSampleSomeOf(*children(), n=2, p=0.7, same_on_batch=True),
+        "sequential": lambda: PerSampleSequential(*children(), p=0.7, same_on_batch=True),
+    }[kind]
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 8, 8).expand(16, -1, -1, -1).contiguous()
+    outs = [make()(x) for _ in range(6)]
+    for y in outs:
+        assert torch.equal(y, y[:1].expand_as(y))  # identical inputs, one draw: identical outputs
+    assert len({round(float((y - x).abs().sum()), 4) for y in outs}) > 1  # but the draw varies between calls
+    with pytest.raises(TypeError, match="same_on_batch"):
+        PerSampleOneOf(*children(), weights=[1, 1, 1], same_on_batch=1)

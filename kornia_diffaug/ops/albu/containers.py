@@ -23,12 +23,18 @@ __all__ = ["PerSampleOneOf", "PerSampleSequential", "PerSampleSomeOf"]
 class _PerSample(ImageSequential):
     """Children are gated per sample by ``masks`` (B, K) drawn in :meth:`draw`; ``p`` gates the container."""
 
-    def __init__(self, *children: torch.nn.Module, p: float = 1.0, generator: torch.Generator | None = None):
+    def __init__(self, *children: torch.nn.Module, p: float = 1.0, generator: torch.Generator | None = None,
+                 same_on_batch: bool = False):
         if not children:
             raise ValueError(f"{type(self).__name__} needs at least one transform")
-        super().__init__(*[allow_per_sample_gating(c) for c in children])
+        if not isinstance(same_on_batch, bool):
+            raise TypeError(f"same_on_batch must be a bool, got {type(same_on_batch).__name__}")
+        # Kornia's ImageSequential passes same_on_batch=True on to every child; this container's own decision
+        # (its p and its choice of children) is then drawn once for the whole batch too.
+        super().__init__(*[allow_per_sample_gating(c) for c in children], same_on_batch=same_on_batch or None)
         self.p = check_probability("p", p)
         self.generator = check_generator(generator)
+        self.same_on_batch = same_on_batch
 
     def draw(self, b: int, gen: torch.Generator | None, dev: torch.device) -> torch.Tensor:
         raise NotImplementedError
@@ -46,15 +52,16 @@ class _PerSample(ImageSequential):
         ``outer`` (B,) is the enclosing container's decision; ``forced`` skips this container's own ``p``.
         """
         b = int(batch_shape[0])
+        n = 1 if self.same_on_batch and b > 0 else b  # one decision for the whole batch, branches included
         gen = self.generator
         dev = draw_device(gen, None)
         if self.p < 1 and not forced:
-            gate = torch.rand(b, generator=gen, device=dev) < self.p
+            gate = (torch.rand(n, generator=gen, device=dev) < self.p).expand(b)
         else:
             gate = torch.ones(b, dtype=torch.bool, device=dev)
         if outer is not None:
             gate = gate & outer.to(dev)
-        masks = self.draw(b, gen, dev) & gate.view(-1, 1)
+        masks = self.draw(n, gen, dev).expand(b, -1) & gate.view(-1, 1)
         params: list[ParamItem] = []
         for i, (name, module) in enumerate(self.named_children()):
             if isinstance(module, _PerSample):
@@ -89,8 +96,8 @@ class PerSampleOneOf(_PerSample):
     forces_children = True
 
     def __init__(self, *children: torch.nn.Module, weights: list[float], p: float = 1.0,
-                 generator: torch.Generator | None = None):
-        super().__init__(*children, p=p, generator=generator)
+                 generator: torch.Generator | None = None, same_on_batch: bool = False):
+        super().__init__(*children, p=p, generator=generator, same_on_batch=same_on_batch)
         if len(weights) != len(children) or any(w < 0 for w in weights) or sum(weights) <= 0:
             raise ValueError(f"weights must be {len(children)} non-negative numbers with a positive sum, got {weights}")
         self.weights = [float(w) for w in weights]
@@ -110,14 +117,14 @@ class PerSampleSomeOf(_PerSample):
     more than ``j`` times."""
 
     def __init__(self, *children: torch.nn.Module, n: int = 1, replace: bool = False, p: float = 1.0,
-                 generator: torch.Generator | None = None):
+                 generator: torch.Generator | None = None, same_on_batch: bool = False):
         n = check_int("n", n, lower=0)
         self.k = len(children)
         self.n = n if replace else min(n, len(children))
         self.replace = bool(replace)
         if self.replace and n > 1:
             children = tuple(c if j == 0 else copy.deepcopy(c) for c in children for j in range(n))
-        super().__init__(*children, p=p, generator=generator)
+        super().__init__(*children, p=p, generator=generator, same_on_batch=same_on_batch)
 
     def draw(self, b, gen, dev):
         if not self.replace:
