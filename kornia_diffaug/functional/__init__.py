@@ -8,12 +8,13 @@ the rest of the package that ``functional`` imports.
 """
 
 from .color import brightness_shift, contrast_scale, diffaugment_color, saturation_scale
-from .diffaugment import DIFFAUGMENT_POLICIES, diff_augment
+from .diffaugment import DIFFAUGMENT_POLICIES, DiffAugment, diff_augment
 from .erase import cutout, rectangle_mask
 from .geometry import integer_translate, translation_matrix
 
 __all__ = [
     "DIFFAUGMENT_POLICIES",
+    "DiffAugment",
     "brightness_shift",
     "contrast_scale",
     "cutout",

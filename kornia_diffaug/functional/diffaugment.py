@@ -11,7 +11,7 @@ from .geometry import integer_translate
 from .policy_string import parse_policy
 from .sampling import cutout_boxes, translate_shifts, uniform
 
-__all__ = ["diff_augment", "DIFFAUGMENT_POLICIES"]
+__all__ = ["DIFFAUGMENT_POLICIES", "DiffAugment", "diff_augment"]
 
 DIFFAUGMENT_POLICIES = ("color", "translation", "cutout")
 
@@ -50,3 +50,33 @@ def diff_augment(
         else:
             x = cutout(x, **cutout_boxes(b, (h, w), 0.5, generator, dev))
     return x
+
+
+def DiffAugment(x: torch.Tensor, policy: str = "", channels_first: bool = True) -> torch.Tensor:  # noqa: N802
+    """Drop-in for the DiffAugment release's ``DiffAugment_pytorch.DiffAugment(x, policy, channels_first)``.
+
+    Same signature, defaults and policy strings (comma-separated names of ``color, translation, cutout``,
+    ``''`` for none), images in [-1, 1], draws from torch's global RNG on ``x``'s device in the release's order
+    (so under the same ``torch.manual_seed`` it gives the release's output up to float rounding). The swap is
+    one line: ``from kornia_diffaug.functional import DiffAugment`` in place of
+    ``from DiffAugment_pytorch import DiffAugment``. Built on :func:`diff_augment` (translation's backward is a
+    gather, not a scatter).
+
+    Args:
+        x: ``(B, C, H, W)`` images, or ``(B, H, W, C)`` when ``channels_first=False``.
+        policy: e.g. ``"color,translation,cutout"``; ``""`` returns ``x`` unchanged.
+        channels_first: layout of ``x`` (the output has the same layout, contiguous).
+
+    Example:
+        >>> y = DiffAugment(torch.rand(4, 3, 32, 32) * 2 - 1, policy="color,translation,cutout")
+    """
+    if not isinstance(policy, str):
+        raise TypeError(f"policy must be a string such as 'color,translation,cutout', got {type(policy).__name__}")
+    if not policy:
+        return x
+    if not channels_first:
+        x = x.permute(0, 3, 1, 2)
+    x = diff_augment(x, policy)
+    if not channels_first:
+        x = x.permute(0, 2, 3, 1)
+    return x.contiguous()

@@ -170,3 +170,32 @@ def test_dtypes_and_edge_shapes(dtype):
         y = kd.DiffAugment(value_range=(0.0, 1.0))(x)
         assert y.shape == x.shape and y.dtype == dtype
         assert F.diff_augment(x).shape == x.shape
+
+
+@pytest.mark.parametrize("policy", ["color,translation,cutout", "translation,cutout", "color"])
+@pytest.mark.parametrize("channels_first", [True, False])
+def test_release_drop_in_matches_the_release_under_the_global_seed(policy, channels_first):
+    # The release's call: DiffAugment(x, policy=..., channels_first=...) with torch's global RNG.
+    from kornia_diffaug.functional import DiffAugment as release_DiffAugment
+
+    x = torch.rand(6, 3, 20, 24) * 2 - 1
+    torch.manual_seed(11)
+    ref = reference_diff_augment(x, policy)
+    torch.manual_seed(11)
+    y = release_DiffAugment(x if channels_first else x.permute(0, 2, 3, 1), policy=policy,
+                            channels_first=channels_first)
+    if not channels_first:
+        assert y.shape == (6, 20, 24, 3) and y.is_contiguous()
+        y = y.permute(0, 3, 1, 2)
+    torch.testing.assert_close(y, ref, atol=1e-6, rtol=0)
+
+
+def test_release_drop_in_empty_policy_is_identity_and_gradients_flow():
+    from kornia_diffaug.functional import DiffAugment as release_DiffAugment
+
+    x = torch.rand(2, 3, 8, 8, requires_grad=True)
+    assert release_DiffAugment(x) is x
+    release_DiffAugment(x, "color,translation,cutout").sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    with pytest.raises(TypeError, match="policy"):
+        release_DiffAugment(x, None)
