@@ -46,4 +46,6 @@ def test_every_subpackage_is_listed_for_setuptools():
 
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "kornia_diffaug").rglob("__init__.py")}
+    found |= {".".join(("kornia_diffaug", *p.parent.relative_to(ROOT).parts))
+              for p in (ROOT / "adapters").rglob("__init__.py")}
     assert found | {"kornia_diffaug.adapters"} == listed

@@ -237,7 +237,7 @@ def test_grid_dropout_random_offset_area_and_unsupported_fill():
     op = AlbuGridDropout(ratio=0.5, unit_size_range=(8, 9))
     s = op.sample(20, (64, 64), torch.Generator().manual_seed(0), torch.device("cpu"))
     assert abs(s["drop"].float().mean().item() - 0.25) < 1e-6  # 8x8 grid of 4x4 holes, always inside the cell
-    from kornia_diffaug.adapters._albu_parse import UnsupportedTransformError
+    from kornia_diffaug.adapters.albumentations import UnsupportedTransformError
 
     with pytest.raises(UnsupportedTransformError, match="random"):
         from_albumentations({"__class_fullname__": "GridDropout", "fill": "random"}, strict=True)
