@@ -141,7 +141,7 @@ def check_range(
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"{name} must be finite, got {value!r}")
     if lo > hi:
-        raise ValueError(f"{name} has inverted bounds: low={lo} > high={hi}")
+        raise ValueError(f"{name} has inverted bounds (low > high): low={lo}, high={hi}")
     if lo < lower or hi > upper:
         raise ValueError(f"{name} must lie in [{lower}, {upper}], got ({lo}, {hi})")
     return (value[0], value[1])

@@ -10,8 +10,8 @@ import torch
 
 A = pytest.importorskip("albumentations")
 
-from kornia_diffaug.adapters._albu_parity import measure  # noqa: E402
-from kornia_diffaug.adapters._albu_parity import test_image as make_image  # noqa: E402
+from albu_parity import measure  # noqa: E402
+from albu_parity import test_image as make_image  # noqa: E402
 from kornia_diffaug.adapters.albumentations import TABLE, from_albumentations  # noqa: E402
 
 CASES = sorted(n for n, e in TABLE.items() if e.parity["case"] is not None)
@@ -224,7 +224,7 @@ def test_color_jitter_applies_each_sample_in_its_own_order():
 
 
 def test_grid_dropout_matches_albumentations_on_fixed_grids():
-    from kornia_diffaug.adapters._albu_parity import measure
+    from albu_parity import measure
 
     for case in ({"ratio": 0.3, "holes_number_xy": (4, 4), "random_offset": False},
                  {"ratio": 0.5, "unit_size_range": (8, 9), "random_offset": False, "shift_xy": (2, 1)}):
@@ -237,7 +237,7 @@ def test_grid_dropout_random_offset_area_and_unsupported_fill():
     op = AlbuGridDropout(ratio=0.5, unit_size_range=(8, 9))
     s = op.sample(20, (64, 64), torch.Generator().manual_seed(0), torch.device("cpu"))
     assert abs(s["drop"].float().mean().item() - 0.25) < 1e-6  # 8x8 grid of 4x4 holes, always inside the cell
-    from kornia_diffaug.adapters._albu_parse import UnsupportedTransformError
+    from kornia_diffaug.adapters.albumentations import UnsupportedTransformError
 
     with pytest.raises(UnsupportedTransformError, match="random"):
         from_albumentations({"__class_fullname__": "GridDropout", "fill": "random"}, strict=True)

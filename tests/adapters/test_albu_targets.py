@@ -242,7 +242,7 @@ def test_other_box_formats_give_albumentations_boxes(fmt):
 
 def test_filter_matches_albumentations_filter_bboxes_on_random_boxes():
     from albumentations.core.bbox_utils import filter_bboxes as albu_filter
-    from kornia_diffaug.adapters._albu_targets import BoxRules, filter_boxes
+    from kornia_diffaug.adapters.albumentations.targets import BoxRules, filter_boxes
 
     g = np.random.default_rng(0)
     h, w = 50, 70

@@ -13,6 +13,15 @@ from ._base import AlbuIntensityBase, choice, odd_sizes, pair
 
 __all__ = ["AlbuBlur", "AlbuDownscale", "AlbuGaussianBlur", "AlbuMedianBlur", "AlbuMotionBlur", "AlbuSharpen"]
 
+_MAX_KERNEL = 255  # kernel sizes in pixels: beyond this a blur_limit is a typo, not a blur
+_MAX_SIGMA = 100  # Gaussian sigma in pixels, likewise
+
+
+def _kernel_sizes(blur_limit) -> tuple[int, ...]:
+    """The odd sizes of ``blur_limit``, whose ends lie in ``[0, _MAX_KERNEL]``."""
+    pair("blur_limit", blur_limit, 0, _MAX_KERNEL)
+    return odd_sizes("blur_limit", blur_limit)
+
 
 @register_op(identity={"alpha": (0.0, 0.0)})
 class AlbuSharpen(AlbuIntensityBase):
@@ -48,7 +57,7 @@ class _OddKernelOp(AlbuIntensityBase):
     """A filter whose odd kernel size is drawn uniformly from the odd values in ``blur_limit``."""
 
     def __init__(self, blur_limit=(3, 7), p=1.0, same_on_batch=False, keepdim=False, generator=None):
-        self._sizes = odd_sizes("blur_limit", blur_limit)
+        self._sizes = _kernel_sizes(blur_limit)
         super().__init__(p, same_on_batch, keepdim, generator, blur_limit=(self._sizes[0], self._sizes[-1]))
 
     def sample(self, n, size, generator, device):
@@ -61,8 +70,8 @@ class AlbuBlur(_OddKernelOp):
     ``blur_limit``.
 
     Args:
-        blur_limit: ``(low, high)`` kernel sizes in pixels, integers ``>= 0``; each end is rounded up to odd and
-            to at least 3.
+        blur_limit: ``(low, high)`` kernel sizes in pixels, integers in [0, 255]; each end is rounded up to odd
+            and to at least 3.
 
     Example:
         >>> op = AlbuBlur((3, 7))
@@ -82,8 +91,8 @@ class AlbuGaussianBlur(AlbuIntensityBase):
     ``int(3.5 sigma) * 2 + 1``).
 
     Args:
-        blur_limit: ``(low, high)`` kernel sizes in pixels, integers ``>= 0`` (0: from ``sigma``).
-        sigma_limit: ``(low, high)`` of ``sigma`` in pixels, ``>= 0`` with ``high > 0``.
+        blur_limit: ``(low, high)`` kernel sizes in pixels, integers in [0, 255] (0: from ``sigma``).
+        sigma_limit: ``(low, high)`` of ``sigma`` in pixels, in [0, 100] with ``high > 0``.
 
     Example:
         >>> op = AlbuGaussianBlur((3, 7), (0.5, 2.0))
@@ -94,10 +103,10 @@ class AlbuGaussianBlur(AlbuIntensityBase):
 
     def __init__(self, blur_limit=(3, 7), sigma_limit=(0.5, 3.0), p=1.0, same_on_batch=False, keepdim=False,
                  generator=None):
-        lo, hi = pair("blur_limit", blur_limit, 0)
+        lo, hi = pair("blur_limit", blur_limit, 0, _MAX_KERNEL)
         if lo != int(lo) or hi != int(hi):
             raise ValueError(f"blur_limit must hold integers, got {blur_limit!r}")
-        s_lo, s_hi = pair("sigma_limit", sigma_limit, 0)
+        s_lo, s_hi = pair("sigma_limit", sigma_limit, 0, _MAX_SIGMA)
         if s_hi <= 0:
             raise ValueError(f"sigma_limit must have a positive upper bound, got {sigma_limit!r}")
         super().__init__(p, same_on_batch, keepdim, generator, blur_limit=(int(lo), int(hi)),
@@ -157,7 +166,7 @@ class AlbuMotionBlur(AlbuIntensityBase):
 
     def __init__(self, blur_limit=(3, 7), angle_range=(0.0, 360.0), direction_range=(-1.0, 1.0), allow_shifted=True,
                  p=1.0, same_on_batch=False, keepdim=False, generator=None):
-        self._sizes = odd_sizes("blur_limit", blur_limit)
+        self._sizes = _kernel_sizes(blur_limit)
         super().__init__(p, same_on_batch, keepdim, generator, blur_limit=(self._sizes[0], self._sizes[-1]),
                          angle_range=pair("angle_range", angle_range, 0, 360),
                          direction_range=pair("direction_range", direction_range, -1, 1),

@@ -1,25 +1,12 @@
-"""Boxes and keypoints through a loaded pipeline, post-processed as Albumentations' ``Compose`` does.
-
-Albumentations 2.0.8 (``core/bbox_utils.py``, ``core/keypoints_utils.py``, ``core/composition.py``):
-
-- boxes: after every transform (``check_each_transform=True``, the default; else only at the end) each box is
-  clipped to the image and kept when ``area >= min_area``, ``clipped area / area before clipping >=
-  min_visibility`` (the box as that transform left it), clipped ``width >= min_width``, ``height >= min_height``
-  (pixels) and ``max(w/h, h/w) <= max_accept_ratio``; ``clip=True`` also clips the input boxes.
-  ``Affine``/``Rotate``/``ShiftScaleRotate``/``SafeRotate`` drop boxes left wholly outside the image.
-- keypoints: with ``remove_invisible=True`` (the default), points outside ``0 <= x < W, 0 <= y < H`` are
-  removed after every transform (``check_each_transform``) or at the end.
-
-A batch keeps its padded shape: ``(B, N, 4)`` boxes and ``(B, M, 2)`` keypoints come back with the same ``N``
-and ``M``, each entry where it was (so labels stay aligned by index), and the pipeline's
-``albumentations_valid`` holds the ``(B, N)`` / ``(B, M)`` masks of the entries Albumentations would have kept.
-Removed boxes are zeros (Kornia's padding) and removed keypoints NaN, so neither can pass for a real one.
+"""The pipeline :func:`~.load.from_albumentations` returns: an ``AugmentationSequential`` that runs the box and
+keypoint checks of ``targets.py`` before every transform (and between the children of ``OneOf``/``SomeOf``/
+``Sequential``), as Albumentations' ``Compose`` runs them, and moves boxes by each op's matrix with the
+convention Albumentations moves them by.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -29,12 +16,23 @@ from kornia.augmentation.container.ops import AugmentationSequentialOps
 from kornia.constants import DataKey
 from kornia.geometry.boxes import Boxes
 
-from ._albu_parse import Args, Ctx
+from kornia_diffaug.ops.albu import (
+    AlbuAffine,
+    AlbuCrop,
+    AlbuLongestMaxSize,
+    AlbuPadIfNeeded,
+    AlbuPerspective,
+    AlbuRandomCrop,
+    AlbuRandomResizedCrop,
+    AlbuResize,
+    AlbuSafeRotate,
+    AlbuSmallestMaxSize,
+)
 
-__all__ = ["AlbumentationsPipeline", "BoxRules", "KeypointRules", "parse_bbox_params", "parse_keypoint_params",
-           "unpad"]
+from .targets import BoxRules, KeypointRules, clip_boxes, filter_boxes, visible_keypoints
 
-_EPS = 1e-7  # Albumentations' epsilon in filter_bboxes
+__all__ = ["AlbumentationsPipeline"]
+
 _BOX_KEYS = (DataKey.BBOX_XYXY, DataKey.BBOX_XYWH)
 
 # How each op's 3x3 matrix moves box edges the way Albumentations moves boxes. Our matrices map pixel centres as
@@ -43,132 +41,13 @@ _BOX_KEYS = (DataKey.BBOX_XYXY, DataKey.BBOX_XYWH)
 # post +0.5); by the keypoint matrix itself for resizes, resized crops and perspective (no shift); and, for
 # SafeRotate, by its matrix applied to the edges shifted by -0.5 and not shifted back (Albumentations' bbox matrix).
 # Translations (crops, padding) are the same either way. Unlisted rigid ops (Kornia's own) take the conjugation.
-_NO_SHIFT = ("AlbuResize", "AlbuLongestMaxSize", "AlbuSmallestMaxSize", "AlbuRandomResizedCrop", "AlbuPerspective",
-             "AlbuRandomCrop", "AlbuCrop", "AlbuPadIfNeeded")
-_SHIFTS = {**{n: (0.0, 0.0) for n in _NO_SHIFT}, "AlbuSafeRotate": (-0.5, 0.0)}
-_DROPS_OUTSIDE = ("AlbuAffine", "AlbuSafeRotate")  # fgeometric.bboxes_affine -> validate_bboxes
+# Looked up by the op's exact class, as the conventions are the class's own.
+_NO_SHIFT = (AlbuResize, AlbuLongestMaxSize, AlbuSmallestMaxSize, AlbuRandomResizedCrop, AlbuPerspective,
+             AlbuRandomCrop, AlbuCrop, AlbuPadIfNeeded)
+_SHIFTS = {**{c: (0.0, 0.0) for c in _NO_SHIFT}, AlbuSafeRotate: (-0.5, 0.0)}
+_DROPS_OUTSIDE = (AlbuAffine, AlbuSafeRotate)  # fgeometric.bboxes_affine -> validate_bboxes
 
 
-# ----------------------------------------------------------------------------------------------- parameters
-@dataclass(frozen=True)
-class BoxRules:
-    """``bbox_params`` as Albumentations applies them (thresholds in pixels)."""
-
-    format: str = "pascal_voc"
-    min_area: float = 0.0
-    min_visibility: float = 0.0
-    min_width: float = 0.0
-    min_height: float = 0.0
-    max_accept_ratio: float | None = None
-    clip: bool = False
-    check_each_transform: bool = True
-
-
-@dataclass(frozen=True)
-class KeypointRules:
-    """``keypoint_params`` as Albumentations applies them."""
-
-    remove_invisible: bool = True
-    check_each_transform: bool = True
-
-
-def parse_bbox_params(bp: dict[str, Any], ctx: Ctx) -> BoxRules:
-    a = Args("bbox_params", bp, ctx)
-    a.raw("format")
-    ratio = a.raw("max_accept_ratio")
-    if ratio is not None:
-        ratio = a.number("max_accept_ratio", 1.0, 1.0)
-    rules = BoxRules(format=bp["format"], min_area=a.number("min_area", 0.0, 0),
-                     min_visibility=a.number("min_visibility", 0.0, 0, 1), min_width=a.number("min_width", 0.0, 0),
-                     min_height=a.number("min_height", 0.0, 0), max_accept_ratio=ratio, clip=a.boolean("clip", False),
-                     check_each_transform=a.boolean("check_each_transform", True))
-    # Input boxes with no area are padding for a batch (Albumentations raises on them unless it filters them).
-    a.boolean("filter_invalid_bboxes", False)
-    a.leftovers({"label_fields": ...})  # labels stay aligned by index: the caller keeps them
-    return rules
-
-
-def parse_keypoint_params(kp: dict[str, Any], ctx: Ctx) -> KeypointRules:
-    a = Args("keypoint_params", kp, ctx)
-    a.raw("format")
-    a.boolean("angle_in_degrees", True)  # no angles in 'xy'
-    rules = KeypointRules(remove_invisible=a.boolean("remove_invisible", True),
-                          check_each_transform=a.boolean("check_each_transform", True))
-    a.leftovers({"label_fields": ...})
-    return rules
-
-
-# ----------------------------------------------------------------------------------------------- the maths
-def filter_boxes(xyxy: torch.Tensor, valid: torch.Tensor, size: tuple[int, int], r: BoxRules
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Albumentations' ``filter_bboxes`` on pixel ``xyxy`` ``(B, N, 4)``: the clipped boxes and the kept mask.
-
-    A box clipped to no area is dropped at once; Albumentations keeps it until its next check (the end of the
-    pipeline at the latest), where its zero area removes it, so the two differ only if a later transform could
-    grow a zero-area box, which no mapped transform does to one lying on the border."""
-    h, w = size
-    x1, y1, x2, y2 = xyxy.unbind(-1)
-    area = (x2 - x1) * (y2 - y1)
-    cx1, cx2 = x1.clamp(0, w), x2.clamp(0, w)
-    cy1, cy2 = y1.clamp(0, h), y2.clamp(0, h)
-    cw, ch = cx2 - cx1, cy2 - cy1
-    c_area = cw * ch
-    keep = ((area >= _EPS) & (c_area > 0) & (c_area >= r.min_area - _EPS)
-            & (c_area / (area + _EPS) >= r.min_visibility) & (cw >= r.min_width - _EPS) & (ch >= r.min_height - _EPS))
-    if r.max_accept_ratio is not None:
-        keep = keep & (torch.maximum(cw / (ch + _EPS), ch / (cw + _EPS)) <= r.max_accept_ratio)
-    valid = valid & keep
-    clipped = torch.stack([cx1, cy1, cx2, cy2], -1).masked_fill(~valid.unsqueeze(-1), 0.0)
-    return clipped, valid
-
-
-def clip_boxes(xyxy: torch.Tensor, valid: torch.Tensor, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
-    """``clip=True`` on the input: clip to the image and drop boxes left with no area."""
-    h, w = size
-    lim = xyxy.new_tensor([w, h, w, h])
-    c = torch.minimum(xyxy.clamp_min(0), lim)
-    valid = valid & ((c[..., 2] - c[..., 0]) * (c[..., 3] - c[..., 1]) >= _EPS)
-    return c.masked_fill(~valid.unsqueeze(-1), 0.0), valid
-
-
-def visible_keypoints(xy: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    h, w = size
-    x, y = xy[..., 0], xy[..., 1]
-    return (x >= 0) & (x < w) & (y >= 0) & (y < h)
-
-
-def unpad(values: torch.Tensor, valid: torch.Tensor, *aligned: Any) -> list[Any] | tuple[list[Any], ...]:
-    """Per-sample lists of the kept entries of padded ``values`` ``(B, N, ...)`` under ``valid`` ``(B, N)``.
-
-    ``aligned`` are labels (or scores, ids) for the same entries: ``(B, N, ...)`` tensors or length-``B``
-    sequences of length-``N`` sequences; each comes back filtered the same way, so it stays aligned.
-
-        >>> img, boxes, kps = pipe(x, boxes, kps)
-        >>> boxes_i, labels_i = unpad(boxes, pipe.albumentations_valid["bboxes"], labels)
-
-    Returns a list of ``B`` tensors, or a tuple of such lists (one per argument) when ``aligned`` is given.
-    Reads the mask on the host (one sync); the padded tensor and mask are the batched, sync-free form.
-    """
-    if values.shape[:2] != valid.shape:
-        raise ValueError(f"valid must have shape {tuple(values.shape[:2])} (B, N) to match values, got "
-                         f"{tuple(valid.shape)}")
-    keep = valid.bool().cpu()
-    rows = [k.nonzero().flatten() for k in keep]
-    outs = [[values[i][r.to(values.device)] for i, r in enumerate(rows)]]
-    for j, lab in enumerate(aligned):
-        if len(lab) != len(rows):
-            raise ValueError(f"aligned[{j}] must hold {len(rows)} samples, got {len(lab)}")
-        out = []
-        for i, r in enumerate(rows):
-            li = lab[i]
-            if len(li) != keep.shape[1]:
-                raise ValueError(f"aligned[{j}][{i}] must hold {keep.shape[1]} entries, got {len(li)}")
-            out.append(li[r.to(li.device)] if isinstance(li, torch.Tensor) else [li[k] for k in r.tolist()])
-        outs.append(out)
-    return outs[0] if not aligned else tuple(outs)
-
-
-# ----------------------------------------------------------------------------------------------- the pipeline
 class _Slot:
     """One box or keypoint argument of a call: its kind and the running mask of kept entries."""
 
@@ -248,7 +127,7 @@ class _TargetOps(AugmentationSequentialOps):
             for i, s in enumerate(slots):
                 if s is not None:
                     args[i] = self._check(args[i], s, size, first=not st.started)
-        pre, post = _SHIFTS.get(type(module).__name__, (-0.5, 0.5))
+        pre, post = _SHIFTS.get(type(module), (-0.5, 0.5))
         for i, s in enumerate(slots):
             if s is not None and s.kind == "bboxes":
                 args[i] = _shifted(args[i], pre)
@@ -256,7 +135,7 @@ class _TargetOps(AugmentationSequentialOps):
         for i, s in enumerate(slots):
             if s is not None and s.kind == "bboxes":
                 args[i] = _as_boxes(_box_xyxy(_shifted(args[i], post)))
-                if type(module).__name__ in _DROPS_OUTSIDE and size is not None:
+                if type(module) in _DROPS_OUTSIDE and size is not None:
                     self._drop_outside(args[i], s, size, param)
         if size is not None:
             st.started = True

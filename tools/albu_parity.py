@@ -1,5 +1,6 @@
-"""Parity of the mapped transforms against Albumentations itself (needs albumentations; used by the tests and
-by the generated ``docs/albumentations.md``).
+"""Parity of the mapped transforms against Albumentations itself (needs albumentations and numpy; used by
+``tests/adapters/test_albu_parity.py`` and by ``tools/albu_docs.py``, which writes ``docs/albumentations.md``).
+Not part of the installed package: it reads the adapter's public API (the table's parity cases) only.
 
 Albumentations gets uint8 HWC ``u``; the Kornia pipeline gets ``u / 255`` as float BCHW. Errors are in units of
 1/255 of the range (uint8 levels): ``max`` over all pixels, ``mean`` away from a border margin.
@@ -14,8 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
-
-from .albumentations import TABLE, from_albumentations
+from kornia_diffaug.adapters.albumentations import TABLE, from_albumentations
 
 __all__ = ["Parity", "measure", "measure_all", "test_image"]
 

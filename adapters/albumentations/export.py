@@ -1,0 +1,134 @@
+"""Pipeline -> config: :func:`to_albumentations`, the reverse of ``load.py``.
+
+A module built from a config carries the config's entry (``_albumentations``), rewritten into the 2.x
+parameters ``A.from_dict`` accepts where it was a 1.x one; a hand-built ``Albu*`` op is written from its
+``albu_name`` and its constructor arguments (``config()``), one of Kornia's own from :data:`.table.TABLE`;
+per-sample containers become ``OneOf`` / ``SomeOf`` / ``Sequential``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kornia.augmentation as K
+from kornia.augmentation import AugmentationSequential
+from torch import nn
+
+from kornia_diffaug.ops.albu import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
+
+from .parse import UnsupportedTransformError, plain
+from .table import TABLE
+
+__all__ = ["to_albumentations"]
+
+
+def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
+    if isinstance(m, PerSampleOneOf):
+        kids = [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(m.children())]
+        for k, w in zip(kids, m.weights, strict=True):
+            k["p"] = w
+        return {"__class_fullname__": "OneOf", "p": m.p, "transforms": kids}
+    if isinstance(m, PerSampleSomeOf):
+        kids = list(m.children())
+        if m.replace and m.n > 1:
+            kids = kids[:: m.n]
+        return {"__class_fullname__": "SomeOf", "p": m.p, "n": m.n, "replace": m.replace,
+                "transforms": [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(kids)]}
+    if isinstance(m, PerSampleSequential):
+        return {"__class_fullname__": "Sequential", "p": m.p,
+                "transforms": [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(m.children())]}
+    stored = getattr(m, "_albumentations", None)
+    if stored is not None:
+        return _to_2x(dict(stored), m)
+    exported = _export_op(m)
+    if exported is None:
+        raise UnsupportedTransformError(f"{path}: {type(m).__name__} has no Albumentations equivalent")
+    return exported
+
+
+# Kornia's own op classes that the table builds -> their Albumentations name (our Albu* ops carry theirs in
+# ``albu_name``).
+_KORNIA_NAMES = {e.op: name for name, e in TABLE.items() if not e.ours}
+_LEVEL_KEYS = ("fill",)  # image fills: ours in [0, 1], Albumentations in uint8 levels; mask fills are labels, kept
+
+
+def _export_op(m: nn.Module) -> dict[str, Any] | None:
+    """Albumentations dict of a hand-built op from its constructor arguments (``config()``), or ``None``."""
+    name = type(m).__name__
+    if isinstance(m, K.Normalize):
+        mean = m.flags["mean"].flatten().tolist()
+        std = m.flags["std"].flatten().tolist()
+        return {"__class_fullname__": "Normalize", "p": float(m.p), "mean": mean, "std": std, "max_pixel_value": 255.0}
+    albu_name = getattr(type(m), "albu_name", None)
+    if albu_name is None:
+        kornia_name = _KORNIA_NAMES.get(type(m))
+        return None if kornia_name is None else {"__class_fullname__": kornia_name, "p": float(m.p)}
+    out: dict[str, Any] = {"__class_fullname__": albu_name, "p": float(m.p)}
+    cfg = {k: v for k, v in m.config().items() if k not in ("p", "same_on_batch")}
+    for k in _LEVEL_KEYS:
+        if isinstance(cfg.get(k), float):
+            cfg[k] = cfg[k] * 255
+        elif isinstance(cfg.get(k), tuple):
+            cfg[k] = [v * 255 for v in cfg[k]]
+    if name == "AlbuCrop" and cfg.pop("center"):
+        out["__class_fullname__"] = "CenterCrop"
+        cfg = {"height": cfg["y_max"] - cfg["y_min"], "width": cfg["x_max"] - cfg["x_min"]}
+    if name == "AlbuSafeRotate" or name == "AlbuAffine" and cfg.get("translate_percent") is None:
+        cfg.pop("translate_percent", None)
+    if name == "AlbuAffine" and cfg.get("translate_px") is None:
+        cfg.pop("translate_px")
+    return plain({**out, **cfg})
+
+
+def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
+    """Rewrite a 1.x-style entry into the 2.x parameters that ``A.from_dict`` accepts, from the built op."""
+    name = d["__class_fullname__"]
+    d.pop("always_apply", None)
+    p = getattr(m, "p", d.get("p", 0.5))
+    cfg = m.config() if hasattr(m, "config") and callable(m.config) else {}
+    rebuilt: dict[str, dict[str, Any]] = {
+        "RandomBrightness": {"__class_fullname__": "RandomBrightnessContrast",
+                             "brightness_limit": cfg.get("brightness_limit"), "contrast_limit": (0, 0)},
+        "RandomContrast": {"__class_fullname__": "RandomBrightnessContrast", "brightness_limit": (0, 0),
+                           "contrast_limit": cfg.get("contrast_limit")},
+        "Cutout": {"__class_fullname__": "CoarseDropout", "num_holes_range": cfg.get("num_holes_range"),
+                   "hole_height_range": cfg.get("hole_height_range"), "hole_width_range": cfg.get("hole_width_range"),
+                   "fill": cfg.get("fill", 0.0) * 255},
+    }
+    if name in rebuilt:
+        return plain({**rebuilt[name], "p": p})
+    legacy = {"CoarseDropout": ("max_holes", "num_holes_range"), "GaussNoise": ("var_limit", "std_range"),
+              "Downscale": ("scale_min", "scale_range"), "Solarize": ("threshold", "threshold_range"),
+              "RandomResizedCrop": ("height", "size")}
+    grid_1x = ("unit_size_min", "unit_size_max", "holes_number_x", "holes_number_y", "shift_x", "shift_y",
+               "mask_fill_value")
+    if name == "GridDropout" and any(k in d for k in grid_1x):
+        keep = {"__class_fullname__": name, "p": p}
+        for k, v in cfg.items():
+            if k not in ("p", "same_on_batch"):
+                keep[k] = v * 255 if k in ("fill", "fill_mask") and isinstance(v, float) else v
+        return plain(keep)
+    if name in legacy and legacy[name][0] in d:
+        keep = {"__class_fullname__": name, "p": p}
+        for k, v in cfg.items():
+            if k in ("p", "same_on_batch"):
+                continue
+            if k in ("fill", "fill_mask") and isinstance(v, float):
+                v = v * 255
+            keep[k] = v
+        if name == "Downscale":
+            keep["interpolation_pair"] = cfg["interpolation_pair"]
+        return plain(keep)
+    return plain({**d, "p": p})
+
+
+def to_albumentations(pipeline: nn.Module) -> dict[str, Any]:
+    """A dict that ``A.from_dict`` reads and that does what ``pipeline`` does (pipelines from
+    :func:`from_albumentations`, including their per-sample containers)."""
+    if not isinstance(pipeline, nn.Module):
+        raise ValueError(f"pipeline must be a torch.nn.Module, got {type(pipeline).__name__}")
+    mods = list(pipeline.children()) if isinstance(pipeline, (AugmentationSequential, nn.Sequential)) else [pipeline]
+    transforms = [_export_module(m, f"transforms[{i}]") for i, m in enumerate(mods) if not isinstance(m, nn.Identity)]
+    compose: dict[str, Any] = {"__class_fullname__": "Compose", "p": 1.0, "transforms": transforms}
+    compose.update(getattr(pipeline, "albumentations_compose", {}) or {})
+    return {"__version__": "2.0.8", "transform": compose}

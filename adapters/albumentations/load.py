@@ -1,0 +1,266 @@
+"""Config -> pipeline: :func:`from_albumentations`, and the walk it does.
+
+:func:`load_config` reads the config (a dict, JSON text, a ``.json``/``.yaml``/``.yml`` file, or an
+Albumentations ``Compose``) into plain data; then every node is read (``parse.py``), a container becomes a
+per-sample container of ``kornia_diffaug.ops.albu``, and a transform is looked up in :data:`.table.TABLE` and
+built by its row's builder (``builders*.py``); a builder's or op's error for a bad value becomes a
+``ValueError`` naming the config path. The ``Compose``'s ``bbox_params``/``keypoint_params`` become the data
+keys and the rules of the returned :class:`.pipeline.AlbumentationsPipeline`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from kornia_diffaug.ops.albu import (
+    AlbuElasticTransform,
+    AlbuGridDistortion,
+    PerSampleOneOf,
+    PerSampleSequential,
+    PerSampleSomeOf,
+)
+
+from .parse import Args, Ctx, UnsupportedTransformError, class_name, parse_bbox_params, parse_keypoint_params, plain
+from .pipeline import AlbumentationsPipeline
+from .table import CONTAINERS, TABLE
+from .targets import BoxRules, KeypointRules
+
+__all__ = ["MAX_DEPTH", "conversion_report", "from_albumentations", "load_config"]
+
+MAX_DEPTH = 64  # nesting levels of dicts/lists accepted in a config (a real pipeline needs fewer than 10)
+_BOX_KEYS = {"pascal_voc": "bbox_xyxy", "coco": "bbox_xywh", "yolo": "bbox_xyxy", "albumentations": "bbox_xyxy"}
+
+
+# ----------------------------------------------------------------------------------------------- reading
+def _check_depth(obj: Any) -> None:
+    """Iteratively bound the nesting depth, so absurd nesting is a ``ValueError``, not a ``RecursionError``."""
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"config nests deeper than {MAX_DEPTH} levels; refusing to read it")
+        if isinstance(node, Mapping):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def _parse_text(text: str, suffix: str) -> Any:
+    if suffix in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ValueError("reading YAML configs needs PyYAML: pip install pyyaml") from e
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise ValueError(f"malformed YAML config: {e}") from None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"config nests deeper than {MAX_DEPTH} levels; refusing to read it") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"malformed JSON config: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
+def load_config(config: Any) -> dict[str, Any]:
+    """Return the top-level transform dict of ``config``: a dict (with or without the ``{"transform": ...}``
+    wrapper that ``A.to_dict``/``A.save`` write), a JSON string, a path to ``.json``/``.yaml``/``.yml``, or an
+    Albumentations object (serialised with its own ``to_dict``; only this case needs albumentations)."""
+    if hasattr(config, "to_dict") and callable(config.to_dict) and not isinstance(config, Mapping):
+        data: Any = config.to_dict()
+    elif isinstance(config, Mapping):
+        data = config
+    elif isinstance(config, (str, os.PathLike)):
+        text = os.fspath(config)
+        if isinstance(config, str) and text.lstrip().startswith(("{", "[")):
+            data = _parse_text(text, ".json")
+        else:
+            path = Path(text)
+            if not path.is_file():
+                raise ValueError(f"config file not found: {path}")
+            suffix = path.suffix.lower()
+            if suffix not in (".json", ".yaml", ".yml"):
+                raise ValueError(f"config file must end in .json, .yaml or .yml, got {path.name!r}")
+            data = _parse_text(path.read_text(encoding="utf-8"), suffix)
+    else:
+        raise ValueError(f"config must be a dict, a JSON string, a file path or an Albumentations Compose, "
+                         f"got {type(config).__name__}")
+    _check_depth(data)
+    if not isinstance(data, Mapping):
+        raise ValueError(f"config must be a JSON object at the top level, got {type(data).__name__}")
+    if "transform" in data:
+        data = data["transform"]
+        if not isinstance(data, Mapping):
+            raise ValueError(f"config['transform'] must be an object, got {type(data).__name__}")
+    return dict(data)
+
+
+# ----------------------------------------------------------------------------------------------- building
+def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
+    if not isinstance(node, dict):
+        raise ValueError(f"{ctx.path}: a transform must be an object, got {type(node).__name__}")
+    name = class_name(node, ctx.path)
+    if name in CONTAINERS:
+        return _build_container(name, node, ctx)
+    entry = TABLE.get(name)
+    if entry is None:
+        ctx.unsupported(name)
+        return None
+    a = Args(name, node, ctx)
+    with _config_error(a):
+        module = entry.build(entry.op, a)
+    a.leftovers(entry.ignorable)
+    module._albumentations = {"__class_fullname__": name, **plain(a.params)}  # type: ignore[assignment]
+    return module
+
+
+@contextmanager
+def _config_error(a: Args) -> Iterator[None]:
+    """Turn a builder's or an op constructor's ``TypeError``/``ValueError`` into a ``ValueError`` that names the
+    config path and the transform (``transform.transforms[2]: GaussianBlur: sigma_limit must ...``)."""
+    try:
+        yield
+    except UnsupportedTransformError:
+        raise
+    except (TypeError, ValueError) as e:
+        msg = str(e)
+        raise ValueError(msg if msg.startswith(a.ctx.path) else f"{a.where}: {msg}") from None
+
+
+def _children(node: dict, ctx: Ctx) -> tuple[list[nn.Module], list[float]]:
+    ts = node.get("transforms")
+    if not isinstance(ts, list):
+        raise ValueError(f"{ctx.path}: 'transforms' must be a list, got {type(ts).__name__}")
+    mods, weights = [], []
+    for i, t in enumerate(ts):
+        sub = ctx.at(f".transforms[{i}]")
+        m = _build_node(t, sub)
+        if m is not None:
+            mods.append(m)
+            w = t.get("p", 0.5) if isinstance(t, dict) else 0.5
+            weights.append(float(w) if isinstance(w, (int, float)) and not isinstance(w, bool) else 0.5)
+    return mods, weights
+
+
+def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
+    a = Args(name, node, ctx)
+    p = a.number("p", 1.0, 0, 1)
+    mods, weights = _children(node, ctx)
+    a.used.add("transforms")
+    gen = ctx.generator
+    with _config_error(a):  # the containers check their own arguments (n, weights)
+        if name == "Compose":
+            a.used.update(("bbox_params", "keypoint_params", "additional_targets", "is_check_shapes", "strict",
+                           "seed", "save_applied_params", "mask_interpolation"))
+            a.leftovers({})
+            if p < 1 and mods:
+                return PerSampleSequential(*mods, p=p, generator=gen)
+            return nn.Sequential(*mods)
+        if not mods:
+            return nn.Identity()
+        if name == "OneOf":
+            a.leftovers({})
+            return PerSampleOneOf(*mods, weights=weights, p=p, generator=gen)
+        if name == "SomeOf":
+            n = a.whole("n", 1)
+            rep = a.boolean("replace", False)
+            a.leftovers({})
+            return PerSampleSomeOf(*mods, n=n, replace=rep, p=p, generator=gen)
+        a.leftovers({})
+        return PerSampleSequential(*mods, p=p, generator=gen)
+
+
+def _data_keys(top: dict, ctx: Ctx) -> tuple[list[str], dict[str, Any], BoxRules | None, KeypointRules | None]:
+    keys, info = ["input"], {}
+    box_rules = kp_rules = None
+    bp = top.get("bbox_params")
+    if bp is not None:
+        if not isinstance(bp, dict) or not isinstance(bp.get("format"), str):
+            raise ValueError(f"{ctx.path}.bbox_params: must be an object with a 'format' string")
+        fmt = bp["format"]
+        if fmt not in _BOX_KEYS:
+            ctx.at(".bbox_params").unsupported(f"bbox format {fmt!r} (supported: {sorted(_BOX_KEYS)})")
+        else:
+            box_rules = parse_bbox_params(bp, ctx.at(".bbox_params"))
+            keys.append(_BOX_KEYS[fmt])
+            info["bbox_format"] = fmt
+    kp = top.get("keypoint_params")
+    if kp is not None:
+        if not isinstance(kp, dict) or not isinstance(kp.get("format"), str):
+            raise ValueError(f"{ctx.path}.keypoint_params: must be an object with a 'format' string")
+        if kp["format"] != "xy":
+            ctx.at(".keypoint_params").unsupported(f"keypoint format {kp['format']!r} (supported: 'xy')")
+        else:
+            kp_rules = parse_keypoint_params(kp, ctx.at(".keypoint_params"))
+            keys.append("keypoints")
+            info["keypoint_format"] = "xy"
+    return keys, info, box_rules, kp_rules
+
+
+def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Generator | None = None) -> nn.Module:
+    """Build a Kornia ``AugmentationSequential`` that does what the Albumentations ``config`` does.
+
+    Args:
+        config: a dict (``A.to_dict`` output, 2.x or 1.x), a JSON string, a ``.json``/``.yaml``/``.yml`` path, or
+            an Albumentations ``Compose``.
+        strict: raise :class:`UnsupportedTransformError` naming the path of anything that cannot be mapped;
+            ``False`` drops it with a warning (listed in ``pipeline.albumentations_dropped``).
+        generator: ``torch.Generator`` for every kornia-diffaug op and container (Kornia's own ops use torch's
+            global RNG).
+
+    Returns:
+        :class:`AlbumentationsPipeline` (an ``AugmentationSequential``) on float ``(B, C, H, W)`` images in
+        [0, 1]; its ``data_keys`` come from the config's ``bbox_params`` (``pascal_voc``/``coco`` in pixels;
+        ``yolo``/``albumentations`` convert with :func:`boxes_to_pixels` first) and ``keypoint_params``
+        (``xy``). Boxes and keypoints come back padded as they went in, ``(B, N, 4)`` / ``(B, M, 2)``, clipped
+        and filtered as the params say; ``pipeline.albumentations_valid["bboxes"]`` / ``["keypoints"]`` are the
+        ``(B, N)`` masks of the kept ones (removed boxes are zeros, removed keypoints NaN) and :func:`unpad`
+        turns them, with labels, into per-sample lists. Masks: pass ``data_keys=[..., "mask"]``.
+    """
+    if not isinstance(strict, bool):
+        raise ValueError(f"strict must be True or False, got {strict!r}")
+    top = load_config(config)
+    ctx = Ctx(strict=strict, generator=generator)
+    name = class_name(top, ctx.path)
+    if name not in CONTAINERS:  # a bare transform at the top level
+        top = {"__class_fullname__": "Compose", "p": 1.0, "transforms": [top]}
+    keys, info, box_rules, kp_rules = _data_keys(top, ctx)
+    ctx.targets = tuple(k for k, r in (("bbox_params", box_rules), ("keypoint_params", kp_rules)) if r is not None)
+    root = _build_node(top, ctx)
+    if any(k.startswith("bbox") for k in keys):
+        bad = [type(m).__name__ for m in root.modules() if isinstance(m, (AlbuElasticTransform, AlbuGridDistortion))]
+        if bad:
+            ctx.at(".bbox_params").unsupported(f"boxes through {', '.join(sorted(set(bad)))} (no matrix to move "
+                                               "them; keypoints and masks do follow)")
+            keys = [k for k in keys if not k.startswith("bbox")]
+            info.pop("bbox_format", None)
+    mods = list(root.children()) if type(root) is nn.Sequential else [root]
+    if not mods:
+        mods = [nn.Identity()]
+    pipe = AlbumentationsPipeline(*mods, data_keys=keys, bbox_rules=box_rules, keypoint_rules=kp_rules)
+    pipe.albumentations_dropped = list(ctx.dropped)
+    pipe.albumentations_targets = info
+    pipe.albumentations_compose = {k: plain(top[k]) for k in ("bbox_params", "keypoint_params") if top.get(k)}
+    return pipe
+
+
+def conversion_report(config: Any) -> str:
+    """Human-readable result of converting ``config`` (non-strict): the pipeline, then anything dropped."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = from_albumentations(config, strict=False)
+    lines = [repr(pipe)]
+    dropped = pipe.albumentations_dropped
+    lines.append("Unsupported (dropped): none" if not dropped else "Unsupported (dropped):")
+    lines += [f"  - {d}" for d in dropped]
+    return "\n".join(lines)
