@@ -99,3 +99,17 @@ def test_cli_command_runs_as_written(command, tmp_path):
     if command.split()[1] == "preview":
         out = command.split("--out ")[1].split()[0] if "--out " in command else "grid.png"
         assert (tmp_path / out).stat().st_size > 0
+
+
+def test_the_readme_quick_gan_command_runs_as_written(tmp_path):
+    import subprocess
+    import sys
+
+    command = "python examples/gan_lowdata.py --quick"
+    assert command in README_COMMANDS
+    env = {**__import__("os").environ, "KORNIA_DIFFAUG_CACHE": str(tmp_path / "cache")}  # no shared cache
+    argv = [sys.executable, *command.split()[1:]]
+    proc = subprocess.run(argv, cwd=_sandbox(tmp_path), capture_output=True, text=True, timeout=900, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "runs" / "gan_lowdata" / "metrics.json").is_file()
+    assert (tmp_path / "runs" / "gan_lowdata" / "reals.png").is_file()
