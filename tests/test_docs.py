@@ -102,12 +102,13 @@ def test_cli_command_runs_as_written(command, tmp_path):
 
 
 def test_the_readme_quick_gan_command_runs_as_written(tmp_path):
+    import os
     import subprocess
     import sys
 
     command = "python examples/gan_lowdata.py --quick"
     assert command in README_COMMANDS
-    env = {**__import__("os").environ, "KORNIA_DIFFAUG_CACHE": str(tmp_path / "cache")}  # no shared cache
+    env = {**os.environ, "KORNIA_DIFFAUG_CACHE": str(tmp_path / "cache")}  # no shared cache
     argv = [sys.executable, *command.split()[1:]]
     proc = subprocess.run(argv, cwd=_sandbox(tmp_path), capture_output=True, text=True, timeout=900, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -14,6 +14,7 @@ Argument checks are in :mod:`kornia_diffaug._validate`.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Literal
 
 import torch
@@ -41,7 +42,7 @@ from ..functional.sampling import draw_device
 
 __all__ = ["SeededOpMixin", "allow_per_sample_gating", "is_kornia_augmentation", "next_batch_shape"]
 
-_JUST_BELOW_ONE = float.fromhex("0x1.fffffffffffffp-1")  # math.nextafter(1.0, 0.0)
+_JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
 _CPU_CHUNK = 8  # samples per ``apply_transform`` call on the CPU's gated path
 
 
