@@ -24,11 +24,7 @@ _HALF = (torch.float16, torch.bfloat16)
 
 def _cpu_autocast_dtype() -> torch.dtype | None:
     """The CPU autocast dtype when CPU autocast is on, else ``None``."""
-    try:
-        on = torch.is_autocast_enabled("cpu")
-    except TypeError:  # torch < 2.4
-        return torch.get_autocast_cpu_dtype() if torch.is_autocast_cpu_enabled() else None
-    return torch.get_autocast_dtype("cpu") if on else None
+    return torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else None
 
 
 def _run(fn, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, *args) -> torch.Tensor:
