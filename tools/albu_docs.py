@@ -57,8 +57,12 @@ sampled-parameter distributions (brightness/contrast, crop areas, kernel sizes, 
 - `ElasticTransform` and `GridDistortion` resample through per-image displacement maps (`cv2.remap`
   conventions); keypoints follow by inverting the map, masks follow, boxes are refused (no matrix).
   `ElasticTransform` draws its own noise, so it matches Albumentations in distribution, not pixel by pixel.
-- Size-changing transforms (crops, resizes, padding) must have `p=1` in a batch. `RandomRotate90` needs square
-  images (`k` odd swaps the sides).
+- Sizes flow as in Albumentations: each transform is drawn for the image it receives. Where a per-sample
+  decision changes the size (a crop with `p < 1`, a `OneOf` of a crop and a resize), the segment up to the
+  first transform after which every path has one size again runs per group of samples (`PerSampleBranches`);
+  a path that never comes back to one size is refused at load time, and a crop larger than the image it
+  receives raises at call time with its config path. `RandomRotate90` needs square images (`k` odd swaps the
+  sides).
 - Gradients flow to the input through every op except the level-quantising ones (`Posterize`, `Equalize`,
   `CLAHE`: zero gradient) and the median (gradient to the median pixel).
 

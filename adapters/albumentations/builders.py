@@ -38,11 +38,9 @@ def p_of(a: Args, default: float = 0.5) -> float:
 
 
 def resize_p(a: Args) -> float:
-    """``p`` of a size-changing transform: 1 (a batch cannot hold two sizes); anything else is unsupported."""
-    p = p_of(a) if a.has("p") or a.has("always_apply") else 1.0
-    if p != 1.0:
-        a.ctx.unsupported(f"{a.name}: p={p} (a size-changing transform must have p=1 in a batch)")
-    return 1.0
+    """``p`` of a size-changing transform (1 when missing: what the author of a resize means). With ``p < 1``
+    the loader checks that a later transform brings every sample back to one size (``sizes.group_by_size``)."""
+    return p_of(a) if a.has("p") or a.has("always_apply") else 1.0
 
 
 def fill(a: Args, key: str = "fill", old: str = "value") -> Any:

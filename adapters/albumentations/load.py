@@ -31,6 +31,7 @@ from kornia_diffaug.ops.albu import (
 
 from .parse import Args, Ctx, UnsupportedTransformError, class_name, parse_bbox_params, parse_keypoint_params, plain
 from .pipeline import AlbumentationsPipeline
+from .sizes import group_by_size
 from .table import CONTAINERS, TABLE
 from .targets import BoxRules, KeypointRules
 
@@ -111,7 +112,10 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
         raise ValueError(f"{ctx.path}: a transform must be an object, got {type(node).__name__}")
     name = class_name(node, ctx.path)
     if name in CONTAINERS:
-        return _build_container(name, node, ctx)
+        module = _build_container(name, node, ctx)
+        module._albumentations_path = ctx.path  # type: ignore[assignment]
+        module._albumentations_name = name  # type: ignore[assignment]
+        return module
     entry = TABLE.get(name)
     if entry is None:
         ctx.unsupported(name)
@@ -121,6 +125,7 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
         module = entry.build(entry.op, a)
     a.leftovers(entry.ignorable)
     module._albumentations = {"__class_fullname__": name, **plain(a.params)}  # type: ignore[assignment]
+    module._albumentations_path = ctx.path  # type: ignore[assignment]
     return module
 
 
@@ -156,6 +161,8 @@ def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
     a = Args(name, node, ctx)
     p = a.number("p", 1.0, 0, 1)
     mods, weights = _children(node, ctx)
+    if name in ("Compose", "Sequential"):  # children in turn: segments whose sizes branch run per group
+        mods = group_by_size(mods, ctx, top=False)
     a.used.add("transforms")
     gen = ctx.generator
     with _config_error(a):  # the containers check their own arguments (n, weights)
@@ -163,7 +170,7 @@ def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
             a.used.update(("bbox_params", "keypoint_params", "additional_targets", "is_check_shapes", "strict",
                            "seed", "save_applied_params", "mask_interpolation"))
             a.leftovers({})
-            if p < 1 and mods:
+            if (p < 1 or ctx.path != "transform") and mods:  # a nested Compose is a Sequential
                 return PerSampleSequential(*mods, p=p, generator=gen)
             return nn.Sequential(*mods)
         if not mods:
@@ -245,6 +252,7 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
             keys = [k for k in keys if not k.startswith("bbox")]
             info.pop("bbox_format", None)
     mods = list(root.children()) if type(root) is nn.Sequential else [root]
+    mods = group_by_size(mods, ctx, top=True)
     if not mods:
         mods = [nn.Identity()]
     pipe = AlbumentationsPipeline(*mods, data_keys=keys, bbox_rules=box_rules, keypoint_rules=kp_rules)

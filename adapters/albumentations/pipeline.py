@@ -27,8 +27,12 @@ from kornia_diffaug.ops.albu import (
     AlbuResize,
     AlbuSafeRotate,
     AlbuSmallestMaxSize,
+    PerSampleBranches,
+    merge_rows,
+    take_rows,
 )
 
+from .sizes import check_sizes
 from .targets import BoxRules, KeypointRules, clip_boxes, filter_boxes, visible_keypoints
 
 __all__ = ["AlbumentationsPipeline"]
@@ -104,6 +108,8 @@ class _TargetOps(AugmentationSequentialOps):
 
     def _step(self, args, keys, slots, module, param, extra_args) -> list[Any]:
         st = self.state
+        if isinstance(module, PerSampleBranches):
+            return self._groups(args, keys, slots, module, param, extra_args)
         if isinstance(module, ImageSequentialBase) and isinstance(param.data, list):
             # The image (and masks) through the container at once; boxes and keypoints child by child, so each
             # leaf moves them with its own convention and the checks run between children as Albumentations'
@@ -140,6 +146,34 @@ class _TargetOps(AugmentationSequentialOps):
         if size is not None:
             st.started = True
         return args
+
+    def _groups(self, args, keys, slots, module, param, extra_args) -> list[Any]:
+        """A :class:`PerSampleBranches` segment: each group of samples through its children (checks included),
+        then every argument, and the kept-entry masks, back in batch order."""
+        st = self.state
+        started, parts = st.started, []
+        for g in param.data:
+            rows = g.data["rows"]
+            one = len(param.data) == 1
+            sub = list(args) if one else [take_rows(a, rows) for a in args]
+            sub_slots = [None if s is None else _Slot(s.kind, s.valid if one else s.valid[rows.to(s.valid.device)])
+                         for s in slots]
+            st.started = started
+            for item in g.data["params"]:
+                sub = self._step(sub, keys, sub_slots, module.get_submodule(item.name), item, extra_args)
+            parts.append((rows, sub, sub_slots))
+        st.started = True if parts else started
+        if len(parts) == 1:
+            for s, new in zip(slots, parts[0][2], strict=True):
+                if s is not None:
+                    s.valid = new.valid
+            return parts[0][1]
+        rows = [r for r, _, _ in parts]
+        out = [merge_rows([sub[i] for _, sub, _ in parts], rows) for i in range(len(args))]
+        for i, s in enumerate(slots):
+            if s is not None:
+                s.valid = merge_rows([sl[i].valid for _, _, sl in parts], rows)
+        return out
 
     def _check(self, arg, slot: _Slot, size: tuple[int, int], first: bool):
         """The check before a transform: on the input (``first``), ``clip`` and visibility of keypoints (which
@@ -189,6 +223,7 @@ class AlbumentationsPipeline(AugmentationSequential):
         self.transform_op = _TargetOps(self.data_keys)
         self.albumentations_valid: dict[str, torch.Tensor] = {}
         self._last_output_size: tuple[int, int] | None = None
+        self._checked_size: tuple[int, int] | None = None
 
     def forward(self, *args: Any, params: Any = None, data_keys: Any = None) -> Any:
         keys = self.transform_op.preproc_datakeys(data_keys)
@@ -256,6 +291,13 @@ class AlbumentationsPipeline(AugmentationSequential):
             out[i] = t.squeeze(0) if unbatched[i] else t
             self.albumentations_valid[kind] = s.valid.squeeze(0) if unbatched[i] else s.valid
         return out[0] if len(out) == 1 else out
+
+    def forward_parameters(self, batch_shape: torch.Size) -> list[Any]:
+        size = (int(batch_shape[-2]), int(batch_shape[-1]))
+        if size != self._checked_size:  # crops that do not fit raise here, naming their config path
+            check_sizes(list(self.children()), size)
+            self._checked_size = size
+        return super().forward_parameters(batch_shape)
 
     def _image_call(self, args, params, data_keys, keys):
         out = super().forward(*args, params=params, data_keys=data_keys)

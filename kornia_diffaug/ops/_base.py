@@ -40,7 +40,7 @@ from kornia.core.utils import is_autocast_enabled, is_exporting
 from .._validate import FLOAT_DTYPES, check_generator, check_probability
 from ..functional.sampling import draw_device
 
-__all__ = ["SeededOpMixin", "allow_per_sample_gating", "is_kornia_augmentation", "next_batch_shape"]
+__all__ = ["SeededOpMixin", "allow_per_sample_gating", "is_kornia_augmentation", "next_batch_shape", "own_gate"]
 
 _JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
 _CPU_CHUNK = 8  # samples per ``apply_transform`` call on the CPU's gated path
@@ -54,6 +54,15 @@ def is_kornia_augmentation(module: object) -> bool:
 def next_batch_shape(item: Any, batch_shape: torch.Size, module: torch.nn.Module) -> torch.Size:
     """The batch shape after ``module`` ran with the parameters of ``item`` (a Kornia ``ParamItem``)."""
     return _get_new_batch_shape(item, batch_shape, module)
+
+
+def own_gate(module: torch.nn.Module, batch_shape: torch.Size) -> torch.Tensor:
+    """The ``(B,)`` float gate ``module`` would draw for itself (its ``p``, ``p_batch``, ``same_on_batch``):
+    :meth:`SeededOpMixin.draw_gate` for ours, Kornia's private per-sample draw for Kornia's own ops."""
+    if isinstance(module, SeededOpMixin):
+        return module.draw_gate(int(batch_shape[0]))
+    op: Any = module
+    return op.__batch_prob_generator__(batch_shape, op.p, op.p_batch, op.same_on_batch).float().view(-1)
 
 
 def allow_per_sample_gating(module: torch.nn.Module) -> torch.nn.Module:
@@ -102,15 +111,21 @@ class SeededOpMixin:
         params = self.sample(n, size, gen, dev)
         if n != b:
             params = {k: v.expand(b, *v.shape[1:]) for k, v in params.items()}
-        if self.p == 1.0:
-            gate = torch.ones(b, device=dev)
-        elif self.p == 0.0:
-            gate = torch.zeros(b, device=dev)
-        else:
-            gate = (torch.rand(n, generator=gen, device=dev) < self.p).float().expand(b)
-        params["batch_prob"] = gate
+        params["batch_prob"] = self.draw_gate(b)
         params["forward_input_shape"] = torch.tensor(tuple(batch_shape), dtype=torch.long)
         return params
+
+    def draw_gate(self, b: int) -> torch.Tensor:
+        """The ``(B,)`` float gate of ``b`` samples: 1 where the op applies (probability ``p``; one draw for the
+        whole batch with ``same_on_batch``)."""
+        gen = self.generator
+        dev = draw_device(gen, getattr(self, "device", None))
+        if self.p == 1.0:
+            return torch.ones(b, device=dev)
+        if self.p == 0.0:
+            return torch.zeros(b, device=dev)
+        n = 1 if (self.same_on_batch and b > 0) else b
+        return (torch.rand(n, generator=gen, device=dev) < self.p).float().expand(b)
 
     @_input_metadata_only
     def transform_tensor(

@@ -3,6 +3,7 @@
 reproduces in its ``albu_name`` class attribute. Importing this package registers the ops.
 """
 
+from .branches import PerSampleBranches, changes_size, merge_rows, take_rows
 from .color import (
     AlbuBrightnessContrast,
     AlbuCLAHE,
@@ -67,7 +68,11 @@ __all__ = [
     "AlbuSmallestMaxSize",
     "AlbuSolarize",
     "AlbuTranspose",
+    "PerSampleBranches",
     "PerSampleOneOf",
     "PerSampleSequential",
     "PerSampleSomeOf",
+    "changes_size",
+    "merge_rows",
+    "take_rows",
 ]

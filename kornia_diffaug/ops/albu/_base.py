@@ -71,8 +71,10 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
     """Geometric op driven by a forward 3x3 matrix ``params["matrix"]`` (input -> output pixels, OpenCV style);
     ``params["target"]``, when present, is the matrix for boxes and keypoints.
 
-    Output size comes from ``output_size((H, W))``; ops that change the size must run with ``p = 1``
-    (a batch cannot hold images of two sizes).
+    Output size comes from ``output_size((H, W))`` (``fixed_size``: the size whatever the input's, or None).
+    An op that changes the size may have ``p < 1``, but a batch cannot hold images of two sizes: a call whose
+    gate mixes applied and skipped samples raises (Kornia's error); :class:`PerSampleBranches` runs such ops on
+    groups of samples that take the same path.
     """
 
     interpolation: int = 1
@@ -83,8 +85,6 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
     def __init__(self, p: float, same_on_batch: bool, keepdim: bool, generator: torch.Generator | None, **cfg: Any):
         super().__init__(p=p, same_on_batch=same_on_batch, keepdim=keepdim)
         self._setup(p, generator, **cfg)
-        if self.resizes and p != 1.0:
-            raise ValueError(f"{type(self).__name__} changes the image size and needs p=1 in a batch, got p={p}")
 
     def _check_modes(self, interpolation: int, border_mode: int, fill: Any) -> None:
         if interpolation not in FA.INTERPOLATIONS:

@@ -20,6 +20,7 @@ from .._base import allow_per_sample_gating, next_batch_shape
 
 __all__ = ["PerSampleOneOf", "PerSampleSequential", "PerSampleSomeOf"]
 
+
 class _PerSample(ImageSequential):
     """Children are gated per sample by ``masks`` (B, K) drawn in :meth:`draw`; ``p`` gates the container."""
 
@@ -44,14 +45,9 @@ class _PerSample(ImageSequential):
     def forward_parameters(self, batch_shape: torch.Size) -> list[ParamItem]:
         return self.forward_parameters_masked(batch_shape, None)
 
-    def forward_parameters_masked(
-        self, batch_shape: torch.Size, outer: torch.Tensor | None, forced: bool = False
-    ) -> list[ParamItem]:
-        """Parameters of every child, each child's ``batch_prob`` restricted to the samples that select it.
-
-        ``outer`` (B,) is the enclosing container's decision; ``forced`` skips this container's own ``p``.
-        """
-        b = int(batch_shape[0])
+    def decide(self, b: int, outer: torch.Tensor | None, forced: bool = False) -> torch.Tensor:
+        """The ``(B, K)`` bool masks of which children each of ``b`` samples runs: this container's ``p`` (unless
+        ``forced``) and choice, within ``outer`` (B,), the enclosing container's decision."""
         n = 1 if self.same_on_batch and b > 0 else b  # one decision for the whole batch, branches included
         gen = self.generator
         dev = draw_device(gen, None)
@@ -61,10 +57,19 @@ class _PerSample(ImageSequential):
             gate = torch.ones(b, dtype=torch.bool, device=dev)
         if outer is not None:
             gate = gate & outer.to(dev)
-        masks = self.draw(n, gen, dev).expand(b, -1) & gate.view(-1, 1)
+        return self.draw(n, gen, dev).expand(b, -1) & gate.view(-1, 1)
+
+    def forward_parameters_masked(
+        self, batch_shape: torch.Size, outer: torch.Tensor | None, forced: bool = False
+    ) -> list[ParamItem]:
+        """Parameters of every child, each child's ``batch_prob`` restricted to the samples that select it.
+
+        ``outer`` (B,) is the enclosing container's decision; ``forced`` skips this container's own ``p``.
+        """
+        masks = self.decide(int(batch_shape[0]), outer, forced)
         params: list[ParamItem] = []
         for i, (name, module) in enumerate(self.named_children()):
-            if isinstance(module, _PerSample):
+            if hasattr(module, "forward_parameters_masked"):  # a container of ours: gated by this one's choice
                 data: Any = module.forward_parameters_masked(batch_shape, masks[:, i], self.forces_children)
             else:
                 data = module.forward_parameters(batch_shape)

@@ -1,5 +1,6 @@
-"""Albumentations' crops, resizes and pads as Kornia ops. They change the image size, so a batch needs ``p=1``
-(a batch cannot hold images of two sizes); the next op in a pipeline is drawn for the new size.
+"""Albumentations' crops, resizes and pads as Kornia ops. They change the image size; the next op in a pipeline
+is drawn for the new size. A batch holds one size, so a call that applies one of them to some samples only
+raises; :class:`~kornia_diffaug.ops.albu.PerSampleBranches` runs such a segment per group of samples.
 
 Each builds the crop/resize/pad matrix with ``functional.albu.crop`` so boxes, keypoints and masks follow;
 Albumentations scales keypoints and boxes by the plain size ratio while images are resampled with half-pixel
@@ -42,6 +43,16 @@ class _Crop(AlbuGeometricBase):
     resizes = True
 
     def output_size(self, size):
+        return self._out
+
+    @property
+    def fixed_size(self) -> tuple[int, int]:
+        """The output ``(height, width)``, whatever the input's."""
+        return self._out
+
+    @property
+    def min_input_size(self) -> tuple[int, int] | None:
+        """The smallest input ``(H, W)`` the crop fits in (None: any)."""
         return self._out
 
     def _fixed_size(self, size, name: str) -> tuple[int, int]:
@@ -144,6 +155,7 @@ class AlbuRandomResizedCrop(_Crop):
     """
 
     albu_name = "RandomResizedCrop"
+    min_input_size = None  # the crop is drawn inside any image
 
     def __init__(self, size=(224, 224), scale=(0.08, 1.0), ratio=(0.75, 4 / 3), interpolation=1, p=1.0,
                  same_on_batch=False, keepdim=False, generator=None):
@@ -211,6 +223,11 @@ class AlbuResize(_Resize):
         self._check_modes(interpolation, 0, 0.0)
 
     def target(self, size):
+        return self._cfg["height"], self._cfg["width"]
+
+    @property
+    def fixed_size(self) -> tuple[int, int]:
+        """The output ``(height, width)``, whatever the input's."""
         return self._cfg["height"], self._cfg["width"]
 
 

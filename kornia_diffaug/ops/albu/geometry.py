@@ -177,7 +177,8 @@ class AlbuPerspective(AlbuGeometricBase):
 @register_op(identity=None, resizes=True, geometric=True)
 class AlbuTranspose(AlbuGeometricBase):
     """``Transpose``: swap rows and columns, ``y[v, u] = x[u, v]``; the output of an ``(H, W)`` image is
-    ``(W, H)``, so a batch of non-square images needs ``p=1``.
+    ``(W, H)``, so a batch of non-square images cannot mix transposed and kept samples (see
+    :class:`PerSampleBranches`).
 
     Args:
         none besides the common ones (no random parameters).
@@ -197,8 +198,6 @@ class AlbuTranspose(AlbuGeometricBase):
         return size[1], size[0]
 
     def sample(self, n, size, generator, device):
-        if size[0] != size[1] and self.p != 1.0:
-            raise ValueError(f"Transpose of non-square images {size} in a batch needs p=1")
         return {"matrix": FA.transpose_matrix(n, device)}
 
 

@@ -1,0 +1,182 @@
+"""Image sizes through a loaded pipeline, decided at load time where they are static.
+
+Albumentations draws every transform for the image it receives. In a batch that is exact as long as every image
+takes the same size path; where a per-sample decision (a size-changing transform with ``p < 1``, or a ``OneOf`` /
+``SomeOf`` whose branches change the size) can send images to different sizes, the segment from that transform up
+to the first transform after which every path has one size again is wrapped in :class:`PerSampleBranches`, which
+runs each group of samples on its own. A path that never comes back to one size cannot be a batch: refused here,
+at load time, naming the transform.
+
+A size outcome is a function of the input size: ``("fixed", h, w)`` (whatever the input), or ``("in", ops)``,
+the input size passed through the size-changing ``ops`` in turn (``("in", ())``: unchanged).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from typing import Any
+
+from torch import nn
+
+from kornia_diffaug.ops.albu import (
+    PerSampleBranches,
+    PerSampleOneOf,
+    PerSampleSequential,
+    PerSampleSomeOf,
+    changes_size,
+)
+
+from .parse import Ctx
+
+__all__ = ["check_sizes", "group_by_size", "outcomes"]
+
+Outcome = tuple
+SAME: Outcome = ("in", ())
+_MAX_OUTCOMES = 256
+
+
+def _after(a: Outcome, b: Outcome) -> Outcome:
+    """Outcome ``a`` followed by the relative outcome ``b``."""
+    if b[0] == "fixed" or b == SAME:
+        return b if b[0] == "fixed" else a
+    if a[0] == "fixed":
+        h, w = a[1], a[2]
+        for op in b[1]:
+            h, w = op.output_size((h, w))
+        return ("fixed", int(h), int(w))
+    return ("in", a[1] + b[1])
+
+
+def _leaf(m: nn.Module) -> Outcome:
+    fixed = getattr(m, "fixed_size", None)
+    return ("fixed", *fixed) if fixed is not None else ("in", (m,))
+
+
+def _seq(children: list[nn.Module]) -> frozenset[Outcome] | None:
+    acc = {SAME}
+    for c in children:
+        o = outcomes(c)
+        if o is None:
+            return None
+        acc = {_after(a, b) for a in acc for b in o}
+        if len(acc) > _MAX_OUTCOMES:
+            return None
+    return frozenset(acc)
+
+
+def outcomes(m: nn.Module, forced: bool = False) -> frozenset[Outcome] | None:
+    """The size outcomes ``m`` can give a sample (``forced``: it runs whatever its own ``p``, as a ``OneOf``'s
+    chosen child); ``None`` when there are too many to list."""
+    skip = {SAME} if getattr(m, "p", 1.0) < 1 and not forced else set()
+    if isinstance(m, PerSampleBranches):
+        return _seq(list(m.children()))
+    if isinstance(m, PerSampleSequential):
+        o = _seq(list(m.children()))
+    elif isinstance(m, PerSampleOneOf):
+        parts = [outcomes(c, forced=True) for c in m.children()]
+        o = None if any(x is None for x in parts) else frozenset().union(*parts)
+    elif isinstance(m, PerSampleSomeOf):
+        o = _some_of(m)
+    elif isinstance(m, nn.Sequential):
+        o = _seq(list(m.children()))
+    elif changes_size(m):
+        o = frozenset({_leaf(m)})
+    else:
+        return frozenset({SAME})
+    return None if o is None else frozenset(o | skip)
+
+
+def _some_of(m: PerSampleSomeOf) -> frozenset[Outcome] | None:
+    kids = list(m.children())
+    if m.replace:  # each copy may run or not: a superset of what can happen
+        return _seq([PerSampleSequential(c, p=0.5) for c in kids]) if len(kids) <= 8 else None
+    if sum(1 for _ in itertools.combinations(range(len(kids)), m.n)) > _MAX_OUTCOMES:
+        return None
+    out: set[Outcome] = set()
+    for combo in itertools.combinations(kids, m.n):
+        o = _seq(list(combo))
+        if o is None:
+            return None
+        out |= o
+    return frozenset(out)
+
+
+def _varies(m: nn.Module) -> bool:
+    """A per-sample decision inside ``m`` chooses whether a size-changing op runs."""
+    if changes_size(m):
+        return getattr(m, "p", 1.0) < 1
+    if isinstance(m, PerSampleBranches):
+        return False
+    kids = list(m.children())
+    if isinstance(m, (PerSampleOneOf, PerSampleSomeOf)) or (isinstance(m, PerSampleSequential) and m.p < 1):
+        return any(changes_size(c) for k in kids for c in k.modules())
+    return any(_varies(k) for k in kids)
+
+
+def group_by_size(mods: list[nn.Module], ctx: Ctx, top: bool) -> list[nn.Module]:
+    """``mods`` (one list of siblings) with every segment whose samples can take different size paths wrapped in
+    :class:`PerSampleBranches`, up to the first sibling after which the paths have one size again. At the top
+    level (``top``) a segment that never does is refused (``strict``) or its first transform dropped; inside a
+    container it is left for the enclosing list to close."""
+    out: list[nn.Module] = []
+    i = 0
+    while i < len(mods):
+        if not _varies(mods[i]):
+            out.append(mods[i])
+            i += 1
+            continue
+        end = next((j for j in range(i, len(mods)) if (o := _seq(mods[i : j + 1])) is not None and len(o) == 1),
+                   None)
+        if end is None:
+            if not top:
+                out.extend(mods[i:])
+                break
+            dataclasses.replace(ctx, path=getattr(mods[i], "_albumentations_path", ctx.path)).unsupported(
+                f"{_name(mods[i])}: leaves images of different sizes (a per-sample choice decides whether it "
+                "changes the size) and no later transform brings them back to one size; a batch holds one size")
+            i += 1
+            continue
+        out.append(PerSampleBranches(*mods[i : end + 1]))
+        i = end + 1
+    return out
+
+
+def _name(m: nn.Module) -> str:
+    cfg = getattr(m, "_albumentations", None)
+    if isinstance(cfg, dict):
+        return cfg["__class_fullname__"]
+    return getattr(m, "_albumentations_name", type(m).__name__)
+
+
+def check_sizes(mods: list[nn.Module], size: tuple[int, int]) -> None:
+    """Raise Albumentations' error, naming the transform's config path, where a crop is larger than an image it
+    can receive from an input of ``size``."""
+    _check_seq(mods, {(int(size[0]), int(size[1]))})
+
+
+def _check_seq(mods: Any, sizes: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    for m in mods:
+        sizes = _check(m, sizes)
+    return sizes
+
+
+def _check(m: nn.Module, sizes: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    skip = sizes if getattr(m, "p", 1.0) < 1 else set()
+    if isinstance(m, PerSampleOneOf):
+        return set().union(*[_check(c, sizes) for c in m.children()]) | skip
+    if isinstance(m, PerSampleSomeOf):  # each child may run or not, in order: a superset
+        for c in m.children():
+            sizes = sizes | _check(c, sizes)
+        return sizes
+    if isinstance(m, (PerSampleSequential, PerSampleBranches, nn.Sequential)):
+        return _check_seq(m.children(), sizes) | skip
+    if not changes_size(m):
+        return sizes
+    need = getattr(m, "min_input_size", None)
+    for h, w in sizes:
+        if need is not None and (need[0] > h or need[1] > w):
+            where = getattr(m, "_albumentations_path", "transform")
+            raise ValueError(f"{where}: {_name(m)}: crop size {tuple(need)} is larger than the image it receives "
+                             f"{(h, w)} (Albumentations raises CropSizeError)")
+    return {tuple(int(v) for v in m.output_size((h, w))) for h, w in sizes} | skip

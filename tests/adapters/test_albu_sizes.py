@@ -1,0 +1,164 @@
+"""Sizes flow through loaded pipelines as Albumentations draws them: each transform for the image it receives.
+
+Segments where a per-sample decision changes the size (a crop with ``p < 1``, a ``OneOf`` of crop and resize) run
+per group of samples (``PerSampleBranches``) and are checked sample by sample against Albumentations itself;
+paths that never come back to one size are refused at load time, naming the transform.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from kornia_diffaug.adapters.albumentations import UnsupportedTransformError, from_albumentations
+
+from kornia_diffaug.ops.albu import PerSampleBranches
+
+A = pytest.importorskip("albumentations")
+
+KP = {"format": "xy", "remove_invisible": False}
+BB = {"format": "pascal_voc", "min_visibility": 0.0}
+
+
+def _cfg(*transforms, **compose):
+    return A.to_dict(A.Compose(list(transforms), **compose))
+
+
+def _coords(b, h, w, seed=0):
+    """Images whose channels 0/1 hold x/y (uint8 levels) plus noise in channel 2: crops are readable."""
+    u = np.zeros((b, h, w, 3), np.uint8)
+    u[..., 0] = np.arange(w)[None, None, :]
+    u[..., 1] = np.arange(h)[None, :, None]
+    u[..., 2] = np.random.default_rng(seed).integers(0, 256, (b, h, w))
+    return u
+
+
+def _t(u):
+    return torch.from_numpy(u).permute(0, 3, 1, 2).double() / 255
+
+
+def _branches(pipe):
+    found = [m for m in pipe.modules() if isinstance(m, PerSampleBranches)]
+    assert len(found) == 1
+    return found[0]
+
+
+def _groups(pipe):
+    (item,) = [p for p in pipe._params if isinstance(pipe.get_submodule(p.name), PerSampleBranches)]
+    return item.data
+
+
+def test_resize_then_flip_maps_keypoints_on_the_new_width():
+    pipe = from_albumentations(_cfg(A.Resize(32, 32), A.HorizontalFlip(p=1), keypoint_params=A.KeypointParams(**KP)))
+    _, kp = pipe(torch.rand(2, 3, 64, 64), torch.tensor([[[10.0, 20.0]]]).repeat(2, 1, 1))
+    assert torch.allclose(kp[:, 0], torch.tensor([26.0, 10.0]).expand(2, 2))
+
+
+def test_skipped_crop_then_resize_matches_albumentations_per_sample():
+    """RandomCrop(p=0.5) -> Resize: every sample equals Albumentations' Resize, or its Crop at the drawn box then
+    Resize; image, mask, boxes and keypoints."""
+    crop = A.RandomCrop(40, 48, p=0.5)
+    cfg = _cfg(crop, A.Resize(24, 32), bbox_params=A.BboxParams(**BB), keypoint_params=A.KeypointParams(**KP))
+    pipe = from_albumentations(cfg, generator=torch.Generator().manual_seed(3))
+    b, h, w = 12, 56, 64
+    u = _coords(b, h, w)
+    x = _t(u)
+    mask = (torch.arange(h * w).view(1, 1, h, w) % 7 == 0).double().expand(b, 1, h, w).contiguous()
+    boxes = torch.tensor([[8.0, 6.0, 40.0, 30.0]]).repeat(b, 1, 1)
+    kps = torch.tensor([[20.0, 12.0], [50.0, 44.0]]).repeat(b, 1, 1)
+    y, m, bx, kp = pipe(x, mask, boxes, kps, data_keys=["input", "mask", "bbox_xyxy", "keypoints"])
+    assert y.shape == (b, 3, 24, 32) and m.shape == (b, 1, 24, 32)
+    groups = _groups(pipe)
+    assert len(groups) == 2, "the seed gives both paths"
+    for g in groups:
+        crop_item = g.data["params"][0]
+        applied = bool(crop_item.data["batch_prob"][0] > 0.5)
+        for j, r in enumerate(g.data["rows"].tolist()):
+            if applied:
+                x0, y0, x1, y1 = (int(v) for v in crop_item.data["box"][j].tolist())
+                first = A.Crop(x_min=x0, y_min=y0, x_max=x1, y_max=y1, p=1)
+            else:
+                first = A.NoOp()
+            ref = A.Compose([first, A.Resize(24, 32)], bbox_params=A.BboxParams(**BB),
+                            keypoint_params=A.KeypointParams(**KP))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = ref(image=u[r], mask=mask[r, 0].numpy(), bboxes=boxes[r].numpy(), keypoints=kps[r].numpy())
+            assert np.abs(y[r].permute(1, 2, 0).numpy() * 255 - out["image"]).max() <= 1.0
+            assert np.array_equal(m[r, 0].numpy(), out["mask"])
+            ours = bx[r][pipe.albumentations_valid["bboxes"][r]].numpy()
+            assert np.allclose(ours, np.asarray(out["bboxes"]).reshape(-1, 4), atol=1e-4)
+            assert np.allclose(kp[r].numpy(), np.asarray(out["keypoints"])[:, :2], atol=1e-4)
+
+
+def test_grouped_pipeline_replays_bitwise_and_passes_gradients():
+    cfg = _cfg(A.RandomCrop(24, 24, p=0.5), A.GaussianBlur(blur_limit=(3, 5), p=0.5), A.Resize(16, 16))
+    pipe = from_albumentations(cfg, generator=torch.Generator().manual_seed(0))
+    x = torch.rand(8, 3, 32, 32, requires_grad=True)
+    y = pipe(x)
+    assert y.shape == (8, 3, 16, 16)
+    assert torch.equal(pipe(x, params=pipe._params), y)
+    y.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_one_of_with_same_output_size_runs_each_sample_on_its_branch():
+    """OneOf([RandomResizedCrop(24), Resize(24)]): the Resize samples equal Albumentations' Resize exactly."""
+    cfg = _cfg(A.OneOf([A.RandomResizedCrop(size=(24, 24), p=1), A.Resize(24, 24, p=1)], p=1))
+    pipe = from_albumentations(cfg, generator=torch.Generator().manual_seed(1))
+    u = _coords(10, 40, 48)
+    y = pipe(_t(u))
+    assert y.shape == (10, 3, 24, 24)
+    groups = _groups(pipe)
+    assert len(groups) == 2
+    resized = A.Resize(24, 24)
+    for g in groups:
+        (one_of,) = g.data["params"]
+        chose_resize = bool(one_of.data[1].data["batch_prob"][0] > 0.5)
+        for r in g.data["rows"].tolist():
+            diff = np.abs(y[r].permute(1, 2, 0).numpy() * 255 - resized(image=u[r])["image"]).max()
+            assert (diff <= 1.0) == chose_resize
+
+
+def test_pad_then_crop_detection_config_runs_and_matches_albumentations():
+    """LongestMaxSize -> PadIfNeeded -> CenterCrop (the deterministic twin of the detection configs' RandomCrop)."""
+    ts = [A.LongestMaxSize(80), A.PadIfNeeded(80, 80, border_mode=0), A.CenterCrop(70, 70)]
+    pipe = from_albumentations(_cfg(*ts, bbox_params=A.BboxParams(**BB)))
+    u = _coords(2, 50, 64)
+    boxes = torch.tensor([[4.0, 5.0, 60.0, 40.0]]).repeat(2, 1, 1)
+    y, bx = pipe(_t(u), boxes)
+    ref = A.Compose(ts, bbox_params=A.BboxParams(**BB))(image=u[0], bboxes=boxes[0].numpy())
+    assert y.shape == (2, 3, 70, 70)
+    assert np.abs(y[0].permute(1, 2, 0).numpy() * 255 - ref["image"]).max() <= 1.0
+    assert np.allclose(bx[0].numpy(), np.asarray(ref["bboxes"]).reshape(-1, 4), atol=1e-3)
+    rand = from_albumentations(_cfg(ts[0], ts[1], A.RandomCrop(70, 70), bbox_params=A.BboxParams(**BB)))
+    assert rand(_t(u), boxes)[0].shape == (2, 3, 70, 70)
+
+
+def test_crop_larger_than_its_input_raises_with_the_config_path():
+    pipe = from_albumentations(_cfg(A.Resize(32, 32), A.RandomCrop(40, 40)))
+    with pytest.raises(ValueError, match=r"transform\.transforms\[1\]: RandomCrop: crop size \(40, 40\) is larger"):
+        pipe(torch.rand(1, 3, 64, 64))
+
+
+@pytest.mark.parametrize("transforms, where", [
+    ([A.RandomCrop(24, 24, p=0.5)], r"transform\.transforms\[0\]: RandomCrop"),
+    ([A.HorizontalFlip(), A.OneOf([A.RandomCrop(20, 20), A.Resize(24, 24)])], r"transform\.transforms\[1\]: OneOf"),
+    ([A.Resize(32, 32, p=0.9), A.Blur()], r"transform\.transforms\[0\]: Resize"),
+])
+def test_paths_that_never_meet_are_refused_at_load_time(transforms, where):
+    cfg = _cfg(*transforms)
+    with pytest.raises(UnsupportedTransformError, match=where + ".*different sizes"):
+        from_albumentations(cfg)
+    with pytest.warns(UserWarning, match="dropped"):
+        pipe = from_albumentations(cfg, strict=False)
+    assert pipe(torch.rand(3, 3, 40, 40)).shape[0] == 3
+
+
+def test_nested_sequential_that_meets_inside_is_grouped_there():
+    cfg = _cfg(A.Sequential([A.RandomCrop(24, 24, p=0.5), A.Resize(16, 16)], p=1), A.HorizontalFlip())
+    pipe = from_albumentations(cfg, generator=torch.Generator().manual_seed(0))
+    assert isinstance(_branches(pipe), PerSampleBranches)
+    assert pipe(torch.rand(6, 3, 32, 32)).shape == (6, 3, 16, 16)
