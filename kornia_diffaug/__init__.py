@@ -8,7 +8,12 @@ them. This module re-exports the public API.
 """
 
 from . import functional, nn
-from .adapters.albumentations import UnsupportedTransformError, from_albumentations, to_albumentations
+from .adapters.albumentations import (
+    UnsupportedTransformError,
+    from_albumentations,
+    supported_transforms,
+    to_albumentations,
+)
 from .functional import diff_augment
 from .gan import ADAController
 from .nn import LearnablePolicy, LearnedAugmenter, ManifoldMixup, MixStyle
@@ -44,6 +49,7 @@ __all__ = [
     "build_pipeline",
     "diff_augment",
     "from_albumentations",
+    "supported_transforms",
     "functional",
     "nn",
     "list_ops",
