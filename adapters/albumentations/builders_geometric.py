@@ -13,7 +13,8 @@ from .builders import border, fill, flag_off, interp, no_mirrored_targets, p_of,
 from .parse import Args
 
 __all__ = ["b_affine", "b_center_crop", "b_crop", "b_elastic", "b_grid_distortion", "b_max_size", "b_pad",
-           "b_perspective", "b_random_crop", "b_resize", "b_rotate", "b_rrc", "b_safe_rotate", "b_ssr"]
+           "b_perspective", "b_random_crop", "b_random_scale", "b_resize", "b_rotate", "b_rrc", "b_safe_rotate",
+           "b_ssr"]
 
 
 # ----------------------------------------------------------------------------------------------- affine family
@@ -117,6 +118,13 @@ def b_pad(cls: type[nn.Module], a: Args) -> nn.Module:
         pos = "center"
     return cls(mh, mw, dh, dw, position=pos, border_mode=no_mirrored_targets(a, border(a, 4)), fill=fill(a),
                p=resize_p(a))
+
+
+def b_random_scale(cls: type[nn.Module], a: Args) -> nn.Module:
+    """``RandomScale``: ``scale_limit`` is relative to 1 in every version's config (a number ``v``: ``(-v, v)``);
+    its size is drawn per image, so the loader groups the samples by size until a later transform fixes it."""
+    return cls(scale_limit=a.range("scale_limit", (-0.1, 0.1)), interpolation=interp(a), p=p_of(a),
+               generator=a.ctx.generator)
 
 
 # ----------------------------------------------------------------------------------------------- distortions

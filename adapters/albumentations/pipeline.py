@@ -24,6 +24,7 @@ from kornia_diffaug.ops.albu import (
     AlbuPerspective,
     AlbuRandomCrop,
     AlbuRandomResizedCrop,
+    AlbuRandomScale,
     AlbuResize,
     AlbuSafeRotate,
     AlbuSmallestMaxSize,
@@ -47,7 +48,7 @@ _BOX_KEYS = (DataKey.BBOX_XYXY, DataKey.BBOX_XYWH)
 # Translations (crops, padding) are the same either way. Unlisted rigid ops (Kornia's own) take the conjugation.
 # Looked up by the op's exact class, as the conventions are the class's own.
 _NO_SHIFT = (AlbuResize, AlbuLongestMaxSize, AlbuSmallestMaxSize, AlbuRandomResizedCrop, AlbuPerspective,
-             AlbuRandomCrop, AlbuCrop, AlbuPadIfNeeded)
+             AlbuRandomCrop, AlbuCrop, AlbuPadIfNeeded, AlbuRandomScale)
 _SHIFTS = {**{c: (0.0, 0.0) for c in _NO_SHIFT}, AlbuSafeRotate: (-0.5, 0.0)}
 _DROPS_OUTSIDE = (AlbuAffine, AlbuSafeRotate)  # fgeometric.bboxes_affine -> validate_bboxes
 

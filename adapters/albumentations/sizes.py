@@ -33,13 +33,16 @@ __all__ = ["check_sizes", "group_by_size", "outcomes"]
 
 Outcome = tuple
 SAME: Outcome = ("in", ())
+VAR: Outcome = ("var",)
 _MAX_OUTCOMES = 256
 
 
 def _after(a: Outcome, b: Outcome) -> Outcome:
-    """Outcome ``a`` followed by the relative outcome ``b``."""
+    """Outcome ``a`` followed by the relative outcome ``b`` (``("var",)``: a size drawn per sample)."""
     if b[0] == "fixed" or b == SAME:
         return b if b[0] == "fixed" else a
+    if VAR in (a, b):
+        return VAR
     if a[0] == "fixed":
         h, w = a[1], a[2]
         for op in b[1]:
@@ -49,6 +52,8 @@ def _after(a: Outcome, b: Outcome) -> Outcome:
 
 
 def _leaf(m: nn.Module) -> Outcome:
+    if getattr(m, "variable_size", False):
+        return VAR
     fixed = getattr(m, "fixed_size", None)
     return ("fixed", *fixed) if fixed is not None else ("in", (m,))
 
@@ -105,7 +110,7 @@ def _some_of(m: PerSampleSomeOf) -> frozenset[Outcome] | None:
 def _varies(m: nn.Module) -> bool:
     """A per-sample decision inside ``m`` chooses whether a size-changing op runs."""
     if changes_size(m):
-        return getattr(m, "p", 1.0) < 1
+        return getattr(m, "p", 1.0) < 1 or getattr(m, "variable_size", False)
     if isinstance(m, PerSampleBranches):
         return False
     kids = list(m.children())
@@ -126,20 +131,23 @@ def group_by_size(mods: list[nn.Module], ctx: Ctx, top: bool) -> list[nn.Module]
             out.append(mods[i])
             i += 1
             continue
-        end = next((j for j in range(i, len(mods)) if (o := _seq(mods[i : j + 1])) is not None and len(o) == 1),
-                   None)
+        end = next((j for j in range(i, len(mods)) if _one_size(_seq(mods[i : j + 1]))), None)
         if end is None:
             if not top:
                 out.extend(mods[i:])
                 break
             dataclasses.replace(ctx, path=getattr(mods[i], "_albumentations_path", ctx.path)).unsupported(
-                f"{_name(mods[i])}: leaves images of different sizes (a per-sample choice decides whether it "
-                "changes the size) and no later transform brings them back to one size; a batch holds one size")
+                f"{_name(mods[i])}: leaves images of different sizes (a per-sample draw decides the size) and no "
+                "later transform brings them back to one size; a batch holds one size")
             i += 1
             continue
         out.append(PerSampleBranches(*mods[i : end + 1]))
         i = end + 1
     return out
+
+
+def _one_size(o: frozenset[Outcome] | None) -> bool:
+    return o is not None and len(o) == 1 and VAR not in o
 
 
 def _name(m: nn.Module) -> str:
@@ -179,4 +187,6 @@ def _check(m: nn.Module, sizes: set[tuple[int, int]]) -> set[tuple[int, int]]:
             where = getattr(m, "_albumentations_path", "transform")
             raise ValueError(f"{where}: {_name(m)}: crop size {tuple(need)} is larger than the image it receives "
                              f"{(h, w)} (Albumentations raises CropSizeError)")
+    if getattr(m, "variable_size", False):
+        return set().union(*[m.extreme_sizes(hw) for hw in sizes]) | skip
     return {tuple(int(v) for v in m.output_size((h, w))) for h, w in sizes} | skip

@@ -25,6 +25,7 @@ REQUIRED = {
     "RandomResizedCrop": {"size": (8, 8)},
     "LongestMaxSize": {"max_size": 8},
     "SmallestMaxSize": {"max_size": 8},
+    "RandomScale": {"scale_limit": (0.5, 0.5), "p": 1.0},  # a scale range alone leaves images of several sizes
 }
 CONTAINERS = {"Compose", "OneOf", "SomeOf", "Sequential"}
 

@@ -162,3 +162,33 @@ def test_nested_sequential_that_meets_inside_is_grouped_there():
     pipe = from_albumentations(cfg, generator=torch.Generator().manual_seed(0))
     assert isinstance(_branches(pipe), PerSampleBranches)
     assert pipe(torch.rand(6, 3, 32, 32)).shape == (6, 3, 16, 16)
+
+
+def test_random_scale_then_pad_and_crop_groups_samples_by_drawn_size():
+    """RandomScale -> PadIfNeeded -> RandomCrop (segmentation configs): each sample is scaled by its own s to
+    (int(H s), int(W s)), padded and cropped; keypoints scale by s as Albumentations scales them."""
+    ts = [A.RandomScale(scale_limit=(-0.3, 0.3), p=1), A.PadIfNeeded(40, 40, border_mode=0), A.CenterCrop(40, 40)]
+    pipe = from_albumentations(_cfg(*ts, keypoint_params=A.KeypointParams(**KP)),
+                               generator=torch.Generator().manual_seed(2))
+    b, h, w = 8, 44, 48
+    u = _coords(b, h, w)
+    kps = torch.tensor([[10.0, 12.0]]).repeat(b, 1, 1)
+    y, kp = pipe(_t(u), kps)
+    assert y.shape == (b, 3, 40, 40)
+    groups = _groups(pipe)
+    assert len(groups) > 1
+    for g in groups:
+        scale = g.data["params"][0].data["scale"]
+        for j, r in enumerate(g.data["rows"].tolist()):
+            s = float(scale[j])
+            ref = A.Compose([A.Resize(int(h * s), int(w * s)), *ts[1:]], keypoint_params=A.KeypointParams(**KP))
+            out = ref(image=u[r], keypoints=kps[r].numpy())
+            assert np.abs(y[r].permute(1, 2, 0).numpy() * 255 - out["image"]).max() <= 1.0
+            # keypoints: x * s (RandomScale) vs x * int(W s) / W (Resize): within a pixel
+            assert np.allclose(kp[r].numpy(), np.asarray(out["keypoints"])[:, :2], atol=1.0)
+    assert torch.equal(pipe(_t(u), kps, params=pipe._params)[0], y)
+
+
+def test_random_scale_with_nothing_fixing_the_size_is_refused():
+    with pytest.raises(UnsupportedTransformError, match=r"transforms\[0\]: RandomScale: leaves images of different"):
+        from_albumentations(_cfg(A.RandomScale(p=1), A.HorizontalFlip()))

@@ -220,6 +220,7 @@ INTERPOLATING = {
     "AlbuLongestMaxSize": ({"max_size": 50}, 0.1),
     "AlbuSmallestMaxSize": ({"max_size": 46}, 0.1),
     "AlbuRandomResizedCrop": ({"size": (48, 48), "scale": (0.9, 1.0), "ratio": (0.95, 1.05)}, 0.1),
+    "AlbuRandomScale": ({"scale_limit": (0.5, 0.5)}, 0.35),  # s = 1.5: content 0.5 (s - 1) = 0.25 px off, plus blur
 }
 
 

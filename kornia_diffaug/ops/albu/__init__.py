@@ -31,6 +31,7 @@ from .dropout import AlbuChannelDropout, AlbuCoarseDropout, AlbuGridDropout
 from .filter import AlbuBlur, AlbuDownscale, AlbuGaussianBlur, AlbuMedianBlur, AlbuMotionBlur, AlbuSharpen
 from .geometry import AlbuAffine, AlbuPerspective, AlbuRandomRotate90, AlbuSafeRotate, AlbuTranspose
 from .noise import AlbuGaussNoise, AlbuMultiplicativeNoise
+from .scale import AlbuRandomScale
 
 __all__ = [
     "AlbuAffine",
@@ -61,6 +62,7 @@ __all__ = [
     "AlbuRandomCrop",
     "AlbuRandomResizedCrop",
     "AlbuRandomRotate90",
+    "AlbuRandomScale",
     "AlbuResize",
     "AlbuSafeRotate",
     "AlbuSepia",

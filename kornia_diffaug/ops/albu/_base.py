@@ -110,7 +110,7 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
         params = super().forward_parameters(batch_shape)
         h, w = int(batch_shape[-2]), int(batch_shape[-1])
         out = tuple(self.output_size((h, w)))
-        if out != (h, w):
+        if out != (h, w) and "output_size" not in params:
             # Kornia's containers read ``output_size`` to size the next op's draw (sizes flow: a CenterCrop after a
             # Resize crops the resized image); without it the next op was drawn for the input size.
             params["output_size"] = torch.tensor(out, dtype=torch.long).repeat(int(batch_shape[0]), 1)

@@ -37,7 +37,8 @@ def changes_size(module: torch.nn.Module) -> bool:
 
 
 def _decide(m: torch.nn.Module, b: int, outer: torch.Tensor | None, forced: bool, out: dict[int, torch.Tensor]):
-    """Every leaf's ``(B,)`` float gate in ``out`` (by ``id``), drawn as the containers and ops draw them."""
+    """Every leaf's ``(B,)`` float gate in ``out`` (by ``id``; at ``-id`` the size-deciding draw of ops whose
+    output size is drawn per sample), drawn as the containers and ops draw them."""
     if isinstance(m, _PerSample):
         masks = m.decide(b, outer, forced)
         for i, c in enumerate(m.children()):
@@ -50,19 +51,31 @@ def _decide(m: torch.nn.Module, b: int, outer: torch.Tensor | None, forced: bool
         if outer is not None:
             gate = gate.to(outer.device) * outer.to(gate.dtype)
         out[id(m)] = gate
+        if getattr(m, "variable_size", False):  # the draw that decides its output size, per sample
+            out[-id(m)] = m.draw_size(b, m.generator, gate.device)
 
 
 def _leaves(m: torch.nn.Module) -> list[torch.nn.Module]:
     return [c for c in m.modules() if changes_size(c)]
 
 
-def _groups(leaves: list[torch.nn.Module], gates: dict[int, torch.Tensor], rows: torch.Tensor) -> list[torch.Tensor]:
-    """Positions in ``rows`` grouped by which of ``leaves`` they apply."""
+def _groups(leaves: list[torch.nn.Module], gates: dict[int, torch.Tensor], rows: torch.Tensor,
+            size: tuple[int, int]) -> list[torch.Tensor]:
+    """Positions in ``rows`` grouped by their size path: which of ``leaves`` (in the order they run) they apply,
+    and the size after each, from inputs of ``size``."""
     if not leaves or rows.numel() == 0:
         return [torch.arange(rows.numel())]
-    sig = torch.stack([gates[id(leaf)].cpu()[rows] > 0.5 for leaf in leaves], 1)
-    keys, inverse = torch.unique(sig, dim=0, return_inverse=True)
-    return [(inverse == k).nonzero().view(-1) for k in range(keys.shape[0])]
+    applied = torch.stack([gates[id(leaf)].cpu()[rows] > 0.5 for leaf in leaves], 1).tolist()
+    drawn = {id(leaf): gates[-id(leaf)].cpu()[rows].tolist() for leaf in leaves if -id(leaf) in gates}
+    paths: dict[tuple, list[int]] = {}
+    for i, flags in enumerate(applied):
+        hw, path = size, []
+        for leaf, on in zip(leaves, flags, strict=True):
+            if on:
+                hw = leaf.size_from(hw, drawn[id(leaf)][i]) if id(leaf) in drawn else tuple(leaf.output_size(hw))
+            path.append((on, hw))
+        paths.setdefault(tuple(path), []).append(i)
+    return [torch.tensor(v) for v in paths.values()]
 
 
 def _params(name: str, m: torch.nn.Module, shape: torch.Size, gates: dict[int, torch.Tensor],
@@ -79,7 +92,12 @@ def _params(name: str, m: torch.nn.Module, shape: torch.Size, gates: dict[int, t
         return ParamItem(name, items)
     if not is_kornia_augmentation(m):
         return ParamItem(name, None)
-    data = m.forward_parameters(shape)
+    if getattr(m, "variable_size", False):
+        on = gates[id(m)].cpu()[rows] > 0.5
+        drawn = gates[-id(m)].cpu()[rows]
+        data = m.forward_parameters_given(shape, drawn if bool(on.all()) else torch.ones_like(drawn))
+    else:
+        data = m.forward_parameters(shape)
     prob = data["batch_prob"]
     data["batch_prob"] = gates[id(m)].cpu()[rows].to(device=prob.device, dtype=prob.dtype)
     return ParamItem(name, data)
@@ -145,7 +163,8 @@ class PerSampleBranches(ImageSequential):
         """One ``ParamItem`` per group: ``rows`` (positions in this call's batch), the children's ``params`` for
         them, and the group's ``output_size`` (so Kornia's shape bookkeeping sees the segment's output size)."""
         out = []
-        for k, pos in enumerate(_groups(_leaves(self), gates, rows)):
+        size = (int(batch_shape[-2]), int(batch_shape[-1]))
+        for k, pos in enumerate(_groups(_leaves(self), gates, rows, size)):
             shape = torch.Size((pos.numel(), *batch_shape[1:]))
             items = []
             for name, c in self.named_children():
