@@ -20,6 +20,7 @@ __all__ = [
     "gaussian_kernels",
     "median_blur",
     "motion_kernels",
+    "opencv_sigma",
     "separable_blur",
     "sharpen_kernels",
 ]
@@ -62,13 +63,38 @@ def box_kernels(ksize: torch.Tensor, max_size: int) -> torch.Tensor:
     return k / k.sum(1, keepdim=True)
 
 
+# OpenCV's fixed kernels for sigma <= 0 and sizes 1, 3, 5, 7 (``getGaussianKernel``'s small_gaussian_tab).
+_CV_SMALL = ((1.0,), (0.25, 0.5, 0.25), (0.0625, 0.25, 0.375, 0.25, 0.0625),
+             (0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125))
+
+
+def opencv_sigma(ksize: torch.Tensor) -> torch.Tensor:
+    """OpenCV's sigma for a kernel of odd size ``k`` given sigma <= 0: ``0.3 ((k - 1) / 2 - 1) + 0.8`` pixels."""
+    return 0.3 * ((ksize.to(torch.float64) - 1) * 0.5 - 1) + 0.8
+
+
 def gaussian_kernels(sigma: torch.Tensor, ksize: torch.Tensor, max_size: int) -> torch.Tensor:
     """Normalised 1-D Gaussian kernels (B, max_size), each of odd size ``ksize[i]`` centred and zero-padded:
-    ``k(t) ∝ exp(-t^2 / (2 sigma^2))`` for ``|t| <= ksize // 2``."""
-    t = torch.arange(max_size, device=sigma.device, dtype=torch.float64) - max_size // 2
-    half = (ksize.to(torch.float64) // 2).view(-1, 1)
-    k = torch.exp(-0.5 * (t.view(1, -1) / sigma.to(torch.float64).view(-1, 1)) ** 2) * (t.abs() <= half)
-    return k / k.sum(1, keepdim=True)
+    ``k(t) ∝ exp(-t^2 / (2 sigma^2))`` for ``|t| <= ksize // 2``.
+
+    A ``sigma <= 0`` means what it means to ``cv2.getGaussianKernel``: sigma from the size
+    (:func:`opencv_sigma`), and for sizes up to 7 OpenCV's fixed binomial kernels (``[1, 2, 1] / 4``, ...)."""
+    dev = sigma.device
+    t = torch.arange(max_size, device=dev, dtype=torch.float64) - max_size // 2
+    k = ksize.to(device=dev, dtype=torch.float64).view(-1, 1)
+    s = sigma.to(torch.float64).view(-1, 1)
+    auto = s <= 0
+    s = torch.where(auto, opencv_sigma(k), s)
+    g = torch.exp(-0.5 * (t.view(1, -1) / s) ** 2) * (t.abs() <= k // 2)
+    g = g / g.sum(1, keepdim=True)
+    width = max(max_size, 7)
+    table = torch.zeros(len(_CV_SMALL), width, dtype=torch.float64)
+    for i, row in enumerate(_CV_SMALL):
+        table[i, width // 2 - i : width // 2 + i + 1] = torch.tensor(row, dtype=torch.float64)
+    off = (width - max_size) // 2
+    table = table[:, off : off + max_size].to(dev)
+    fixed = table[(k.view(-1) // 2).clamp(max=len(_CV_SMALL) - 1).long()]
+    return torch.where(auto & (k <= 7), fixed, g)
 
 
 def _batcher_pairs(n: int) -> list[tuple[int, int]]:
