@@ -78,6 +78,8 @@ def _export_op(m: nn.Module) -> dict[str, Any] | None:
         return None if kornia_name is None else {"__class_fullname__": kornia_name, "p": float(m.p)}
     out: dict[str, Any] = {"__class_fullname__": albu_name, "p": float(m.p)}
     cfg = _levels({k: v for k, v in m.config().items() if k not in ("p", "same_on_batch")})
+    if name == "AlbuGaussianBlur" and cfg.pop("size_rule") != "pil":
+        return None  # 1.x's OpenCV size rule: 2.x has none to write
     if name == "AlbuCrop" and cfg.pop("center"):
         out["__class_fullname__"] = "CenterCrop"
         cfg = {"height": cfg["y_max"] - cfg["y_min"], "width": cfg["x_max"] - cfg["x_min"]}
