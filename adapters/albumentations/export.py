@@ -52,6 +52,19 @@ _KORNIA_NAMES = {e.op: name for name, e in TABLE.items() if not e.ours}
 _LEVEL_KEYS = ("fill",)  # image fills: ours in [0, 1], Albumentations in uint8 levels; mask fills are labels, kept
 
 
+def _levels(cfg: dict[str, Any]) -> dict[str, Any]:
+    """``cfg`` (an op's ``config()``) with its image fills in uint8 levels: the one place where an exported value
+    is scaled (``fill_mask`` is a label and stays as it is)."""
+    out = dict(cfg)
+    for k in _LEVEL_KEYS:
+        v = out.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = v * 255
+        elif isinstance(v, (list, tuple)):
+            out[k] = [t * 255 for t in v]
+    return out
+
+
 def _export_op(m: nn.Module) -> dict[str, Any] | None:
     """Albumentations dict of a hand-built op from its constructor arguments (``config()``), or ``None``."""
     name = type(m).__name__
@@ -64,12 +77,9 @@ def _export_op(m: nn.Module) -> dict[str, Any] | None:
         kornia_name = _KORNIA_NAMES.get(type(m))
         return None if kornia_name is None else {"__class_fullname__": kornia_name, "p": float(m.p)}
     out: dict[str, Any] = {"__class_fullname__": albu_name, "p": float(m.p)}
-    cfg = {k: v for k, v in m.config().items() if k not in ("p", "same_on_batch")}
-    for k in _LEVEL_KEYS:
-        if isinstance(cfg.get(k), float):
-            cfg[k] = cfg[k] * 255
-        elif isinstance(cfg.get(k), tuple):
-            cfg[k] = [v * 255 for v in cfg[k]]
+    cfg = _levels({k: v for k, v in m.config().items() if k not in ("p", "same_on_batch")})
+    if name == "AlbuGaussianBlur" and cfg.pop("size_rule") != "pil":
+        return None  # 1.x's OpenCV size rule: 2.x has none to write
     if name == "AlbuCrop" and cfg.pop("center"):
         out["__class_fullname__"] = "CenterCrop"
         cfg = {"height": cfg["y_max"] - cfg["y_min"], "width": cfg["x_max"] - cfg["x_min"]}
@@ -85,7 +95,7 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
     name = d["__class_fullname__"]
     d.pop("always_apply", None)
     p = getattr(m, "p", d.get("p", 0.5))
-    cfg = m.config() if hasattr(m, "config") and callable(m.config) else {}
+    cfg = _levels(m.config()) if hasattr(m, "config") and callable(m.config) else {}
     rebuilt: dict[str, dict[str, Any]] = {
         "RandomBrightness": {"__class_fullname__": "RandomBrightnessContrast",
                              "brightness_limit": cfg.get("brightness_limit"), "contrast_limit": (0, 0)},
@@ -93,7 +103,7 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
                            "contrast_limit": cfg.get("contrast_limit")},
         "Cutout": {"__class_fullname__": "CoarseDropout", "num_holes_range": cfg.get("num_holes_range"),
                    "hole_height_range": cfg.get("hole_height_range"), "hole_width_range": cfg.get("hole_width_range"),
-                   "fill": cfg.get("fill", 0.0) * 255},
+                   "fill": cfg.get("fill", 0.0)},
     }
     if name in rebuilt:
         return plain({**rebuilt[name], "p": p})
@@ -104,18 +114,11 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
                "mask_fill_value")
     if name == "GridDropout" and any(k in d for k in grid_1x):
         keep = {"__class_fullname__": name, "p": p}
-        for k, v in cfg.items():
-            if k not in ("p", "same_on_batch"):
-                keep[k] = v * 255 if k in ("fill", "fill_mask") and isinstance(v, float) else v
+        keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch")})
         return plain(keep)
     if name in legacy and legacy[name][0] in d:
         keep = {"__class_fullname__": name, "p": p}
-        for k, v in cfg.items():
-            if k in ("p", "same_on_batch"):
-                continue
-            if k in ("fill", "fill_mask") and isinstance(v, float):
-                v = v * 255
-            keep[k] = v
+        keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch")})
         if name == "Downscale":
             keep["interpolation_pair"] = cfg["interpolation_pair"]
         return plain(keep)

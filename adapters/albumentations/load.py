@@ -34,6 +34,7 @@ from .pipeline import AlbumentationsPipeline
 from .sizes import group_by_size
 from .table import CONTAINERS, TABLE
 from .targets import BoxRules, KeypointRules
+from .versions import AX_NEUTRAL, Version, parse_version, to_2_0
 
 __all__ = ["MAX_DEPTH", "conversion_report", "from_albumentations", "load_config"]
 
@@ -77,6 +78,23 @@ def load_config(config: Any) -> dict[str, Any]:
     """Return the top-level transform dict of ``config``: a dict (with or without the ``{"transform": ...}``
     wrapper that ``A.to_dict``/``A.save`` write), a JSON string, a path to ``.json``/``.yaml``/``.yml``, or an
     Albumentations object (serialised with its own ``to_dict``; only this case needs albumentations)."""
+    return _read_config(config)[0]
+
+
+def _version_of(top: Mapping[str, Any], written: Any) -> Version | None:
+    """The config's ``__version__``; without one, a dotted 1.x class path at the top (``albumentations.core.
+    composition.Compose``: 2.x writes bare names) marks a 1.x config."""
+    v = parse_version(written)
+    if v is None and written is not None:
+        return None
+    full = next((top[k] for k in ("__class_fullname__", "transform_name", "__type__") if k in top), None)
+    if v is None and isinstance(full, str) and full.startswith("albumentations."):
+        return (1, 0, 0)
+    return v
+
+
+def _read_config(config: Any) -> tuple[dict[str, Any], Version | None]:
+    """:func:`load_config`, and the version that wrote the config (see ``versions.py``)."""
     if hasattr(config, "to_dict") and callable(config.to_dict) and not isinstance(config, Mapping):
         data: Any = config.to_dict()
     elif isinstance(config, Mapping):
@@ -99,11 +117,12 @@ def load_config(config: Any) -> dict[str, Any]:
     _check_depth(data)
     if not isinstance(data, Mapping):
         raise ValueError(f"config must be a JSON object at the top level, got {type(data).__name__}")
+    written = data.get("__version__")
     if "transform" in data:
         data = data["transform"]
         if not isinstance(data, Mapping):
             raise ValueError(f"config['transform'] must be an object, got {type(data).__name__}")
-    return dict(data)
+    return dict(data), _version_of(data, written)
 
 
 # ----------------------------------------------------------------------------------------------- building
@@ -119,6 +138,10 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
     entry = TABLE.get(name)
     if entry is None:
         ctx.unsupported(name)
+        return None
+    node, why = to_2_0(name, node, ctx.version)
+    if why is not None:
+        ctx.unsupported(f"{name}: {why}")
         return None
     a = Args(name, node, ctx)
     with _config_error(a):
@@ -169,7 +192,7 @@ def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
         if name == "Compose":
             a.used.update(("bbox_params", "keypoint_params", "additional_targets", "is_check_shapes", "strict",
                            "seed", "save_applied_params", "mask_interpolation"))
-            a.leftovers({})
+            a.leftovers(AX_NEUTRAL["Compose"] if ctx.ax else {})
             if (p < 1 or ctx.path != "transform") and mods:  # a nested Compose is a Sequential
                 return PerSampleSequential(*mods, p=p, generator=gen)
             return nn.Sequential(*mods)
@@ -236,8 +259,8 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     """
     if not isinstance(strict, bool):
         raise ValueError(f"strict must be True or False, got {strict!r}")
-    top = load_config(config)
-    ctx = Ctx(strict=strict, generator=generator)
+    top, version = _read_config(config)
+    ctx = Ctx(strict=strict, generator=generator, version=version)
     name = class_name(top, ctx.path)
     if name not in CONTAINERS:  # a bare transform at the top level
         top = {"__class_fullname__": "Compose", "p": 1.0, "transforms": [top]}

@@ -146,7 +146,7 @@ TABLE: dict[str, Entry] = {
     "VerticalFlip": Entry(K.RandomVerticalFlip, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
     "Transpose": Entry(AlbuTranspose, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
     "RandomRotate90": Entry(AlbuRandomRotate90, b_rotate90, {}, {"case": {}, "kind": "distribution", "bound": 0}),
-    "Rotate": Entry(AlbuAffine, b_rotate, {**_MASK, "value": _ANY},
+    "Rotate": Entry(AlbuAffine, b_rotate, {**_MASK, "value": _ANY, "mask_value": (0,)},
                     {"case": {"limit": (30, 30), "border_mode": 0}, "kind": "resample", "bound": 1.5}, "rotation"),
     "SafeRotate": Entry(AlbuSafeRotate, b_safe_rotate, {**_AFFINE_KEYS, "value": _ANY},
                         {"case": {"limit": (30, 30), "border_mode": 0}, "kind": "resample", "bound": 1.5}),

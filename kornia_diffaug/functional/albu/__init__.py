@@ -38,6 +38,7 @@ from .filter import (
     gaussian_kernels,
     median_blur,
     motion_kernels,
+    opencv_sigma,
     separable_blur,
     sharpen_kernels,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "gauss_noise",
     "gaussian_blur_fields",
     "gaussian_kernels",
+    "opencv_sigma",
     "grid_distortion_axis",
     "grid_distortion_map",
     "grid_dropout_boxes",

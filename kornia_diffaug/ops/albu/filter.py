@@ -87,12 +87,18 @@ class AlbuBlur(_OddKernelOp):
 @register_op(identity={"sigma_limit": (1e-3, 1e-3), "blur_limit": (3, 3)})
 class AlbuGaussianBlur(AlbuIntensityBase):
     """``GaussianBlur``: a separable Gaussian ``k(t) ∝ exp(-t^2 / (2 sigma^2))``, ``|t| <= k // 2``,
-    ``sigma ~ U(sigma_limit)``, size ``k ~ randint[blur_limit]`` (even sizes + 1; 0 means
-    ``int(3.5 sigma) * 2 + 1``).
+    ``sigma ~ U(sigma_limit)``, size ``k ~ randint[blur_limit]`` (even sizes + 1).
+
+    A drawn size 0 comes from sigma: ``int(3.5 sigma) * 2 + 1`` (``size_rule="pil"``, Albumentations 2.x) or
+    ``round(6 sigma + 1) | 1`` (``"opencv"``, what 1.x's ``cv2.GaussianBlur`` does on uint8 images). A drawn sigma
+    0 comes from the size, as in OpenCV: ``0.3 ((k - 1) / 2 - 1) + 0.8``, with OpenCV's fixed binomial kernels
+    for ``k <= 7`` (1.x's default ``sigma_limit=0``).
 
     Args:
         blur_limit: ``(low, high)`` kernel sizes in pixels, integers in [0, 255] (0: from ``sigma``).
-        sigma_limit: ``(low, high)`` of ``sigma`` in pixels, in [0, 100] with ``high > 0``.
+        sigma_limit: ``(low, high)`` of ``sigma`` in pixels, in [0, 100] (0: from the size); a size and a sigma
+            cannot both be 0 (``high`` of ``sigma_limit`` 0 needs ``blur_limit`` low ``>= 1``).
+        size_rule: ``"pil"`` or ``"opencv"``, the size drawn as 0 (see above).
 
     Example:
         >>> op = AlbuGaussianBlur((3, 7), (0.5, 2.0))
@@ -101,24 +107,31 @@ class AlbuGaussianBlur(AlbuIntensityBase):
 
     albu_name = "GaussianBlur"
 
-    def __init__(self, blur_limit=(3, 7), sigma_limit=(0.5, 3.0), p=1.0, same_on_batch=False, keepdim=False,
-                 generator=None):
+    def __init__(self, blur_limit=(3, 7), sigma_limit=(0.5, 3.0), size_rule="pil", p=1.0, same_on_batch=False,
+                 keepdim=False, generator=None):
         lo, hi = pair("blur_limit", blur_limit, 0, _MAX_KERNEL)
         if lo != int(lo) or hi != int(hi):
             raise ValueError(f"blur_limit must hold integers, got {blur_limit!r}")
         s_lo, s_hi = pair("sigma_limit", sigma_limit, 0, _MAX_SIGMA)
-        if s_hi <= 0:
-            raise ValueError(f"sigma_limit must have a positive upper bound, got {sigma_limit!r}")
+        if s_hi <= 0 and lo == 0:
+            raise ValueError(f"sigma_limit {sigma_limit!r} and blur_limit {blur_limit!r} let both the kernel size "
+                             "and sigma be 0 (one of them must set the other)")
+        if size_rule not in ("pil", "opencv"):
+            raise ValueError(f"size_rule must be 'pil' or 'opencv', got {size_rule!r}")
         super().__init__(p, same_on_batch, keepdim, generator, blur_limit=(int(lo), int(hi)),
-                         sigma_limit=(s_lo, s_hi))
-        big = max(int(hi) + 1, int(s_hi * 3.5) * 2 + 1)
+                         sigma_limit=(s_lo, s_hi), size_rule=size_rule)
+        big = max(int(hi) + 1, int(s_hi * 3.5) * 2 + 1, int(round(s_hi * 6 + 1)) | 1)
         self._max = big + (big % 2 == 0)
 
     def sample(self, n, size, generator, device):
         lo, hi = self._cfg["blur_limit"]
-        sigma = uniform(n, *self._cfg["sigma_limit"], generator, device).clamp_min(1e-6)
+        sigma = uniform(n, *self._cfg["sigma_limit"], generator, device)
         k = torch.randint(lo, hi + 1, (n,), generator=generator, device=device)
-        k = torch.where(k == 0, (sigma * 3.5).floor().long() * 2 + 1, k)
+        if self._cfg["size_rule"] == "pil":
+            from_sigma = (sigma * 3.5).floor().long() * 2 + 1
+        else:
+            from_sigma = torch.round(sigma.double() * 6 + 1).long() | 1
+        k = torch.where(k == 0, from_sigma, k)
         return {"sigma": sigma, "ksize": k + (k % 2 == 0).long()}
 
     def apply_transform(self, input, params, flags, transform=None):
