@@ -49,7 +49,8 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
 # Kornia's own op classes that the table builds -> their Albumentations name (our Albu* ops carry theirs in
 # ``albu_name``).
 _KORNIA_NAMES = {e.op: name for name, e in TABLE.items() if not e.ours}
-_LEVEL_KEYS = ("fill",)  # image fills: ours in [0, 1], Albumentations in uint8 levels; mask fills are labels, kept
+# image fills and colours: ours in [0, 1], Albumentations in uint8 levels; mask fills are labels, kept
+_LEVEL_KEYS = ("fill", "drop_color", "src_color")
 
 
 def _levels(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +102,8 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
                              "brightness_limit": cfg.get("brightness_limit"), "contrast_limit": (0, 0)},
         "RandomContrast": {"__class_fullname__": "RandomBrightnessContrast", "brightness_limit": (0, 0),
                            "contrast_limit": cfg.get("contrast_limit")},
+        "JpegCompression": {"__class_fullname__": "ImageCompression", "quality_range": cfg.get("quality_range"),
+                            "compression_type": "jpeg"},
         "Cutout": {"__class_fullname__": "CoarseDropout", "num_holes_range": cfg.get("num_holes_range"),
                    "hole_height_range": cfg.get("hole_height_range"), "hole_width_range": cfg.get("hole_width_range"),
                    "fill": cfg.get("fill", 0.0)},
@@ -109,14 +112,22 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
         return plain({**rebuilt[name], "p": p})
     legacy = {"CoarseDropout": ("max_holes", "num_holes_range"), "GaussNoise": ("var_limit", "std_range"),
               "Downscale": ("scale_min", "scale_range"), "Solarize": ("threshold", "threshold_range"),
-              "RandomResizedCrop": ("height", "size")}
+              "RandomResizedCrop": ("height", "size"),
+              # pixel effects: (1.x keys..., 2.x key)
+              "ImageCompression": ("quality_lower", "quality_upper", "compression_type", "quality_range"),
+              "RandomFog": ("fog_coef_lower", "fog_coef_upper", "fog_coef_range"),
+              "RandomSnow": ("snow_point_lower", "snow_point_upper", "snow_point_range"),
+              "RandomRain": ("slant_lower", "slant_upper", "rain_type", "slant_range"),
+              "RandomSunFlare": ("angle_lower", "angle_upper", "num_flare_circles_lower", "num_flare_circles_upper",
+                                 "angle_range"),
+              "RandomShadow": ("num_shadows_lower", "num_shadows_upper", "num_shadows_limit")}
     grid_1x = ("unit_size_min", "unit_size_max", "holes_number_x", "holes_number_y", "shift_x", "shift_y",
                "mask_fill_value")
     if name == "GridDropout" and any(k in d for k in grid_1x):
         keep = {"__class_fullname__": name, "p": p}
         keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch")})
         return plain(keep)
-    if name in legacy and legacy[name][0] in d:
+    if name in legacy and any(k in d for k in legacy[name][:-1]):
         keep = {"__class_fullname__": name, "p": p}
         keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch")})
         if name == "Downscale":

@@ -98,6 +98,27 @@ from .builders_pixel import (
 )
 from .parse import Args
 
+# isort: split
+# --- pixel effects (weather, noise, compression)
+from kornia_diffaug.ops.albu.compression import AlbuImageCompression
+from kornia_diffaug.ops.albu.filter import AlbuDefocus, AlbuEmboss
+from kornia_diffaug.ops.albu.lighting import AlbuRandomShadow, AlbuRandomSunFlare
+from kornia_diffaug.ops.albu.noise import AlbuISONoise, AlbuSaltAndPepper
+from kornia_diffaug.ops.albu.weather import AlbuRandomFog, AlbuRandomRain, AlbuRandomSnow
+
+from .builders_effects import (
+    b_defocus,
+    b_emboss,
+    b_fog,
+    b_image_compression,
+    b_iso_noise,
+    b_rain,
+    b_salt_and_pepper,
+    b_shadow,
+    b_snow,
+    b_sun_flare,
+)
+
 __all__ = ["CONTAINERS", "TABLE", "Entry", "supported_transforms"]
 
 CONTAINERS = ("Compose", "OneOf", "SomeOf", "Sequential")
@@ -253,6 +274,36 @@ TABLE: dict[str, Entry] = {
                        {"case": {}, "kind": "pointwise_float", "bound": 0.01}),
     "Downscale": Entry(AlbuDownscale, b_downscale, {},
                        {"case": {"scale_range": (0.5, 0.5)}, "kind": PX, "bound": 0}),
+    # --- pixel effects (weather, noise, compression)
+    "ImageCompression": Entry(AlbuImageCompression, b_image_compression, {},
+                              {"case": {"quality_range": (50, 50)}, "kind": "resample", "bound": 2.0,
+                               "note": "Kornia's differentiable JPEG vs libjpeg (integer DCT, rounding per stage): "
+                                       "mean 0.7-2.4 levels over qualities 10-100, where JPEG itself changes the "
+                                       "image by 4-11; channels coded in OpenCV's BGR order"}),
+    "JpegCompression": Entry(AlbuImageCompression, b_image_compression, {},
+                             {"case": None, "kind": "config", "bound": 0, "note": "1.x name; parity as "
+                                                                                  "ImageCompression"}, "1.x"),
+    "RandomFog": Entry(AlbuRandomFog, b_fog, {}, {"case": {"fog_coef_range": (0.5, 0.5)}, "kind": "distribution",
+                                                  "bound": 0}),
+    "RandomRain": Entry(AlbuRandomRain, b_rain, {}, {"case": {"slant_range": (5, 5), "drop_length": 8},
+                                                     "kind": "distribution", "bound": 0}),
+    "RandomSnow": Entry(AlbuRandomSnow, b_snow, {}, {"case": {"snow_point_range": (0.3, 0.3), "brightness_coeff": 2.0},
+                                                     "kind": PX, "bound": 4,
+                                                     "note": "OpenCV's uint8 HLS quantises H and S"}),
+    "RandomSunFlare": Entry(AlbuRandomSunFlare, b_sun_flare, {},
+                            {"case": {"src_radius": 40, "angle_range": (0.25, 0.25)}, "kind": "distribution",
+                             "bound": 0}),
+    "RandomShadow": Entry(AlbuRandomShadow, b_shadow, {}, {"case": {"shadow_intensity_range": (0.5, 0.5)},
+                                                           "kind": "distribution", "bound": 0}),
+    "ISONoise": Entry(AlbuISONoise, b_iso_noise, {}, {"case": {"color_shift": (0.05, 0.05), "intensity": (0.5, 0.5)},
+                                                      "kind": "distribution", "bound": 0}),
+    "SaltAndPepper": Entry(AlbuSaltAndPepper, b_salt_and_pepper, {},
+                           {"case": {"amount": (0.05, 0.05), "salt_vs_pepper": (0.5, 0.5)}, "kind": "distribution",
+                            "bound": 0}),
+    "Emboss": Entry(AlbuEmboss, b_emboss, {}, {"case": {"alpha": (0.5, 0.5), "strength": (0.6, 0.6)}, "kind": PX,
+                                               "bound": 1}),
+    "Defocus": Entry(AlbuDefocus, b_defocus, {}, {"case": {"radius": (4, 4), "alias_blur": (0.3, 0.3)}, "kind": PX,
+                                                  "bound": 1}),
 }
 
 

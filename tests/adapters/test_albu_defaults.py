@@ -37,6 +37,8 @@ ONE_X_DEFAULTS = {
                          "always_apply": False, "p": 0.5, "limit": [-0.2, 0.2]},
     "RandomContrast": {"__class_fullname__": "albumentations.augmentations.transforms.RandomContrast",
                        "always_apply": False, "p": 0.5, "limit": [-0.2, 0.2]},
+    "JpegCompression": {"__class_fullname__": "albumentations.augmentations.transforms.JpegCompression",
+                        "always_apply": False, "p": 0.5, "quality_lower": 99, "quality_upper": 100},
 }
 
 

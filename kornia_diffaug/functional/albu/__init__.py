@@ -105,3 +105,16 @@ __all__ = [
     "GRAY_WEIGHTS",
     "INTERPOLATIONS",
 ]
+
+# --- pixel effects (weather, noise, compression)
+from .compression import jpeg  # noqa: E402
+from .filter import cv_gaussian_1d, defocus_kernels, emboss_kernels  # noqa: E402
+from .lighting import polygon_masks, shadow, sun_flare  # noqa: E402
+from .noise import iso_noise, iso_noise_fields, salt_and_pepper, salt_and_pepper_masks  # noqa: E402
+from .weather import disk_cover, fog, fog_blur_size, rain, rain_layer, snow_bleach  # noqa: E402
+
+__all__ += [
+    "cv_gaussian_1d", "defocus_kernels", "disk_cover", "emboss_kernels", "fog", "fog_blur_size", "iso_noise",
+    "iso_noise_fields", "jpeg", "polygon_masks", "rain", "rain_layer", "salt_and_pepper", "salt_and_pepper_masks",
+    "shadow", "snow_bleach", "sun_flare",
+]

@@ -1,5 +1,6 @@
 """Filter kernels with Albumentations' (OpenCV) semantics: per-sample convolutions, box/Gaussian/median/motion
-blurs, sharpening and ``Downscale``. Borders are OpenCV's reflect-101 unless stated (see ``_common``).
+blurs, sharpening, embossing, defocus and ``Downscale``. Borders are OpenCV's reflect-101 unless stated (see
+``_common``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from ._median_net import run_median
 __all__ = [
     "box_kernels",
     "conv_per_sample",
+    "cv_gaussian_1d",
+    "defocus_kernels",
     "down_up",
+    "emboss_kernels",
     "gaussian_kernels",
     "median_blur",
     "motion_kernels",
@@ -220,3 +224,62 @@ def down_up(x: torch.Tensor, scale: torch.Tensor, down: int = 0, up: int = 0) ->
     y = sample(small, grid_for(h, h, dh / h, dh, up), grid_for(w, w, dw / w, dw, up), up)
     return y.clamp(0, 1) if 2 in (down, up) else y
 
+
+
+# cv2.getGaussianKernel's fixed taps for sigma <= 0 and the smallest sizes.
+_CV_SMALL_GAUSSIANS = {1: (1.0,), 3: (0.25, 0.5, 0.25), 5: (0.0625, 0.25, 0.375, 0.25, 0.0625),
+                       7: (0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125)}
+
+
+def cv_gaussian_1d(ksize: int, sigma: torch.Tensor) -> torch.Tensor:
+    """``cv2.getGaussianKernel(ksize, sigma)`` for per-sample ``sigma`` (B,) in pixels: (B, ksize), sum 1. A
+    ``sigma <= 0`` means OpenCV's ``0.3 ((ksize - 1) / 2 - 1) + 0.8`` (fixed taps for sizes 1 to 7)."""
+    sigma = sigma.to(torch.float64)
+    t = torch.arange(ksize, device=sigma.device, dtype=torch.float64) - (ksize - 1) / 2
+    auto = 0.3 * ((ksize - 1) * 0.5 - 1) + 0.8
+    s = torch.where(sigma > 0, sigma, torch.full_like(sigma, auto)).view(-1, 1)
+    k = torch.exp(-(t.view(1, -1) ** 2) / (2 * s**2))
+    k = k / k.sum(1, keepdim=True)
+    if ksize in _CV_SMALL_GAUSSIANS:
+        table = torch.tensor(_CV_SMALL_GAUSSIANS[ksize], dtype=torch.float64, device=sigma.device)
+        k = torch.where((sigma > 0).view(-1, 1), k, table.view(1, -1))
+    return k
+
+
+def emboss_kernels(alpha: torch.Tensor, strength: torch.Tensor) -> torch.Tensor:
+    """``Emboss``: ``(1 - a) I + a E(s)`` (B, 3, 3), ``E(s) = [[-1 - s, -s, 0], [-s, 1, s], [0, s, 1 + s]]``."""
+    a = alpha.to(torch.float64).view(-1, 1, 1)
+    s = strength.to(torch.float64).view(-1, 1, 1)
+    base = torch.tensor([[-1.0, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=torch.float64, device=alpha.device)
+    sign = torch.tensor([[-1.0, -1, 0], [-1, 0, 1], [0, 1, 1]], dtype=torch.float64, device=alpha.device)
+    ident = torch.zeros(3, 3, dtype=torch.float64, device=alpha.device)
+    ident[1, 1] = 1
+    return (1 - a) * ident + a * (base + sign * s)
+
+
+def defocus_kernels(radius: torch.Tensor, alias_blur: torch.Tensor, max_radius: int) -> torch.Tensor:
+    """``Defocus`` kernels (B, K, K), ``K = 2 max(8, max_radius) + 1``: the disk ``x^2 + y^2 <= r^2`` on its own
+    grid ``|x|, |y| <= m = max(8, r)``, normalised to sum 1, then blurred as ``cv2.GaussianBlur`` (size 3 for
+    ``r <= 8``, else 5; ``sigma = alias_blur`` pixels; reflect-101 at the grid's edge), zero outside the grid.
+    ``radius`` (B,) integers >= 1, ``alias_blur`` (B,) >= 0."""
+    dev = radius.device
+    big = max(8, int(max_radius))
+    if radius.numel() == 0:
+        return torch.zeros(0, 2 * big + 1, 2 * big + 1, dtype=torch.float64, device=dev)
+    r = radius.to(torch.float64).view(-1, 1, 1)
+    m = torch.clamp(r, min=8)
+    t = torch.arange(-big - 2, big + 3, device=dev, dtype=torch.float64)
+    # reflect-101 about the own grid's edge, so the blur sees what OpenCV's border gives it
+    tx = torch.where(t.abs().view(1, 1, -1) > m, torch.sign(t).view(1, 1, -1) * (2 * m - t.abs().view(1, 1, -1)),
+                     t.view(1, 1, -1))
+    ty = tx.transpose(1, 2)
+    disk = (tx**2 + ty**2 <= r**2).to(torch.float64)
+    own = (t.abs().view(1, 1, -1) <= m) & (t.abs().view(1, -1, 1) <= m)
+    disk = disk / (disk * own).sum((1, 2), keepdim=True)
+    g3 = F.pad(cv_gaussian_1d(3, alias_blur), (1, 1))
+    g5 = cv_gaussian_1d(5, alias_blur)
+    g = torch.where((radius <= 8).view(-1, 1).to(dev), g3, g5)  # (B, 5)
+    b = g.shape[0]
+    k = F.conv2d(disk.unsqueeze(0), g.view(b, 1, 1, 5), groups=b)
+    k = F.conv2d(k, g.view(b, 1, 5, 1), groups=b)[0]
+    return k * own[:, 2:-2, 2:-2]

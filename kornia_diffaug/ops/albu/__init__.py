@@ -78,3 +78,15 @@ __all__ = [
     "merge_rows",
     "take_rows",
 ]
+
+# --- pixel effects (weather, noise, compression)
+from .compression import AlbuImageCompression  # noqa: E402
+from .filter import AlbuDefocus, AlbuEmboss  # noqa: E402
+from .lighting import AlbuRandomShadow, AlbuRandomSunFlare  # noqa: E402
+from .noise import AlbuISONoise, AlbuSaltAndPepper  # noqa: E402
+from .weather import AlbuRandomFog, AlbuRandomRain, AlbuRandomSnow  # noqa: E402
+
+__all__ += [
+    "AlbuDefocus", "AlbuEmboss", "AlbuISONoise", "AlbuImageCompression", "AlbuRandomFog", "AlbuRandomRain",
+    "AlbuRandomShadow", "AlbuRandomSnow", "AlbuRandomSunFlare", "AlbuSaltAndPepper",
+]

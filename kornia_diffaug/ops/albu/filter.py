@@ -1,6 +1,6 @@
-"""Albumentations' filters as Kornia ops: blurs, sharpening, downscaling (kernels in ``functional.albu.filter``).
-Borders as OpenCV (reflect-101). Common arguments (``p``, ``same_on_batch``, ``keepdim``, ``generator``) as in
-``ops.albu.color``."""
+"""Albumentations' filters as Kornia ops: blurs, sharpening, embossing, defocus, downscaling (kernels in
+``functional.albu.filter``). Borders as OpenCV (reflect-101). Common arguments (``p``, ``same_on_batch``,
+``keepdim``, ``generator``) as in ``ops.albu.color``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from ...functional.sampling import uniform
 from .._registry import register_op
 from ._base import AlbuIntensityBase, choice, odd_sizes, pair
 
-__all__ = ["AlbuBlur", "AlbuDownscale", "AlbuGaussianBlur", "AlbuMedianBlur", "AlbuMotionBlur", "AlbuSharpen"]
+__all__ = ["AlbuBlur", "AlbuDefocus", "AlbuDownscale", "AlbuEmboss", "AlbuGaussianBlur", "AlbuMedianBlur",
+           "AlbuMotionBlur", "AlbuSharpen"]
 
 _MAX_KERNEL = 255  # kernel sizes in pixels: beyond this a blur_limit is a typo, not a blur
 _MAX_SIGMA = 100  # Gaussian sigma in pixels, likewise
@@ -231,3 +232,67 @@ class AlbuDownscale(AlbuIntensityBase):
     def apply_transform(self, input, params, flags, transform=None):
         ip = self._cfg["interpolation_pair"]
         return FA.down_up(input, params["scale"], ip["downscale"], ip["upscale"])
+
+
+@register_op(identity={"alpha": (0.0, 0.0)})
+class AlbuEmboss(AlbuIntensityBase):
+    """``Emboss``: ``y = clamp(K * x)``, ``K = (1 - a) I + a [[-1 - s, -s, 0], [-s, 1, s], [0, s, 1 + s]]``,
+    ``a ~ U(alpha)``, ``s ~ U(strength)`` (reflect-101 borders, as ``cv2.filter2D``).
+
+    Args:
+        alpha: ``(low, high)`` of the blend ``a`` in [0, 1] (0 is the identity).
+        strength: ``(low, high)`` of ``s``, ``>= 0``.
+
+    Example:
+        >>> op = AlbuEmboss((0.2, 0.5), (0.2, 0.7))
+        >>> y = op(torch.rand(2, 3, 32, 32))
+    """
+
+    albu_name = "Emboss"
+
+    def __init__(self, alpha=(0.2, 0.5), strength=(0.2, 0.7), p=1.0, same_on_batch=False, keepdim=False,
+                 generator=None):
+        super().__init__(p, same_on_batch, keepdim, generator, alpha=pair("alpha", alpha, 0, 1),
+                         strength=pair("strength", strength, 0))
+
+    def sample(self, n, size, generator, device):
+        return {"alpha": uniform(n, *self._cfg["alpha"], generator, device),
+                "strength": uniform(n, *self._cfg["strength"], generator, device)}
+
+    def apply_transform(self, input, params, flags, transform=None):
+        k = FA.emboss_kernels(params["alpha"], params["strength"])
+        return FA.saturate(FA.conv_per_sample(input, k), input)
+
+
+@register_op(identity={"p": 0.0})
+class AlbuDefocus(AlbuIntensityBase):
+    """``Defocus``: ``y = clamp(K * x)``, ``K`` a disk of radius ``r ~ randint[radius]`` pixels blurred by a
+    Gaussian of ``sigma ~ U(alias_blur)`` pixels (see :func:`kornia_diffaug.functional.albu.defocus_kernels`).
+
+    Args:
+        radius: ``(low, high)`` integer radii in [1, 100] pixels.
+        alias_blur: ``(low, high)`` of ``sigma`` in [0, 100] pixels (0: OpenCV's sigma for the kernel size).
+
+    Example:
+        >>> op = AlbuDefocus((3, 6), (0.1, 0.5))
+        >>> y = op(torch.rand(2, 3, 32, 32))
+    """
+
+    albu_name = "Defocus"
+
+    def __init__(self, radius=(3, 10), alias_blur=(0.1, 0.5), p=1.0, same_on_batch=False, keepdim=False,
+                 generator=None):
+        lo, hi = pair("radius", radius, 1, 100)
+        if lo != int(lo) or hi != int(hi):
+            raise ValueError(f"radius must hold integers, got {radius!r}")
+        super().__init__(p, same_on_batch, keepdim, generator, radius=(int(lo), int(hi)),
+                         alias_blur=pair("alias_blur", alias_blur, 0, _MAX_SIGMA))
+
+    def sample(self, n, size, generator, device):
+        lo, hi = self._cfg["radius"]
+        return {"radius": torch.randint(lo, hi + 1, (n,), generator=generator, device=device),
+                "alias_blur": uniform(n, *self._cfg["alias_blur"], generator, device)}
+
+    def apply_transform(self, input, params, flags, transform=None):
+        k = FA.defocus_kernels(params["radius"], params["alias_blur"], self._cfg["radius"][1])
+        return FA.saturate(FA.conv_per_sample(input, k), input)
