@@ -19,7 +19,16 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from ..._validate import check_image
-from .color import COLOR_KEYS, ada_cutout, ada_noise, apply_color_matrix, color_matrix, imgfilter, imgfilter_gains
+from .color import (
+    COLOR_KEYS,
+    ada_cutout,
+    ada_noise,
+    apply_color_matrix,
+    color_matrix,
+    embed_color_matrix,
+    imgfilter,
+    imgfilter_gains,
+)
 from .geometry import GEOMETRY_KEYS, PIXEL_EXACT_KEYS, geometry_matrices
 from .resample import resample_antialiased, resample_nearest
 
@@ -110,6 +119,7 @@ def ada_augment(
     value_range: Sequence[float] = (-1.0, 1.0),
     *,
     compensate_phase: bool = True,
+    color_channels: int | None = None,
 ) -> torch.Tensor:
     """Apply the ADA pipeline with explicit per-sample ``params`` (keys of :data:`ADA_PARAM_DOC`).
 
@@ -121,6 +131,8 @@ def ada_augment(
         value_range: ``(lo, hi)`` of the images; colour, noise and cutout magnitudes are in half-range units.
         compensate_phase: the image follows the geometry matrix exactly (default) or is sampled at the
             paper's release positions, up to 0.14 px off it (see ``resample_antialiased``).
+        color_channels: colour ops act on the first ``color_channels`` channels only, the others pass through
+            them unchanged (StyleGAN3's RGBA: ``3``, alpha kept); ``None``: all channels.
 
     Example:
         >>> x = torch.zeros(2, 3, 8, 8)
@@ -131,7 +143,12 @@ def ada_augment(
     b, c = x.shape[:2]
     y = ada_geometry(x, params, compensate_phase=compensate_phase)
     cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
-    cm = color_matrix(params, c, cdt, x.device)
+    cc = c if color_channels is None else color_channels
+    if not 1 <= cc <= c:
+        raise ValueError(f"color_channels must be in [1, {c}] for {c} channels, got {color_channels}")
+    cm = color_matrix(params, cc, cdt, x.device)
+    if cm is not None and cc < c:
+        cm = embed_color_matrix(cm, c)
     if cm is not None:
         active = ~(cm == torch.eye(c + 1, dtype=cdt, device=x.device)).flatten(1).all(dim=1)
         y = _select(active, apply_color_matrix(y, cm, value_range), y)

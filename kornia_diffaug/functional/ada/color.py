@@ -23,6 +23,7 @@ __all__ = [
     "IMGFILTER_EXPECTED_POWER",
     "apply_color_matrix",
     "color_matrix",
+    "embed_color_matrix",
     "imgfilter",
     "imgfilter_bank",
     "imgfilter_gains",
@@ -99,6 +100,18 @@ def color_matrix(
         block[c, c] = 0
         m = (vv + block * get("saturation") + torch.diag((torch.arange(c + 1, device=device) == c).to(dtype))) @ m
     return m
+
+
+def embed_color_matrix(m: torch.Tensor, channels: int) -> torch.Tensor:
+    """``(B, K + 1, K + 1)`` colour matrices of the first ``K`` channels as ``(B, C + 1, C + 1)`` ones that leave
+    channels ``K .. C - 1`` unchanged (identity rows and columns, no offset)."""
+    b, k = m.shape[0], m.shape[-1] - 1
+    if not 1 <= k <= channels:
+        raise ValueError(f"cannot embed colour matrices of {k} channels into {channels} channels")
+    out = torch.eye(channels + 1, dtype=m.dtype, device=m.device).repeat(b, 1, 1)
+    out[:, :k, :k] = m[:, :k, :k]
+    out[:, :k, channels] = m[:, :k, k]
+    return out
 
 
 def apply_color_matrix(
