@@ -110,6 +110,10 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
     }
     if name in rebuilt:
         return plain({**rebuilt[name], "p": p})
+    if name.startswith("IAA") or name == "ToTensor":  # 0.x names: their successor, written from the built op
+        exported = _export_op(m)
+        if exported is not None:
+            return exported
     legacy = {"CoarseDropout": ("max_holes", "num_holes_range"), "GaussNoise": ("var_limit", "std_range"),
               "Downscale": ("scale_min", "scale_range"), "Solarize": ("threshold", "threshold_range"),
               "RandomResizedCrop": ("height", "size"),

@@ -22,8 +22,13 @@ import torch
 from torch import nn
 
 from kornia_diffaug.ops.albu import (
+    AlbuCropNonEmptyMaskIfExists,
     AlbuElasticTransform,
     AlbuGridDistortion,
+    AlbuNoOp,
+    AlbuOpticalDistortion,
+    AlbuPiecewiseAffine,
+    AlbuRandomSizedBBoxSafeCrop,
     PerSampleOneOf,
     PerSampleSequential,
     PerSampleSomeOf,
@@ -32,7 +37,7 @@ from kornia_diffaug.ops.albu import (
 from .parse import Args, Ctx, UnsupportedTransformError, class_name, parse_bbox_params, parse_keypoint_params, plain
 from .pipeline import AlbumentationsPipeline
 from .sizes import group_by_size
-from .table import CONTAINERS, TABLE
+from .table import CONTAINERS, DTYPE_FREE, TABLE
 from .targets import BoxRules, KeypointRules
 from .versions import AX_NEUTRAL, Version, parse_version, to_2_0
 
@@ -40,6 +45,8 @@ __all__ = ["MAX_DEPTH", "conversion_report", "from_albumentations", "load_config
 
 MAX_DEPTH = 64  # nesting levels of dicts/lists accepted in a config (a real pipeline needs fewer than 10)
 _BOX_KEYS = {"pascal_voc": "bbox_xyxy", "coco": "bbox_xywh", "yolo": "bbox_xyxy", "albumentations": "bbox_xyxy"}
+_REMAPS = (AlbuElasticTransform, AlbuGridDistortion, AlbuOpticalDistortion, AlbuPiecewiseAffine)  # no box matrix
+_DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)  # the pipeline draws their box
 
 
 # ----------------------------------------------------------------------------------------------- reading
@@ -142,11 +149,18 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
     node, why = to_2_0(name, node, ctx.version)
     if why is not None:
         ctx.unsupported(f"{name}: {why}")
+    if ctx.float_from and name not in DTYPE_FREE:
+        ctx.unsupported(f"{name} after ToFloat ({ctx.float_from[0]}): Albumentations runs it on a float32 image, "
+                        "where its fills and level units differ from uint8's")
         return None
     a = Args(name, node, ctx)
     with _config_error(a):
         module = entry.build(entry.op, a)
     a.leftovers(entry.ignorable)
+    if name == "ToFloat":
+        ctx.float_from.append(ctx.path)
+    if isinstance(module, _DATA_CROPS):
+        module._albumentations_path = ctx.path  # type: ignore[assignment]  # checked once the tree is built
     module._albumentations = {"__class_fullname__": name, **plain(a.params)}  # type: ignore[assignment]
     module._albumentations_path = ctx.path  # type: ignore[assignment]
     return module
@@ -189,9 +203,9 @@ def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
     a.used.add("transforms")
     gen = ctx.generator
     with _config_error(a):  # the containers check their own arguments (n, weights)
-        if name == "Compose":
+        if name in ("Compose", "ReplayCompose"):  # ReplayCompose's replay: the pipeline's own params
             a.used.update(("bbox_params", "keypoint_params", "additional_targets", "is_check_shapes", "strict",
-                           "seed", "save_applied_params", "mask_interpolation"))
+                           "seed", "save_applied_params", "mask_interpolation", "save_key"))
             a.leftovers(AX_NEUTRAL["Compose"] if ctx.ax else {})
             if (p < 1 or ctx.path != "transform") and mods:  # a nested Compose is a Sequential
                 return PerSampleSequential(*mods, p=p, generator=gen)
@@ -268,13 +282,20 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     ctx.targets = tuple(k for k, r in (("bbox_params", box_rules), ("keypoint_params", kp_rules)) if r is not None)
     root = _build_node(top, ctx)
     if any(k.startswith("bbox") for k in keys):
-        bad = [type(m).__name__ for m in root.modules() if isinstance(m, (AlbuElasticTransform, AlbuGridDistortion))]
+        bad = [type(m).__name__ for m in root.modules() if isinstance(m, _REMAPS)]
         if bad:
             ctx.at(".bbox_params").unsupported(f"boxes through {', '.join(sorted(set(bad)))} (no matrix to move "
                                                "them; keypoints and masks do follow)")
             keys = [k for k in keys if not k.startswith("bbox")]
             info.pop("bbox_format", None)
     mods = list(root.children()) if type(root) is nn.Sequential else [root]
+    nested = [m for m in root.modules() if isinstance(m, _DATA_CROPS) and not any(m is t for t in mods)]
+    for m in nested:  # the pipeline draws their box from the data only between top-level transforms
+        ctx.at(m._albumentations_path[len(ctx.path):]).unsupported(f"{m._albumentations['__class_fullname__']} "
+                                                                    "inside a container")
+    if nested:
+        root = _without(root, nested)
+        mods = list(root.children()) if type(root) is nn.Sequential else [root]
     mods = group_by_size(mods, ctx, top=True)
     if not mods:
         mods = [nn.Identity()]
@@ -283,6 +304,15 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     pipe.albumentations_targets = info
     pipe.albumentations_compose = {k: plain(top[k]) for k in ("bbox_params", "keypoint_params") if top.get(k)}
     return pipe
+
+
+def _without(root: nn.Module, drop: list[nn.Module]) -> nn.Module:
+    """``root`` with the modules ``drop`` replaced by ``NoOp`` (non-strict loading of refused nested crops)."""
+    for parent in list(root.modules()):
+        for key, child in list(parent.named_children()):
+            if any(child is d for d in drop):
+                setattr(parent, key, AlbuNoOp())
+    return root
 
 
 def conversion_report(config: Any) -> str:

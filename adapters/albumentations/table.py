@@ -119,9 +119,9 @@ from .builders_effects import (
     b_sun_flare,
 )
 
-__all__ = ["CONTAINERS", "TABLE", "Entry", "supported_transforms"]
+__all__ = ["CONTAINERS", "DTYPE_FREE", "TABLE", "Entry", "supported_transforms"]
 
-CONTAINERS = ("Compose", "OneOf", "SomeOf", "Sequential")
+CONTAINERS = ("Compose", "OneOf", "SomeOf", "Sequential", "ReplayCompose")  # ReplayCompose: replay = our params
 _ANY = ...
 
 
@@ -305,6 +305,89 @@ TABLE: dict[str, Entry] = {
     "Defocus": Entry(AlbuDefocus, b_defocus, {}, {"case": {"radius": (4, 4), "alias_blur": (0.3, 0.3)}, "kind": PX,
                                                   "bound": 1}),
 }
+
+# --- geometric, aliases and crops
+from kornia_diffaug.ops.albu import (  # noqa: E402
+    AlbuCropNonEmptyMaskIfExists,
+    AlbuFlip,
+    AlbuNoOp,
+    AlbuOpticalDistortion,
+    AlbuPiecewiseAffine,
+    AlbuRandomSizedBBoxSafeCrop,
+    AlbuRandomSizedCrop,
+)
+
+from .builders_extra import (  # noqa: E402
+    b_crop_nonempty_mask,
+    b_iaa_affine,
+    b_iaa_noise,
+    b_iaa_perspective,
+    b_iaa_sharpen,
+    b_noop,
+    b_optical_distortion,
+    b_piecewise_affine,
+    b_random_sized_crop,
+    b_sized_bbox_safe_crop,
+    b_to_float,
+    b_to_tensor,
+    b_to_tensor_v2,
+)
+
+_DIST_KEYS = {**_MASK, "keypoint_remapping_method": _ANY, "value": _ANY, "mask_value": _ANY}
+_NOT_IN_2X = "not in Albumentations 2.0.8"
+TABLE.update({
+    "NoOp": Entry(AlbuNoOp, b_noop, {}, {"case": {}, "kind": "exact", "bound": 0}),
+    "ToTensorV2": Entry(AlbuNoOp, b_to_tensor_v2, {},
+                        {"case": None, "kind": "config", "bound": 0,
+                         "note": "HWC numpy -> CHW tensor: the (B, C, H, W) input already is one"}, "ToTensorV2"),
+    "ToTensor": Entry(AlbuNoOp, b_to_tensor, {},
+                      {"case": None, "kind": "config", "bound": 0,
+                       "note": f"0.x: uint8 -> u / 255 CHW floats, the input convention; {_NOT_IN_2X}"}, "ToTensor"),
+    "ToFloat": Entry(AlbuNoOp, b_to_float, {}, {"case": {"max_value": 255}, "kind": "pointwise_float", "bound": 1e-6,
+                                                "note": "u / 255 is the input convention; later transforms see "
+                                                        "float32 (units checked at load)"}, "ToFloat"),
+    "Flip": Entry(AlbuFlip, b_noop, {}, {"case": None, "kind": "config", "bound": 0,
+                                         "note": f"1.x: HorizontalFlip / VerticalFlip / both; {_NOT_IN_2X}"}),
+    "IAASharpen": Entry(AlbuSharpen, b_iaa_sharpen, {},
+                        {"case": None, "kind": "config", "bound": 0, "note": f"0.x: as Sharpen; {_NOT_IN_2X}"},
+                        "IAASharpen"),
+    "IAAAdditiveGaussianNoise": Entry(AlbuGaussNoise, b_iaa_noise, {},
+                                      {"case": None, "kind": "config", "bound": 0,
+                                       "note": f"0.x: as GaussNoise, scale and loc in uint8 levels; {_NOT_IN_2X}"},
+                                      "IAAAdditiveGaussianNoise"),
+    "IAAAffine": Entry(AlbuAffine, b_iaa_affine, {"fit_output": (False,), "backend": _ANY},
+                       {"case": None, "kind": "config", "bound": 0,
+                        "note": f"0.x: as Affine, imgaug's number = constant; {_NOT_IN_2X}"}, "IAAAffine"),
+    "IAAPerspective": Entry(AlbuPerspective, b_iaa_perspective, {},
+                            {"case": None, "kind": "config", "bound": 0,
+                             "note": f"0.x: as Perspective; {_NOT_IN_2X}"}, "IAAPerspective"),
+    "IAAPiecewiseAffine": Entry(AlbuPiecewiseAffine, b_piecewise_affine, {},
+                                {"case": None, "kind": "config", "bound": 0,
+                                 "note": "refused: imgaug's triangulated mesh warp is not reproduced"},
+                                "IAAPiecewiseAffine"),
+    "OpticalDistortion": Entry(AlbuOpticalDistortion, b_optical_distortion, _DIST_KEYS,
+                               {"case": {"distort_limit": (0.3, 0.3)}, "kind": "resample", "bound": 1.5}),
+    "PiecewiseAffine": Entry(AlbuPiecewiseAffine, b_piecewise_affine, _DIST_KEYS,
+                             {"case": None, "kind": "config", "bound": 0,
+                              "note": "the jitter is random: the map equals Albumentations' for the same jitter "
+                                      "within 1e-5 px (tests); 2.0.8 fails on scale 0"}),
+    "RandomSizedCrop": Entry(AlbuRandomSizedCrop, b_random_sized_crop, {**_MASK, "area_for_downscale": (None,)},
+                             {"case": {"min_max_height": (48, 48), "size": (32, 40), "w2h_ratio": 1.34},
+                              "kind": "resample", "bound": 1.0}),
+    "RandomSizedBBoxSafeCrop": Entry(AlbuRandomSizedBBoxSafeCrop, b_sized_bbox_safe_crop, _MASK,
+                                     {"case": None, "kind": "config", "bound": 0,
+                                      "build": {"height": 20, "width": 24},
+                                      "compose": {"bbox_params": {"format": "pascal_voc"}},
+                                      "note": "needs boxes: checked with them against Albumentations (tests)"}),
+    "CropNonEmptyMaskIfExists": Entry(AlbuCropNonEmptyMaskIfExists, b_crop_nonempty_mask, {},
+                                      {"case": None, "kind": "config", "bound": 0, "build": {"height": 20, "width": 24},
+                                       "note": "needs the mask: checked with it against Albumentations (tests)"}),
+})
+
+# Transforms whose result does not depend on the image being uint8 or float32 (no fills, levels or value
+# units): the only ones ``load.py`` accepts after a ``ToFloat``, where Albumentations' image becomes float32.
+DTYPE_FREE = frozenset({"NoOp", "ToTensorV2", "ToTensor", "ToFloat", "HorizontalFlip", "VerticalFlip", "Flip",
+                        "Transpose", "RandomRotate90", "RandomCrop", "CenterCrop", "Crop", "CropNonEmptyMaskIfExists"})
 
 
 def supported_transforms() -> list[str]:

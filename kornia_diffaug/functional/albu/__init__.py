@@ -22,6 +22,7 @@ from .color import (
     solarize,
 )
 from .crop import crop_origin, crop_resize_matrix, resize, resized_crop_box
+from .crop_data import bbox_safe_crop_box, mask_crop_box, sized_crop_box
 from .distortion import (
     elastic_map,
     gaussian_blur_fields,
@@ -44,15 +45,24 @@ from .filter import (
 )
 from .geometry import (
     affine_matrix,
+    flip_matrix,
     perspective_matrix,
     rotate90_matrix,
     safe_rotate_matrix,
     transpose_matrix,
     warp,
 )
+from .maps import optical_distortion_map, piecewise_affine_grid, piecewise_affine_map
 from .noise import counter_noise, gauss_noise, hash32, multiplicative_noise
 
 __all__ = [
+    "sized_crop_box",
+    "piecewise_affine_map",
+    "piecewise_affine_grid",
+    "optical_distortion_map",
+    "mask_crop_box",
+    "flip_matrix",
+    "bbox_safe_crop_box",
     "affine_matrix",
     "border_index",
     "box_kernels",

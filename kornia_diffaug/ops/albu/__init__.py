@@ -26,10 +26,20 @@ from .crop import (
     AlbuResize,
     AlbuSmallestMaxSize,
 )
+from .crop_data import AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop, AlbuRandomSizedCrop
 from .distortion import AlbuElasticTransform, AlbuGridDistortion
 from .dropout import AlbuChannelDropout, AlbuCoarseDropout, AlbuGridDropout
 from .filter import AlbuBlur, AlbuDownscale, AlbuGaussianBlur, AlbuMedianBlur, AlbuMotionBlur, AlbuSharpen
-from .geometry import AlbuAffine, AlbuPerspective, AlbuRandomRotate90, AlbuSafeRotate, AlbuTranspose
+from .geometry import (
+    AlbuAffine,
+    AlbuFlip,
+    AlbuNoOp,
+    AlbuPerspective,
+    AlbuRandomRotate90,
+    AlbuSafeRotate,
+    AlbuTranspose,
+)
+from .maps import AlbuOpticalDistortion, AlbuPiecewiseAffine
 from .noise import AlbuGaussNoise, AlbuMultiplicativeNoise
 from .scale import AlbuRandomScale
 
@@ -42,9 +52,11 @@ __all__ = [
     "AlbuCoarseDropout",
     "AlbuColorJitter",
     "AlbuCrop",
+    "AlbuCropNonEmptyMaskIfExists",
     "AlbuDownscale",
     "AlbuElasticTransform",
     "AlbuEqualize",
+    "AlbuFlip",
     "AlbuGamma",
     "AlbuGaussNoise",
     "AlbuGaussianBlur",
@@ -55,14 +67,19 @@ __all__ = [
     "AlbuMedianBlur",
     "AlbuMotionBlur",
     "AlbuMultiplicativeNoise",
+    "AlbuNoOp",
+    "AlbuOpticalDistortion",
     "AlbuPadIfNeeded",
     "AlbuPerspective",
+    "AlbuPiecewiseAffine",
     "AlbuPosterize",
     "AlbuRGBShift",
     "AlbuRandomCrop",
     "AlbuRandomResizedCrop",
     "AlbuRandomRotate90",
     "AlbuRandomScale",
+    "AlbuRandomSizedBBoxSafeCrop",
+    "AlbuRandomSizedCrop",
     "AlbuResize",
     "AlbuSafeRotate",
     "AlbuSepia",
