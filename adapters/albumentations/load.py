@@ -149,6 +149,7 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
     node, why = to_2_0(name, node, ctx.version)
     if why is not None:
         ctx.unsupported(f"{name}: {why}")
+        return None
     if ctx.float_from and name not in DTYPE_FREE:
         ctx.unsupported(f"{name} after ToFloat ({ctx.float_from[0]}): Albumentations runs it on a float32 image, "
                         "where its fills and level units differ from uint8's")
@@ -159,10 +160,8 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
     a.leftovers(entry.ignorable)
     if name == "ToFloat":
         ctx.float_from.append(ctx.path)
-    if isinstance(module, _DATA_CROPS):
-        module._albumentations_path = ctx.path  # type: ignore[assignment]  # checked once the tree is built
     module._albumentations = {"__class_fullname__": name, **plain(a.params)}  # type: ignore[assignment]
-    module._albumentations_path = ctx.path  # type: ignore[assignment]
+    module._albumentations_path = ctx.path  # type: ignore[assignment]  # data crops are checked by it too
     return module
 
 
