@@ -151,7 +151,7 @@ class Batch:
 
 def make_batch(pipe: Any, cfg: dict[str, Any], task: str, seed: int = 0) -> Batch:
     """The batch :func:`run` feeds ``pipe`` (loaded from ``cfg``); masks only for segmentation configs."""
-    h, w = input_size(cfg)
+    h, w = getattr(pipe, "albumentations_input_size", None) or input_size(cfg)
     c = channels(cfg)
     g = torch.Generator().manual_seed(seed)
     img = torch.rand(2, c, h, w, generator=g)

@@ -36,7 +36,7 @@ from kornia_diffaug.ops.albu import (
 
 from .parse import Args, Ctx, UnsupportedTransformError, class_name, parse_bbox_params, parse_keypoint_params, plain
 from .pipeline import AlbumentationsPipeline
-from .sizes import group_by_size
+from .sizes import group_by_size, required_input_size
 from .table import CONTAINERS, DTYPE_FREE, TABLE
 from .targets import BoxRules, KeypointRules
 from .versions import AX_NEUTRAL, Version, parse_version, to_2_0
@@ -300,6 +300,7 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
         mods = [nn.Identity()]
     pipe = AlbumentationsPipeline(*mods, data_keys=keys, bbox_rules=box_rules, keypoint_rules=kp_rules)
     pipe.albumentations_dropped = list(ctx.dropped)
+    pipe.albumentations_input_size = required_input_size(mods)
     pipe.albumentations_targets = info
     pipe.albumentations_compose = {k: plain(top[k]) for k in ("bbox_params", "keypoint_params") if top.get(k)}
     return pipe

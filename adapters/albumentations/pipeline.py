@@ -253,6 +253,8 @@ class AlbumentationsPipeline(AugmentationSequential):
         self.albumentations_valid: dict[str, torch.Tensor] = {}
         self._last_output_size: tuple[int, int] | None = None
         self._checked_size: tuple[int, int] | None = None
+        # The input (H, W) the config needs, where its size-conditional paths meet only for one input size.
+        self.albumentations_input_size: tuple[int, int] | None = None
 
     def forward(self, *args: Any, params: Any = None, data_keys: Any = None) -> Any:
         keys = self.transform_op.preproc_datakeys(data_keys)

@@ -324,9 +324,11 @@ def test_boxes_to_pixels_formats():
         boxes_to_pixels(b, "xyz", (1, 1))
 
 
-def test_size_changing_transform_with_p_below_one_and_nothing_after_is_refused():
-    with pytest.raises(UnsupportedTransformError, match=r"transforms\[0\]: RandomCrop: leaves images of different"):
-        from_albumentations(_compose(_t("RandomCrop", height=4, width=4, p=0.5)))
+def test_size_changing_transform_with_p_below_one_and_nothing_after_raises_for_other_input_sizes():
+    pipe = from_albumentations(_compose(_t("RandomCrop", height=4, width=4, p=0.5)))
+    assert pipe(torch.rand(2, 3, 4, 4)).shape == (2, 3, 4, 4)
+    with pytest.raises(ValueError, match=r"transforms\[0\]: RandomCrop: for 8x8 inputs the samples end at different"):
+        pipe(torch.rand(2, 3, 8, 8))
 
 
 def test_any_float_dtype_and_seeded_determinism():

@@ -29,6 +29,8 @@ __all__ = ["AlbuCropNonEmptyMaskIfExists", "AlbuRandomSizedBBoxSafeCrop", "AlbuR
 class _ResizedCrop(_Crop):
     """A crop box resized to ``self._out`` (half-pixel centres for the image, plain scaling for targets)."""
 
+    min_input_size = None  # the box is drawn inside any image
+
     def _resized(self, box: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"matrix": FA.crop_resize_matrix(box, self._out), "target": FA.crop_resize_matrix(box, self._out, False),
                 "box": box}
@@ -118,6 +120,11 @@ class AlbuCropNonEmptyMaskIfExists(_DataCrop):
 
     albu_name = "CropNonEmptyMaskIfExists"
     needs = "mask"
+
+    @property
+    def min_input_size(self) -> tuple[int, int]:
+        """The crop is ``(height, width)`` itself: the image must hold it."""
+        return self._out
 
     def __init__(self, height=1, width=1, ignore_values=None, ignore_channels=None, p=1.0, same_on_batch=False,
                  keepdim=False, generator=None):
