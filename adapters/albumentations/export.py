@@ -3,7 +3,8 @@
 A module built from a config carries the config's entry (``_albumentations``), rewritten into the 2.x
 parameters ``A.from_dict`` accepts where it was a 1.x one; a hand-built ``Albu*`` op is written from its
 ``albu_name`` and its constructor arguments (``config()``), one of Kornia's own from :data:`.table.TABLE`;
-per-sample containers become ``OneOf`` / ``SomeOf`` / ``Sequential``.
+per-sample containers become ``OneOf`` / ``SomeOf`` / ``Sequential``; a learned ``LearnablePolicy`` becomes its
+twins (``export_learned.py``), nested as a ``Sequential``, or at the top level the whole ``Compose``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import kornia.augmentation as K
 from kornia.augmentation import AugmentationSequential
 from torch import nn
 
+from kornia_diffaug.nn import LearnablePolicy
 from kornia_diffaug.ops.albu import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
 
+from .export_learned import albumentations_twins
 from .parse import UnsupportedTransformError, plain
 from .table import TABLE
 
@@ -23,6 +26,10 @@ __all__ = ["to_albumentations"]
 
 
 def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
+    if isinstance(m, LearnablePolicy):
+        twins = albumentations_twins(m, f"{path}.transforms")
+        return {"__class_fullname__": "Sequential", "p": 1.0,
+                "transforms": [_export_module(t, f"{path}.transforms[{i}]") for i, t in enumerate(twins)]}
     if isinstance(m, PerSampleOneOf):
         kids = [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(m.children())]
         for k, w in zip(kids, m.weights, strict=True):
@@ -142,10 +149,16 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
 
 def to_albumentations(pipeline: nn.Module) -> dict[str, Any]:
     """A dict that ``A.from_dict`` reads and that does what ``pipeline`` does (pipelines from
-    :func:`from_albumentations`, including their per-sample containers)."""
+    :func:`from_albumentations`, including their per-sample containers, hand-built ``Albu*`` ops, and a
+    ``LearnablePolicy(..., albumentations=True)`` with its learned magnitudes and probabilities)."""
     if not isinstance(pipeline, nn.Module):
         raise ValueError(f"pipeline must be a torch.nn.Module, got {type(pipeline).__name__}")
-    mods = list(pipeline.children()) if isinstance(pipeline, (AugmentationSequential, nn.Sequential)) else [pipeline]
+    if isinstance(pipeline, LearnablePolicy):
+        mods: list[nn.Module] = albumentations_twins(pipeline)
+    elif isinstance(pipeline, (AugmentationSequential, nn.Sequential)):
+        mods = list(pipeline.children())
+    else:
+        mods = [pipeline]
     transforms = [_export_module(m, f"transforms[{i}]") for i, m in enumerate(mods) if not isinstance(m, nn.Identity)]
     compose: dict[str, Any] = {"__class_fullname__": "Compose", "p": 1.0, "transforms": transforms}
     compose.update(getattr(pipeline, "albumentations_compose", {}) or {})
