@@ -31,24 +31,25 @@ def counter_gamma(seed: torch.Tensor, shape: tuple[int, ...], conc: torch.Tensor
     """``Gamma(conc, 1)`` draws of ``shape`` (``shape[0]`` = B, ``conc`` (B,) > 0) by Marsaglia and Tsang's
     method on counter noise: ``candidates`` proposals per element, the first accepted kept (each is accepted with
     probability > 0.95, so all fail with probability < 1e-7; then the last proposal ``d v`` is kept). Shapes below
-    1 use ``Gamma(a + 1) U^(1 / a)``."""
+    1 use ``Gamma(a + 1) U^(1 / a)``. Computed in float64 for float64, else float32."""
     dev = seed.device
+    work = torch.float64 if dtype == torch.float64 else torch.float32
     view = (-1,) + (1,) * (len(shape) - 1)
-    a = conc.to(dev, torch.float64).view(view)
+    a = conc.to(dev, work).view(view)
     a1 = torch.where(a < 1, a + 1, a)
     d = a1 - 1 / 3
     c = 1 / torch.sqrt(9 * d)
-    out = torch.zeros(shape, dtype=torch.float64, device=dev)
+    out = torch.zeros(shape, dtype=work, device=dev)
     done = torch.zeros(shape, dtype=torch.bool, device=dev)
     for k in range(candidates):
-        z = counter_noise(_stream(seed, 2 * k + 1), shape, "normal", torch.float64, dev)
-        u = counter_noise(_stream(seed, 2 * k + 2), shape, "uniform", torch.float64, dev)
+        z = counter_noise(_stream(seed, 2 * k + 1), shape, "normal", work, dev)
+        u = counter_noise(_stream(seed, 2 * k + 2), shape, "uniform", work, dev)
         v = (1 + c * z) ** 3
-        lv = torch.log(v.clamp_min(1e-300))
+        lv = torch.log(v.clamp_min(torch.finfo(work).tiny))
         ok = (v > 0) & (torch.log(u) < 0.5 * z * z + d - d * v + d * lv)
         out = torch.where((ok | (k == candidates - 1)) & ~done, d * v.clamp_min(0), out)
         done = done | ok
-    u = counter_noise(_stream(seed, 2 * candidates + 1), shape, "uniform", torch.float64, dev)
+    u = counter_noise(_stream(seed, 2 * candidates + 1), shape, "uniform", work, dev)
     out = torch.where(a < 1, out * u ** (1 / a), out)
     return out.to(dtype)
 
@@ -71,7 +72,7 @@ def additive_noise_map(seed: torch.Tensor, shape: tuple[int, int, int, int], noi
     else:
         hh, ww = (h, w) if approximation == 1.0 else (max(1, int(h * approximation)), max(1, int(w * approximation)))
         size = (b, c if spatial_mode == "per_pixel" else 1, hh, ww)
-    work = torch.float64
+    work = torch.float64 if dtype == torch.float64 else torch.float32  # float32 noise for float32 and half images
     view = (-1, 1, 1, 1)
     if noise_type == "uniform":
         u = counter_noise(seed, size, "uniform", work, device)
@@ -95,7 +96,7 @@ def additive_noise_map(seed: torch.Tensor, shape: tuple[int, int, int, int], noi
     elif noise_type == "beta":
         g1 = counter_gamma(_stream(seed, 101), size, shape_a, work)
         g2 = counter_gamma(_stream(seed, 202), size, shape_b, work)
-        noise = (2 * g1 / (g1 + g2).clamp_min(1e-300) - 1) * scale.to(device, work).view(view)
+        noise = (2 * g1 / (g1 + g2).clamp_min(torch.finfo(work).tiny) - 1) * scale.to(device, work).view(view)
     else:
         raise ValueError(f"noise_type must be one of {NOISE_TYPES}, got {noise_type!r}")
     if spatial_mode != "constant" and size[-2:] != (h, w):
