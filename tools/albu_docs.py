@@ -172,7 +172,7 @@ def render(results: list[Parity], albu_version: str) -> str:
                     f"| {measured} | {bound} |")
     text = _HEADER.format(albu=albu_version, n=len(TABLE)) + "\n".join(rows) + "\n"
     unmapped = ("OpticalDistortion, ImageCompression, "
-                "RandomScale (per-image sizes), D4, Emboss, FancyPCA, ISONoise, RandomFog/Rain/Snow/SunFlare/Shadow, "
+                "RandomScale (per-image sizes), D4, Emboss, ISONoise, RandomFog/Rain/Snow/SunFlare/Shadow, "
                 "Superpixels, Lambda (never: a config is data)")
     text += (f"\nContainers: {', '.join(c for c in supported_transforms() if c not in TABLE)}.\n\n"
              f"Not mapped (refused with `UnsupportedTransformError` under `strict=True`): {unmapped}.\n\n"

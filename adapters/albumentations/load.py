@@ -33,6 +33,7 @@ from kornia_diffaug.ops.albu import (
     PerSampleSequential,
     PerSampleSomeOf,
 )
+from kornia_diffaug.ops.albu.shuffle import AlbuRandomGridShuffle
 
 from .parse import Args, Ctx, UnsupportedTransformError, class_name, parse_bbox_params, parse_keypoint_params, plain
 from .pipeline import AlbumentationsPipeline
@@ -45,7 +46,8 @@ __all__ = ["MAX_DEPTH", "conversion_report", "from_albumentations", "load_config
 
 MAX_DEPTH = 64  # nesting levels of dicts/lists accepted in a config (a real pipeline needs fewer than 10)
 _BOX_KEYS = {"pascal_voc": "bbox_xyxy", "coco": "bbox_xywh", "yolo": "bbox_xyxy", "albumentations": "bbox_xyxy"}
-_REMAPS = (AlbuElasticTransform, AlbuGridDistortion, AlbuOpticalDistortion, AlbuPiecewiseAffine)  # no box matrix
+_REMAPS = (AlbuElasticTransform, AlbuGridDistortion, AlbuOpticalDistortion, AlbuPiecewiseAffine,  # no box matrix
+           AlbuRandomGridShuffle)
 _DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)  # the pipeline draws their box
 
 

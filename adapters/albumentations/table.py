@@ -394,3 +394,24 @@ def supported_transforms() -> list[str]:
     """Albumentations class names the adapter maps (containers ``Compose``/``OneOf``/``SomeOf``/``Sequential``
     included)."""
     return sorted([*TABLE, *CONTAINERS])
+
+# --- more effects (FancyPCA, GlassBlur, RandomGridShuffle, AdditiveNoise)
+from kornia_diffaug.ops.albu.additive import AlbuAdditiveNoise  # noqa: E402
+from kornia_diffaug.ops.albu.pca import AlbuFancyPCA  # noqa: E402
+from kornia_diffaug.ops.albu.shuffle import AlbuGlassBlur, AlbuRandomGridShuffle  # noqa: E402
+
+from .builders_effects2 import b_additive_noise, b_fancy_pca, b_glass_blur, b_grid_shuffle  # noqa: E402
+
+TABLE.update({
+    "FancyPCA": Entry(AlbuFancyPCA, b_fancy_pca, {}, {"case": None, "kind": "config", "bound": 0,
+                                                      "note": "weights are random: equal to Albumentations' "
+                                                              "fancy_pca for the same weights within 1e-6 (tests)"}),
+    "GlassBlur": Entry(AlbuGlassBlur, b_glass_blur, {}, {"case": None, "kind": "config", "bound": 0,
+                                                         "note": "swaps are random: the swap map equals "
+                                                                 "Albumentations' for the same offsets (tests); "
+                                                                 "within 1 level after its uint8 rounding"}),
+    "RandomGridShuffle": Entry(AlbuRandomGridShuffle, b_grid_shuffle, {}, {"case": {"grid": (1, 1)}, "kind": "exact",
+                                                                           "bound": 0}),
+    "AdditiveNoise": Entry(AlbuAdditiveNoise, b_additive_noise, {},
+                           {"case": {"noise_params": {"ranges": [(0.1, 0.1)]}}, "kind": PX, "bound": 1}),
+})

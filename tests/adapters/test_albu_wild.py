@@ -46,7 +46,6 @@ EXPECTED_REFUSALS: dict[str, str] = {
     "hf_run_object_detection_train_det.json": "RandomSizedBBoxSafeCrop inside a container",
     "mmdet_albu_example_det.json": "ShiftScaleRotate: border_mode=4 with bbox_params",
     "nilansh_salt_seg.json": "ElasticTransform: parameter alpha_affine=3.5999999999999996",
-    "rtdetrv2_weather_det.json": "AdditiveNoise",
     "signlang_train_cls.json": "IAAPiecewiseAffine: the 1.x / imgaug piecewise affine",
     "sivl_triplet_cls.json": "PiecewiseAffine: the 1.x / imgaug piecewise affine (cval,",
 }

@@ -128,3 +128,24 @@ __all__ += [
     "iso_noise_fields", "jpeg", "polygon_masks", "rain", "rain_layer", "salt_and_pepper", "salt_and_pepper_masks",
     "shadow", "snow_bleach", "sun_flare",
 ]
+
+# --- more effects (FancyPCA, GlassBlur, RandomGridShuffle, AdditiveNoise)
+from .additive import NOISE_TYPES, SPATIAL_MODES, additive_noise, additive_noise_map, counter_gamma  # noqa: E402
+from .pca import fancy_pca, fancy_pca_basis  # noqa: E402
+from .shuffle import (  # noqa: E402
+    gather_pixels,
+    glass_blur,
+    glass_blur_ksize,
+    glass_blur_source,
+    glass_swap_count,
+    grid_edges,
+    grid_mapping,
+    grid_shuffle_points,
+    grid_shuffle_source,
+)
+
+__all__ += [
+    "NOISE_TYPES", "SPATIAL_MODES", "additive_noise", "additive_noise_map", "counter_gamma", "fancy_pca",
+    "fancy_pca_basis", "gather_pixels", "glass_blur", "glass_blur_ksize", "glass_blur_source", "glass_swap_count",
+    "grid_edges", "grid_mapping", "grid_shuffle_points", "grid_shuffle_source",
+]

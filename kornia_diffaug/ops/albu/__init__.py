@@ -107,3 +107,10 @@ __all__ += [
     "AlbuDefocus", "AlbuEmboss", "AlbuISONoise", "AlbuImageCompression", "AlbuRandomFog", "AlbuRandomRain",
     "AlbuRandomShadow", "AlbuRandomSnow", "AlbuRandomSunFlare", "AlbuSaltAndPepper",
 ]
+
+# --- more effects (FancyPCA, GlassBlur, RandomGridShuffle, AdditiveNoise)
+from .additive import AlbuAdditiveNoise  # noqa: E402
+from .pca import AlbuFancyPCA  # noqa: E402
+from .shuffle import AlbuGlassBlur, AlbuRandomGridShuffle  # noqa: E402
+
+__all__ += ["AlbuAdditiveNoise", "AlbuFancyPCA", "AlbuGlassBlur", "AlbuRandomGridShuffle"]
