@@ -76,23 +76,51 @@ def _compose(x, coef, m_c, index, keep, other) -> torch.Tensor:
     y = _gather(x, index)
     if coef is not None:
         a, bc, k = coef
-        y = torch.addcmul(torch.addcmul(k, bc, _gather(m_c, index)), a, y)
+        off = torch.addcmul(k, bc, _gather(m_c, index))
+        if keep is not None and _folds(x, k):
+            # The select folded into the small maps: A = 0 and the offset = other off the kept pixels.
+            return _fma(torch.where(keep, off, other), torch.where(keep, a, 0), y, fresh=index is not None)
+        y = _fma(off, a, y, fresh=index is not None)
+    elif keep is not None and _folds(x, None):
+        # -0.0 on the kept pixels: y + (-0.0) is y for every y, signed zeros included.
+        return _fma(torch.where(keep, -0.0, other), keep.to(x.dtype), y, fresh=index is not None)
     return y if keep is None else torch.where(keep, y, other)
+
+
+def _folds(x: torch.Tensor, k: torch.Tensor | None) -> bool:
+    """Whether the final select may be folded into a multiply-add: off the kept pixels the gathered value is
+    multiplied by 0, which is exact only for finite ``x``. Checked on the CPU (the read costs no device sync,
+    and a broadcast select costs several passes there; accelerators keep ``torch.where``) through a sum:
+    a finite sum of ``x`` (or the colour offset ``k``, made of its mean) means every pixel is finite."""
+    if x.device.type != "cpu" or torch.is_grad_enabled():
+        return False
+    return bool(torch.isfinite(k).all()) if k is not None else bool(torch.isfinite(x.sum()))
+
+
+def _fma(off: torch.Tensor, a: torch.Tensor, y: torch.Tensor, fresh: bool) -> torch.Tensor:
+    """``off + a * y``, written into ``y`` itself when it is a fresh buffer outside autograd (one allocation less)."""
+    if fresh and not torch.is_grad_enabled():
+        return torch.addcmul(off, a, y, out=y)
+    return torch.addcmul(off, a, y)
 
 
 class _Fused(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, coef, m_c, translation, index, keep, other):  # type: ignore[override]
-        ctx.coef, ctx.translation, ctx.keep, ctx.size = coef, translation, keep, x.shape
+        ctx.size, ctx.has = x.shape, (coef is not None, translation is not None)
+        ctx.save_for_backward(keep, *(coef[:2] if coef is not None else ()), *(translation or ()))
         return _compose(x, coef, m_c, index, keep, other)
 
     @staticmethod
     def backward(ctx, g):  # type: ignore[override]
         b, c, h, w = ctx.size
-        keep_f = None if ctx.keep is None else ctx.keep.to(g.dtype)
+        keep, *rest = ctx.saved_tensors
+        coef = tuple(rest[:2]) if ctx.has[0] else None
+        translation = tuple(rest[-2:]) if ctx.has[1] else None
+        keep_f = None if keep is None else keep.to(g.dtype)
         const = None
-        if ctx.coef is not None:
-            a, bc, _ = ctx.coef
+        if coef is not None:
+            a, bc = coef
             d_off = g.sum(dim=1, keepdim=True)  # the offset B m_c + K is shared by the channels
             if keep_f is not None:
                 d_off = d_off * keep_f
@@ -100,14 +128,14 @@ class _Fused(torch.autograd.Function):
             d_k = d_off.sum(dim=(2, 3), keepdim=True)
             # dL/dx = T^T(A g + B d_off / C) + (1 - c) dK / (H W C): the channel and image means' adjoints
             inner = torch.addcmul(bc * d_off / c, a, g)
-            con = ctx.coef[0] + ctx.coef[1]  # A + B = c
+            con = coef[0] + coef[1]  # A + B = c
             const = (1 - con) * d_k / (h * w * c)
         else:
             inner = g if keep_f is None else g * keep_f
-        if ctx.translation is None:
+        if translation is None:
             gx = inner if const is None else inner + const
         else:
-            tx, ty = ctx.translation
+            tx, ty = translation
             index, back_valid = _source(-tx, -ty, h, w)
             moved = _gather(inner.contiguous(), index)
             back = back_valid.to(g.dtype)
@@ -137,7 +165,8 @@ def diffaugment_fused(
     check_image(x)
     if x.numel() == 0:
         return x.clone()
-    fill_t = torch.as_tensor(fill, dtype=x.dtype, device=x.device)
+    # ``+ 0.0`` writes a fill of -0.0 as +0.0, the one value the CPU fold could not reproduce bit for bit.
+    fill_t = torch.as_tensor(fill, dtype=x.dtype, device=x.device) + 0.0
     if color is not None and any(isinstance(v, torch.Tensor) and v.requires_grad for v in color):
         # Learnable magnitudes: the composed ops, so that autograd reaches them.
         coef, m_c, _, index, keep, other = _plan(x, color, translation, cutout, fill_t)

@@ -78,3 +78,18 @@ def test_nan_moved_out_of_view_does_not_leak_into_the_zero_fill():
     x[0, 0, :, 3] = float("nan")  # the right column leaves the image under a shift of +1
     y = F.diffaugment_fused(x, None, (torch.tensor([1]), torch.tensor([0])), None)
     assert torch.equal(y, torch.zeros_like(y))
+
+
+@pytest.mark.parametrize("use", USES)
+def test_cpu_folded_select_and_torch_where_agree_bit_for_bit(use):
+    from kornia_diffaug.functional.diffaugment_fused import _compose, _plan
+
+    x = torch.rand(4, 3, 10, 9) * 2 - 1
+    x[:, :, 0] = -0.0  # signed zeros survive the fold
+    color, shifts, boxes = _draw(x, 3, use)
+    plan = _plan(x, color, shifts, boxes, torch.tensor(0.0))
+    with torch.no_grad():
+        folded = _compose(x, plan[0], plan[1], *plan[3:])  # CPU, finite input: the folded multiply-add
+    with torch.enable_grad():
+        selected = _compose(x, plan[0], plan[1], *plan[3:])  # grad mode: torch.where
+    assert torch.equal(folded.view(torch.int32), selected.view(torch.int32))
