@@ -298,9 +298,16 @@ def resample_antialiased(
     return y.reshape(b, c, h, w).to(x.dtype)
 
 
+# Upsampled planes up to this many pixels take the scatter-add backward on CPU (measured 2x faster than
+# grid_sample's at 16-32 px images; at 256 px the scatter's cache misses make it slower than grid_sample's).
+_SCATTER_MAX_PLANE = 128 * 128
+
+
 def _bilinear_border(u: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
-    """``grid_sample(u, grid)``, bilinear, border padding, ``align_corners=False``; on CPU with a faster backward."""
-    if u.device.type == "cpu" and torch.is_grad_enabled() and u.requires_grad and not grid.requires_grad:
+    """``grid_sample(u, grid)``, bilinear, border padding, ``align_corners=False``; on CPU, for small images,
+    with a faster backward."""
+    small = u.shape[-2] * u.shape[-1] <= _SCATTER_MAX_PLANE
+    if small and u.device.type == "cpu" and torch.is_grad_enabled() and u.requires_grad and not grid.requires_grad:
         return _BilinearBorder.apply(u, grid)
     return tF.grid_sample(u, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
