@@ -14,31 +14,17 @@ import argparse
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._timing import fwd_bwd  # noqa: E402
+from benchmarks._timing import fwd_bwd, interleaved  # noqa: E402
 from kornia_diffaug import ADAPipeline  # noqa: E402
 from kornia_diffaug.stylegan import AugmentPipe, augpipe_specs  # noqa: E402
 
-
-def _rounds(fns: list, repeats: int) -> list[list[float]]:
-    for fn in fns:
-        fn()
-    out = []
-    for r in range(repeats):
-        times = [0.0] * len(fns)
-        for j in range(len(fns)):
-            i = (j + r) % len(fns)
-            t0 = time.perf_counter()
-            fns[i]()
-            times[i] = (time.perf_counter() - t0) * 1e3
-        out.append(times)
-    return out
+CPU = torch.device("cpu")
 
 
 def r1_step(aug: torch.nn.Module, x: torch.Tensor, d: torch.nn.Module):
@@ -68,7 +54,7 @@ def main() -> None:
             ours = AugmentPipe(**augpipe_specs["bgc"], generator=torch.Generator().manual_seed(0))
             ours.p.copy_(torch.as_tensor(p))
             base = ADAPipeline("bgc", p=p, generator=torch.Generator().manual_seed(0))
-            rounds = _rounds([fwd_bwd(base, x), fwd_bwd(ours, x)], repeats)
+            rounds = interleaved([fwd_bwd(base, x), fwd_bwd(ours, x)], repeats, CPU, warmup=1)
             b, o = (statistics.median(r[i] for r in rounds) for i in range(2))
             ratio = statistics.median(r[0] / r[1] for r in rounds)
             print(f"{'x'.join(map(str, shape)):>18} {p:>4} {b:>15.1f} {o:>15.1f} {ratio:>6.2f}")
@@ -77,7 +63,7 @@ def main() -> None:
                             torch.nn.Flatten(), torch.nn.Linear(16, 1))  # fmt: skip
     ours = AugmentPipe(**augpipe_specs["bgc"], generator=torch.Generator().manual_seed(0))
     ours.p.copy_(torch.as_tensor(0.6))
-    rounds = _rounds([r1_step(ours, x, d), r1_step(torch.nn.Identity(), x, d)], repeats)
+    rounds = interleaved([r1_step(ours, x, d), r1_step(torch.nn.Identity(), x, d)], repeats, CPU, warmup=1)
     with_aug, without = (statistics.median(r[i] for r in rounds) for i in range(2))
     print(f"R1 step (forward, create_graph gradient, double backward) {'x'.join(map(str, shapes[0]))}, p=0.6: "
           f"{with_aug:.1f} ms through AugmentPipe, {without:.1f} ms without augmentation")  # fmt: skip
