@@ -111,8 +111,9 @@ def _identity_grid(h: int, w: int, like: torch.Tensor) -> torch.Tensor:
 def elastic_map(field: torch.Tensor, sigma: float, alpha: float, rule: str = "opencv") -> torch.Tensor:
     """``ElasticTransform``'s map: identity plus ``alpha * G_sigma * field`` (float64), ``field`` (B, K, H, W)
     the raw displacement noise (K = 2 for (dx, dy), or 1 for both), smoothed by :func:`gaussian_blur_fields`
-    with ``rule``."""
-    f = gaussian_blur_fields(field.to(torch.float64), sigma, rule) * alpha
+    with ``rule`` in float32 (as 2.0.8 does: the smoothed noise is within 1e-6 of float64's, and a float64
+    convolution of sigma-50 kernels is ~14x slower on the CPU), then scaled in float64."""
+    f = gaussian_blur_fields(field.to(torch.float32), sigma, rule).to(torch.float64) * alpha
     if f.shape[1] == 1:
         f = f.expand(-1, 2, -1, -1)
     return _identity_grid(f.shape[2], f.shape[3], f) + f
