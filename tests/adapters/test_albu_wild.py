@@ -113,7 +113,7 @@ def _check_outputs(entry, pipe, batch, out):
         if kind == "mask":
             assert y.shape == (b, 1, h, w) and y.dtype == torch.float32
             # nearest: labels stay labels; a constant border writes the config's mask fill label
-            fills = {float(getattr(m, "fill_mask")) for m in pipe.modules()
+            fills = {float(m.fill_mask) for m in pipe.modules()
                      if isinstance(getattr(m, "fill_mask", None), (int, float))}
             assert set(y.unique().tolist()) <= set(x.unique().tolist()) | fills
         elif kind == "boxes":
