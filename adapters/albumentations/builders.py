@@ -22,7 +22,7 @@ from kornia_diffaug._validate import check_int, check_probability
 from .parse import Args, whole
 
 __all__ = ["CV_BORDERS", "CV_INTERP", "b_flag", "b_invert", "b_rotate90", "b_seeded", "border", "fill", "flag_off",
-           "interp", "no_mirrored_targets", "p_of", "resize_p", "size", "xy_pairs"]
+           "interp", "mask_fill", "no_mirrored_targets", "p_of", "resize_p", "size", "xy_pairs"]
 
 CV_BORDERS = (0, 1, 2, 4)
 CV_INTERP = (0, 1, 2)
@@ -56,6 +56,24 @@ def fill(a: Args, key: str = "fill", old: str = "value") -> Any:
         a.ctx.unsupported(f"{a.name}: {key}={v!r} (only a number or one number per channel)")
         return 0.0
     return v
+
+
+def mask_fill(a: Args, *keys: str) -> float:
+    """The label a constant border writes into masks: the first of ``keys`` given (2.x ``fill_mask``, 1.x
+    ``mask_value``, ``cval_mask``, ``mask_pad_val``; ``None`` is OpenCV's default 0). A label, not scaled. One
+    number, or one per channel that are all the same; different labels per channel are unsupported. Every key
+    is read (marked used) whatever the border: with a non-constant border the value is simply never used."""
+    vals = [a.raw(k) for k in keys]
+    v = next((x for x in vals if x is not None), None)
+    if isinstance(v, (list, tuple)) and v and len({*v}) == 1:
+        v = v[0]
+    if v is None:
+        return 0.0
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        key = keys[vals.index(next(x for x in vals if x is not None))]
+        a.ctx.unsupported(f"{a.name}: {key}={v!r} (one mask label for every channel)")
+        return 0.0
+    return float(v)
 
 
 def interp(a: Args, key: str = "interpolation", default: int = 1) -> int:

@@ -57,11 +57,15 @@ def b_fog(cls: type[nn.Module], a: Args) -> nn.Module:
 
 
 def b_rain(cls: type[nn.Module], a: Args) -> nn.Module:
+    """A config written by 1.x gets 1.x's rain (``semantics="1.x"``: drops counted from the area, lengths set by
+    ``rain_type``, an integer slant, drops painted and the whole image blurred; 1.x's ``drop_length`` default 20)."""
     _pair_1x(a, "slant_range", "slant_lower", "slant_upper", (-10, 10))
-    return cls(a.range("slant_range", (-10, 10)), drop_length=a.whole("drop_length"),
+    one_x = a.ctx.one_x
+    return cls(a.range("slant_range", (-10, 10)), drop_length=a.whole("drop_length", 20 if one_x else None),
                drop_width=a.whole("drop_width", 1), drop_color=_levels(a, "drop_color", (200, 200, 200)),
                blur_value=a.whole("blur_value", 7), brightness_coefficient=a.number("brightness_coefficient", 0.7),
-               rain_type=a.raw("rain_type", "default"), p=p_of(a), generator=a.ctx.generator)
+               rain_type=a.raw("rain_type", "default"), semantics="1.x" if one_x else "2.x", p=p_of(a),
+               generator=a.ctx.generator)
 
 
 def b_snow(cls: type[nn.Module], a: Args) -> nn.Module:
@@ -100,6 +104,8 @@ def b_iso_noise(cls: type[nn.Module], a: Args) -> nn.Module:
 
 
 def b_emboss(cls: type[nn.Module], a: Args) -> nn.Module:
+    """``Emboss``, and 0.x ``IAAEmboss`` (imgaug's ``Emboss``, which ``Emboss`` ports: the same kernel
+    ``(1 - alpha) I + alpha E(strength)``, a number read as a constant, a pair as a uniform range)."""
     return cls(a.range("alpha", (0.2, 0.5), scalar="same"), a.range("strength", (0.2, 0.7), scalar="same"),
                p=p_of(a), generator=a.ctx.generator)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from torch import nn
 
-from .builders import border, fill, flag_off, interp, no_mirrored_targets, p_of, resize_p, size
+from .builders import border, fill, flag_off, interp, mask_fill, no_mirrored_targets, p_of, resize_p, size
 from .parse import Args
 
 __all__ = ["DTYPE_MAXIMA", "b_crop_nonempty_mask", "b_iaa_affine", "b_iaa_noise", "b_iaa_perspective",
@@ -141,7 +141,7 @@ def b_optical_distortion(cls: type[nn.Module], a: Args) -> nn.Module:
     shift = a.range("shift_limit", (-0.05, 0.05)) if one_x else None
     return cls(distort_limit=a.range("distort_limit", (-0.05, 0.05)), mode=a.raw("mode", "camera"),
                shift_limit=shift, interpolation=interp(a), border_mode=border(a, 4 if one_x else 0, "border_mode"),
-               fill=fill(a), p=p_of(a), generator=a.ctx.generator)
+               fill=fill(a), fill_mask=mask_fill(a, "fill_mask", "mask_value"), p=p_of(a), generator=a.ctx.generator)
 
 
 def b_piecewise_affine(cls: type[nn.Module], a: Args) -> nn.Module:
@@ -160,7 +160,8 @@ def b_piecewise_affine(cls: type[nn.Module], a: Args) -> nn.Module:
         a.params["scale"] = (0.0, s)  # 2.x: a number is (0, scale)
     return cls(scale=a.range("scale", (0.03, 0.05)), nb_rows=a.raw("nb_rows", (4, 4)), nb_cols=a.raw("nb_cols", (4, 4)),
                absolute_scale=a.boolean("absolute_scale", False), interpolation=interp(a),
-               border_mode=border(a, 0, "border_mode"), fill=fill(a), p=p_of(a), generator=a.ctx.generator)
+               border_mode=border(a, 0, "border_mode"), fill=fill(a), fill_mask=mask_fill(a, "fill_mask", "mask_value"),
+               p=p_of(a), generator=a.ctx.generator)
 
 
 # ----------------------------------------------------------------------------------------------- crops

@@ -9,7 +9,7 @@ from typing import Any
 
 from torch import nn
 
-from .builders import border, fill, flag_off, interp, no_mirrored_targets, p_of, resize_p, size, xy_pairs
+from .builders import border, fill, flag_off, interp, mask_fill, no_mirrored_targets, p_of, resize_p, size, xy_pairs
 from .parse import Args
 
 __all__ = ["b_affine", "b_center_crop", "b_crop", "b_elastic", "b_grid_distortion", "b_max_size", "b_pad",
@@ -30,7 +30,7 @@ def b_affine(cls: type[nn.Module], a: Args) -> nn.Module:
     return cls(scale=xy_pairs(a.raw("scale", 1.0)), translate_percent=tp, translate_px=tpx,
                rotate=a.range("rotate", (0, 0)), shear=xy_pairs(a.raw("shear", 0.0)),
                interpolation=interp(a), border_mode=no_mirrored_targets(a, border(a, 0, "mode")),
-               fill=fill(a, "fill", "cval"),
+               fill=fill(a, "fill", "cval"), fill_mask=mask_fill(a, "fill_mask", "cval_mask"),
                keep_ratio=a.boolean("keep_ratio", False), balanced_scale=a.boolean("balanced_scale", False),
                p=p_of(a), generator=a.ctx.generator)
 
@@ -38,7 +38,8 @@ def b_affine(cls: type[nn.Module], a: Args) -> nn.Module:
 def b_rotate(cls: type[nn.Module], a: Args) -> nn.Module:
     flag_off(a, "crop_border", False)
     return cls(rotate=a.range("limit", (-90, 90)), interpolation=interp(a),
-               border_mode=no_mirrored_targets(a, border(a, 0)), fill=fill(a), p=p_of(a), generator=a.ctx.generator)
+               border_mode=no_mirrored_targets(a, border(a, 0)), fill=fill(a),
+               fill_mask=mask_fill(a, "fill_mask", "mask_value"), p=p_of(a), generator=a.ctx.generator)
 
 
 def b_ssr(cls: type[nn.Module], a: Args) -> nn.Module:
@@ -51,20 +52,22 @@ def b_ssr(cls: type[nn.Module], a: Args) -> nn.Module:
     # 1.x and AlbumentationsX draw one scale for both axes; 2.0.x draws x and y apart (keep_ratio=False).
     return cls(scale=scale, translate_percent={"x": sx, "y": sy}, rotate=a.range("rotate_limit", (-45, 45)),
                interpolation=interp(a), border_mode=no_mirrored_targets(a, border(a, 0)),
-               fill=fill(a), keep_ratio=a.ctx.one_x or a.ctx.ax, p=p_of(a), generator=a.ctx.generator)
+               fill=fill(a), fill_mask=mask_fill(a, "fill_mask", "mask_value"), keep_ratio=a.ctx.one_x or a.ctx.ax,
+               p=p_of(a), generator=a.ctx.generator)
 
 
 def b_safe_rotate(cls: type[nn.Module], a: Args) -> nn.Module:
     return cls(limit=a.range("limit", (-90, 90)), interpolation=interp(a),
-               border_mode=no_mirrored_targets(a, border(a, 0)), fill=fill(a), p=p_of(a), generator=a.ctx.generator)
+               border_mode=no_mirrored_targets(a, border(a, 0)), fill=fill(a),
+               fill_mask=mask_fill(a, "fill_mask", "mask_value"), p=p_of(a), generator=a.ctx.generator)
 
 
 def b_perspective(cls: type[nn.Module], a: Args) -> nn.Module:
     flag_off(a, "fit_output", False)
     flag_off(a, "keep_size", True)
     return cls(scale=a.range("scale", (0.05, 0.1), scalar="upper"), interpolation=interp(a),
-               border_mode=border(a, 0, "pad_mode"), fill=fill(a, "fill", "pad_val"), p=p_of(a),
-               generator=a.ctx.generator)
+               border_mode=border(a, 0, "pad_mode"), fill=fill(a, "fill", "pad_val"),
+               fill_mask=mask_fill(a, "fill_mask", "mask_pad_val"), p=p_of(a), generator=a.ctx.generator)
 
 
 # ----------------------------------------------------------------------------------------------- sizes
@@ -119,7 +122,7 @@ def b_pad(cls: type[nn.Module], a: Args) -> nn.Module:
         a.ctx.unsupported(f"{a.name}: position='random'")
         pos = "center"
     return cls(mh, mw, dh, dw, position=pos, border_mode=no_mirrored_targets(a, border(a, 4)), fill=fill(a),
-               p=resize_p(a))
+               fill_mask=mask_fill(a, "fill_mask", "mask_value"), p=resize_p(a))
 
 
 def b_random_scale(cls: type[nn.Module], a: Args) -> nn.Module:
@@ -131,18 +134,32 @@ def b_random_scale(cls: type[nn.Module], a: Args) -> nn.Module:
 
 # ----------------------------------------------------------------------------------------------- distortions
 def _distortion_common(a: Args) -> dict[str, Any]:
+    """What the remap distortions read alike; 1.x's border default was reflect-101 (2.x: constant)."""
     if a.raw("keypoint_remapping_method", "mask") not in ("mask", "direct"):  # ours solves the map: both match
         raise ValueError(f"{a.where}: keypoint_remapping_method must be 'mask' or 'direct'")
-    return {"interpolation": interp(a), "border_mode": border(a, 0, "border_mode"), "fill": fill(a),
-            "p": p_of(a), "generator": a.ctx.generator}
+    return {"interpolation": interp(a), "border_mode": border(a, 4 if a.ctx.one_x else 0, "border_mode"),
+            "fill": fill(a), "fill_mask": mask_fill(a, "fill_mask", "mask_value"), "p": p_of(a),
+            "generator": a.ctx.generator}
 
 
 def b_elastic(cls: type[nn.Module], a: Args) -> nn.Module:
+    """2.x, or 1.x before 1.4 (the version that wrote it): uniform noise smoothed by scipy's
+    ``gaussian_filter`` and, first, the random affine of ``alpha_affine`` (1.x's default 50 when missing).
+    Albumentations 1.4.x kept ``alpha_affine`` in its signature with other kernels: a non-zero one is refused
+    there."""
     flag_off(a, "approximate", False)
+    v = a.ctx.version
+    early = a.ctx.one_x and v is not None and v < (1, 4, 0)
+    aa = a.number("alpha_affine", 50.0 if early else 0.0, 0)
+    if aa and not early:
+        a.ctx.unsupported(f"{a.name}: alpha_affine={aa!r} (reproduced for configs written before 1.4; this one: "
+                          f"{'.'.join(map(str, v)) if v else 'no __version__'})")
     return cls(alpha=a.raw("alpha", 1.0), sigma=a.raw("sigma", 50.0), same_dxdy=a.boolean("same_dxdy", False),
-               noise_distribution=a.raw("noise_distribution", "gaussian"), **_distortion_common(a))
+               noise_distribution=a.raw("noise_distribution", "uniform" if a.ctx.one_x else "gaussian"),
+               alpha_affine=aa if early else 0.0, smoothing="scipy" if early else "opencv", **_distortion_common(a))
 
 
 def b_grid_distortion(cls: type[nn.Module], a: Args) -> nn.Module:
+    """``normalized`` defaults to 2.x's True; 1.x's default (and what 0.x did, before the option) was False."""
     return cls(num_steps=a.whole("num_steps", 5), distort_limit=a.range("distort_limit", (-0.3, 0.3)),
-               normalized=a.boolean("normalized", True), **_distortion_common(a))
+               normalized=a.boolean("normalized", not a.ctx.one_x), **_distortion_common(a))

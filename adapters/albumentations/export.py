@@ -9,20 +9,37 @@ twins (``export_learned.py``), nested as a ``Sequential``, or at the top level t
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import kornia.augmentation as K
+import torch
 from kornia.augmentation import AugmentationSequential
 from torch import nn
 
+from kornia_diffaug.functional.albu import opencv_sigma
 from kornia_diffaug.nn import LearnablePolicy
-from kornia_diffaug.ops.albu import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
+from kornia_diffaug.ops.albu import AlbuGaussianBlur, PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
 
 from .export_learned import albumentations_twins
 from .parse import UnsupportedTransformError, plain
 from .table import TABLE
 
 __all__ = ["to_albumentations"]
+
+
+# Options of our ops that 2.0.8 has no parameter for: at their 2.x values when exported (``_only_1x``).
+_OURS_ONLY = ("semantics", "alpha_affine", "smoothing")
+
+
+def _only_1x(m: nn.Module) -> str:
+    """Why ``m`` computes what only 1.x's transform of its name did ('' when 2.0.8 has it)."""
+    cfg = m.config() if callable(getattr(m, "config", None)) else {}
+    if cfg.get("semantics") == "1.x":
+        return "semantics='1.x'"
+    if cfg.get("alpha_affine", 0) > 0 or cfg.get("smoothing", "opencv") != "opencv":
+        return f"alpha_affine={cfg['alpha_affine']}, smoothing={cfg['smoothing']!r}"
+    return ""
 
 
 def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
@@ -44,6 +61,12 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
     if isinstance(m, PerSampleSequential):
         return {"__class_fullname__": "Sequential", "p": m.p,
                 "transforms": [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(m.children())]}
+    if isinstance(m, AlbuGaussianBlur) and m.config()["size_rule"] == "opencv":
+        return _gaussian_blur_2x(m, path)
+    why = _only_1x(m)
+    if why:
+        raise UnsupportedTransformError(f"{path}: {type(m).__name__} computes 1.x's {m.albu_name} ({why}), which "
+                                        "Albumentations 2.0.8 computes differently under the same name")
     stored = getattr(m, "_albumentations", None)
     if stored is not None:
         return _to_2x(dict(stored), m)
@@ -73,6 +96,39 @@ def _levels(cfg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# 2.0.8's GaussianBlur kernel is always exp(-t^2 / 2 s^2); OpenCV's sigma 0 uses fixed tables for sizes 3, 5, 7.
+# The s whose kernel is closest to each (minimax over the taps): exact for 3 ([1, 2, 1] / 4), within 0.0053 of a
+# tap for 5 and 0.0018 for 7 (under 0.7 and 0.35 levels of a 255 step edge per axis).
+_SIGMA_OF_CV_TABLE = {3: 1 / math.sqrt(2 * math.log(2)), 5: 1.06474, 7: 1.44738}
+
+
+def _gaussian_blur_2x(m: AlbuGaussianBlur, path: str) -> dict[str, Any]:
+    """A GaussianBlur with OpenCV's rules (1.x) in what 2.0.8 reads as the same blur. Sigma 0 (sigma from the
+    drawn size) becomes one fixed-size GaussianBlur per size with that size's sigma, in a ``OneOf`` weighted as
+    the sizes are drawn (``k`` uniform on ``blur_limit``, an even one raised to odd); a drawn sigma with sizes
+    that are never 0 is 2.0.8's own rule; a size 0 from sigma (OpenCV's ``round(6 s + 1) | 1``, 2.0.8's
+    ``int(3.5 s) * 2 + 1``) has no 2.0.8 equivalent."""
+    c, p = m.config(), float(m.p)
+    (lo, hi), (s_lo, s_hi) = c["blur_limit"], c["sigma_limit"]
+    if s_hi > 0:
+        if lo == 0:
+            raise UnsupportedTransformError(f"{path}: GaussianBlur with OpenCV's size-from-sigma rule (1.x, "
+                                            "blur_limit from 0) has no Albumentations 2.0.8 equivalent")
+        return plain({"__class_fullname__": "GaussianBlur", "p": p, "blur_limit": (lo, hi),
+                      "sigma_limit": (s_lo, s_hi)})
+    counts: dict[int, int] = {}
+    for j in range(lo, hi + 1):
+        k = j + (j % 2 == 0)
+        counts[k] = counts.get(k, 0) + 1
+    total = sum(counts.values())
+    kids = [{"__class_fullname__": "GaussianBlur", "p": n / total, "blur_limit": (k, k),  # OneOf: p's are weights
+             "sigma_limit": (_SIGMA_OF_CV_TABLE.get(k, float(opencv_sigma(torch.tensor(float(k))))),) * 2}
+            for k, n in sorted(counts.items())]
+    if len(kids) == 1:
+        return plain({**kids[0], "p": p})
+    return plain({"__class_fullname__": "OneOf", "p": p, "transforms": kids})
+
+
 def _export_op(m: nn.Module) -> dict[str, Any] | None:
     """Albumentations dict of a hand-built op from its constructor arguments (``config()``), or ``None``."""
     name = type(m).__name__
@@ -86,8 +142,9 @@ def _export_op(m: nn.Module) -> dict[str, Any] | None:
         return None if kornia_name is None else {"__class_fullname__": kornia_name, "p": float(m.p)}
     out: dict[str, Any] = {"__class_fullname__": albu_name, "p": float(m.p)}
     cfg = _levels({k: v for k, v in m.config().items() if k not in ("p", "same_on_batch")})
-    if name == "AlbuGaussianBlur" and cfg.pop("size_rule") != "pil":
-        return None  # 1.x's OpenCV size rule: 2.x has none to write
+    cfg.pop("size_rule", None)  # AlbuGaussianBlur: "pil" here (OpenCV's rules go through _gaussian_blur_2x)
+    for k in _OURS_ONLY:
+        cfg.pop(k, None)
     if name == "AlbuCrop" and cfg.pop("center"):
         out["__class_fullname__"] = "CenterCrop"
         cfg = {"height": cfg["y_max"] - cfg["y_min"], "width": cfg["x_max"] - cfg["x_min"]}
@@ -136,11 +193,11 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
                "mask_fill_value")
     if name == "GridDropout" and any(k in d for k in grid_1x):
         keep = {"__class_fullname__": name, "p": p}
-        keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch")})
+        keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch", *_OURS_ONLY)})
         return plain(keep)
     if name in legacy and any(k in d for k in legacy[name][:-1]):
         keep = {"__class_fullname__": name, "p": p}
-        keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch")})
+        keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch", *_OURS_ONLY)})
         if name == "Downscale":
             keep["interpolation_pair"] = cfg["interpolation_pair"]
         return plain(keep)

@@ -156,7 +156,10 @@ class Entry:
         return f"{name} ({self.variant})" if self.variant else name
 
 
-_MASK = {"mask_interpolation": (0,), "fill_mask": _ANY, "rotate_method": ("largest_box",)}
+# Rows that can show a border read their mask fill in the builder (``builders.mask_fill``: honoured, or refused);
+# rows that only sample inside the image never use one, so any value is harmless there (``_NO_BORDER``).
+_MASK = {"mask_interpolation": (0,), "rotate_method": ("largest_box",)}
+_NO_BORDER = {**_MASK, "fill_mask": _ANY}
 _AFFINE_KEYS = {**_MASK, "rotate": _ANY, "scale": _ANY, "shear": _ANY, "translate_percent": _ANY,
                 "translate_px": _ANY, "keep_ratio": _ANY, "balanced_scale": _ANY, "fit_output": _ANY}
 _CROP_KEYS = {"border_mode": _ANY, "fill": _ANY, "fill_mask": _ANY, "pad_position": _ANY}
@@ -167,29 +170,28 @@ TABLE: dict[str, Entry] = {
     "VerticalFlip": Entry(K.RandomVerticalFlip, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
     "Transpose": Entry(AlbuTranspose, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
     "RandomRotate90": Entry(AlbuRandomRotate90, b_rotate90, {}, {"case": {}, "kind": "distribution", "bound": 0}),
-    "Rotate": Entry(AlbuAffine, b_rotate, {**_MASK, "value": _ANY, "mask_value": (0,)},
+    "Rotate": Entry(AlbuAffine, b_rotate, {**_MASK, "value": _ANY},
                     {"case": {"limit": (30, 30), "border_mode": 0}, "kind": "resample", "bound": 1.5}, "rotation"),
     "SafeRotate": Entry(AlbuSafeRotate, b_safe_rotate, {**_AFFINE_KEYS, "value": _ANY},
                         {"case": {"limit": (30, 30), "border_mode": 0}, "kind": "resample", "bound": 1.5}),
-    "Affine": Entry(AlbuAffine, b_affine, {**_MASK, "cval_mask": _ANY, "fit_output": (False,)},
+    "Affine": Entry(AlbuAffine, b_affine, {**_MASK, "fit_output": (False,)},
                     {"case": {"scale": (1.1, 1.1), "rotate": (10, 10), "shear": {"x": (5, 5), "y": (0, 0)},
                               "translate_percent": (0.05, 0.05)}, "kind": "resample", "bound": 1.5}),
-    "ShiftScaleRotate": Entry(AlbuAffine, b_ssr, {**_MASK, "value": _ANY, "mask_value": _ANY},
+    "ShiftScaleRotate": Entry(AlbuAffine, b_ssr, {**_MASK, "value": _ANY},
                               {"case": {"shift_limit": (0.05, 0.05), "scale_limit": (0.1, 0.1),
                                         "rotate_limit": (20, 20), "border_mode": 0}, "kind": "resample",
                                "bound": 1.5}, "shift/scale/rotate"),
-    "Perspective": Entry(AlbuPerspective, b_perspective, {**_MASK, "keep_size": (True,), "fit_output": (False,),
-                                                          "mask_pad_val": _ANY},
+    "Perspective": Entry(AlbuPerspective, b_perspective, {**_MASK, "keep_size": (True,), "fit_output": (False,)},
                          {"case": {"scale": (0.0, 0.0)}, "kind": "resample", "bound": 1.5,
                           "note": "corners are random; the case checks the fixed mapping (scale 0)"}),
     "ElasticTransform": Entry(AlbuElasticTransform, b_elastic, {**_MASK, "keypoint_remapping_method": _ANY,
-                                                                "value": _ANY, "mask_value": _ANY},
+                                                                "value": _ANY},
                               {"case": {"alpha": 30.0, "sigma": 5.0}, "kind": "distribution", "bound": 0}),
     "GridDistortion": Entry(AlbuGridDistortion, b_grid_distortion, {**_MASK, "keypoint_remapping_method": _ANY,
-                                                                    "value": _ANY, "mask_value": _ANY},
+                                                                    "value": _ANY},
                             {"case": {"num_steps": 5, "distort_limit": (0.2, 0.2)}, "kind": "resample",
                              "bound": 1.5}),
-    "RandomResizedCrop": Entry(AlbuRandomResizedCrop, b_rrc, {**_MASK, "area_for_downscale": (None,)},
+    "RandomResizedCrop": Entry(AlbuRandomResizedCrop, b_rrc, {**_NO_BORDER, "area_for_downscale": (None,)},
                                {"case": {"size": (48, 48), "scale": (1, 1), "ratio": (1, 1)}, "kind": "resample",
                                 "bound": 1.0}),
     "RandomCrop": Entry(AlbuRandomCrop, b_random_crop, _CROP_KEYS,
@@ -198,19 +200,19 @@ TABLE: dict[str, Entry] = {
                         {"case": {"height": 31, "width": 40}, "kind": "exact", "bound": 0}, "centred"),
     "Crop": Entry(AlbuCrop, b_crop, _CROP_KEYS,
                   {"case": {"x_min": 3, "y_min": 5, "x_max": 40, "y_max": 30}, "kind": "exact", "bound": 0}),
-    "Resize": Entry(AlbuResize, b_resize, {**_MASK, "area_for_downscale": (None,)},
+    "Resize": Entry(AlbuResize, b_resize, {**_NO_BORDER, "area_for_downscale": (None,)},
                     {"case": {"height": 90, "width": 50}, "kind": "resample", "bound": 1.0}),
     "LongestMaxSize": Entry(AlbuLongestMaxSize, b_max_size,
-                            {**_MASK, "area_for_downscale": (None,), "max_size_hw": (None,)},
+                            {**_NO_BORDER, "area_for_downscale": (None,), "max_size_hw": (None,)},
                             {"case": {"max_size": 100}, "kind": "resample", "bound": 1.0}),
     "SmallestMaxSize": Entry(AlbuSmallestMaxSize, b_max_size,
-                             {**_MASK, "area_for_downscale": (None,), "max_size_hw": (None,)},
+                             {**_NO_BORDER, "area_for_downscale": (None,), "max_size_hw": (None,)},
                              {"case": {"max_size": 40}, "kind": "resample", "bound": 1.0}),
-    "RandomScale": Entry(AlbuRandomScale, b_random_scale, {**_MASK, "area_for_downscale": (None,)},
+    "RandomScale": Entry(AlbuRandomScale, b_random_scale, {**_NO_BORDER, "area_for_downscale": (None,)},
                          {"case": {"scale_limit": (0.5, 0.5)}, "kind": "resample", "bound": 1.0,
                           "note": "the size is drawn per image: samples are grouped by size until a later "
                                   "transform fixes it; boxes scale by s, not int(W s) / W (within 1 px)"}),
-    "PadIfNeeded": Entry(AlbuPadIfNeeded, b_pad, {**_MASK, "padding": (0, None), "value": _ANY, "mask_value": _ANY},
+    "PadIfNeeded": Entry(AlbuPadIfNeeded, b_pad, {**_MASK, "padding": (0, None), "value": _ANY},
                          {"case": {"min_height": 80, "min_width": 70, "border_mode": 4}, "kind": "exact", "bound": 0}),
     "RandomBrightnessContrast": Entry(AlbuBrightnessContrast, b_brightness_contrast, {},
                                       {"case": {"brightness_limit": (0.1, 0.1), "contrast_limit": (0.2, 0.2)},
@@ -333,7 +335,7 @@ from .builders_extra import (  # noqa: E402
     b_to_tensor_v2,
 )
 
-_DIST_KEYS = {**_MASK, "keypoint_remapping_method": _ANY, "value": _ANY, "mask_value": _ANY}
+_DIST_KEYS = {**_MASK, "keypoint_remapping_method": _ANY, "value": _ANY}
 _NOT_IN_2X = "not in Albumentations 2.0.8"
 TABLE.update({
     "NoOp": Entry(AlbuNoOp, b_noop, {}, {"case": {}, "kind": "exact", "bound": 0}),
@@ -351,6 +353,8 @@ TABLE.update({
     "IAASharpen": Entry(AlbuSharpen, b_iaa_sharpen, {},
                         {"case": None, "kind": "config", "bound": 0, "note": f"0.x: as Sharpen; {_NOT_IN_2X}"},
                         "IAASharpen"),
+    "IAAEmboss": Entry(AlbuEmboss, b_emboss, {}, {"case": None, "kind": "config", "bound": 0,
+                                                  "note": f"0.x: as Emboss (imgaug's); {_NOT_IN_2X}"}, "IAAEmboss"),
     "IAAAdditiveGaussianNoise": Entry(AlbuGaussNoise, b_iaa_noise, {},
                                       {"case": None, "kind": "config", "bound": 0,
                                        "note": f"0.x: as GaussNoise, scale and loc in uint8 levels; {_NOT_IN_2X}"},
@@ -371,10 +375,10 @@ TABLE.update({
                              {"case": None, "kind": "config", "bound": 0,
                               "note": "the jitter is random: the map equals Albumentations' for the same jitter "
                                       "within 1e-5 px (tests); 2.0.8 fails on scale 0"}),
-    "RandomSizedCrop": Entry(AlbuRandomSizedCrop, b_random_sized_crop, {**_MASK, "area_for_downscale": (None,)},
+    "RandomSizedCrop": Entry(AlbuRandomSizedCrop, b_random_sized_crop, {**_NO_BORDER, "area_for_downscale": (None,)},
                              {"case": {"min_max_height": (48, 48), "size": (32, 40), "w2h_ratio": 1.34},
                               "kind": "resample", "bound": 1.0}),
-    "RandomSizedBBoxSafeCrop": Entry(AlbuRandomSizedBBoxSafeCrop, b_sized_bbox_safe_crop, _MASK,
+    "RandomSizedBBoxSafeCrop": Entry(AlbuRandomSizedBBoxSafeCrop, b_sized_bbox_safe_crop, _NO_BORDER,
                                      {"case": None, "kind": "config", "bound": 0,
                                       "build": {"height": 20, "width": 24},
                                       "compose": {"bbox_params": {"format": "pascal_voc"}},

@@ -57,6 +57,8 @@ ONE_X_DEFAULTS = {
                  "sigmoid": True, "normalize": None},
     "IAASharpen": {"__class_fullname__": "albumentations.imgaug.transforms.IAASharpen", "always_apply": False,
                    "p": 0.5, "alpha": [0.2, 0.5], "lightness": [0.5, 1.0]},
+    "IAAEmboss": {"__class_fullname__": "albumentations.imgaug.transforms.IAAEmboss", "always_apply": False,
+                  "p": 0.5, "alpha": [0.2, 0.5], "strength": [0.2, 0.7]},
     "IAAAdditiveGaussianNoise": {"__class_fullname__": "albumentations.imgaug.transforms.IAAAdditiveGaussianNoise",
                                  "always_apply": False, "p": 0.5, "loc": 0, "scale": [2.55, 12.75],
                                  "per_channel": False},

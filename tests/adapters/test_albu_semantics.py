@@ -77,12 +77,13 @@ def test_1x_size_0_takes_opencvs_size_from_sigma_and_lower_ends_0_raise_the_size
 
 
 # ----------------------------------------------------------------------------------------------- Rotate
-def test_rotate_mask_value_none_loads_and_a_mask_value_it_cannot_use_is_refused():
+def test_rotate_mask_value_none_loads_a_label_is_honoured_and_one_it_cannot_use_is_refused():
     t = {"__class_fullname__": "Rotate", "always_apply": False, "p": 1.0, "limit": [-10, 10], "interpolation": 1,
          "border_mode": 4, "value": None, "mask_value": None}
     assert from_albumentations(_cfg("1.3.1", t), strict=True).albumentations_dropped == []
+    assert _only(from_albumentations(_cfg("1.3.1", {**t, "mask_value": 7}), strict=True)).fill_mask == 7.0
     with pytest.raises(UnsupportedTransformError, match=r"transforms\[0\].*mask_value"):
-        from_albumentations(_cfg("1.3.1", {**t, "mask_value": 7}), strict=True)
+        from_albumentations(_cfg("1.3.1", {**t, "mask_value": [7, 8]}), strict=True)
 
 
 # ----------------------------------------------------------------------------------------------- dropout

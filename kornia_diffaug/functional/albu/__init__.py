@@ -24,6 +24,7 @@ from .color import (
 from .crop import crop_origin, crop_resize_matrix, resize, resized_crop_box
 from .crop_data import bbox_safe_crop_box, mask_crop_box, sized_crop_box
 from .distortion import (
+    elastic_affine_matrix,
     elastic_map,
     gaussian_blur_fields,
     grid_distortion_axis,
@@ -76,6 +77,7 @@ __all__ = [
     "crop_origin",
     "crop_resize_matrix",
     "down_up",
+    "elastic_affine_matrix",
     "elastic_map",
     "equalize",
     "gamma",
@@ -121,12 +123,12 @@ from .compression import jpeg  # noqa: E402
 from .filter import cv_gaussian_1d, defocus_kernels, emboss_kernels  # noqa: E402
 from .lighting import polygon_masks, shadow, sun_flare  # noqa: E402
 from .noise import iso_noise, iso_noise_fields, salt_and_pepper, salt_and_pepper_masks  # noqa: E402
-from .weather import disk_cover, fog, fog_blur_size, rain, rain_layer, snow_bleach  # noqa: E402
+from .weather import disk_cover, fog, fog_blur_size, rain, rain_1x, rain_layer, snow_bleach  # noqa: E402
 
 __all__ += [
     "cv_gaussian_1d", "defocus_kernels", "disk_cover", "emboss_kernels", "fog", "fog_blur_size", "iso_noise",
-    "iso_noise_fields", "jpeg", "polygon_masks", "rain", "rain_layer", "salt_and_pepper", "salt_and_pepper_masks",
-    "shadow", "snow_bleach", "sun_flare",
+    "iso_noise_fields", "jpeg", "polygon_masks", "rain", "rain_1x", "rain_layer", "salt_and_pepper",
+    "salt_and_pepper_masks", "shadow", "snow_bleach", "sun_flare",
 ]
 
 # --- more effects (FancyPCA, GlassBlur, RandomGridShuffle, AdditiveNoise)

@@ -45,10 +45,15 @@ def saturate(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 def border_index(n: int, r: int, mode: str, device: torch.device) -> torch.Tensor:
     """Source indices of a side of length ``n`` padded by ``r`` on both ends: ``"reflect"`` is OpenCV's
-    reflect-101 (``gfedcb|abcdefgh``, valid for any ``r``), ``"replicate"`` repeats the edge."""
+    reflect-101 (``gfedcb|abcdefgh``, valid for any ``r``), ``"symmetric"`` repeats the edge pixel in the
+    reflection (``fedcba|abcdef``: OpenCV's BORDER_REFLECT, scipy.ndimage's ``"reflect"``), ``"replicate"``
+    repeats the edge."""
     i = torch.arange(-r, n + r, device=device)
     if mode == "replicate" or n == 1:
         return i.clamp(0, n - 1)
+    if mode == "symmetric":
+        i = torch.remainder(i, 2 * n)
+        return torch.where(i >= n, 2 * n - 1 - i, i)
     period = 2 * n - 2
     i = torch.remainder(i, period)
     return torch.where(i >= n, period - i, i)

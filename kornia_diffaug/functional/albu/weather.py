@@ -15,7 +15,7 @@ from ..._validate import check_image
 from ._common import saturate
 from .filter import box_kernels, cv_gaussian_1d, separable_blur
 
-__all__ = ["disk_cover", "fog", "fog_blur_size", "rain", "rain_layer", "snow_bleach"]
+__all__ = ["disk_cover", "fog", "fog_blur_size", "rain", "rain_1x", "rain_layer", "snow_bleach"]
 
 
 def disk_cover(centers: torch.Tensor, radius: torch.Tensor, valid: torch.Tensor, size: tuple[int, int],
@@ -65,13 +65,18 @@ def fog(x: torch.Tensor, centers: torch.Tensor, radius: torch.Tensor, valid: tor
 
 
 def rain_layer(drops: torch.Tensor, valid: torch.Tensor, slant: torch.Tensor, drop_length: int, max_dx: int,
-               size: tuple[int, int]) -> torch.Tensor:
-    """The drops as ``cv2.polylines(..., thickness=1, lineType=LINE_4)`` draws them: (B, H, W) in {0, 1}.
+               size: tuple[int, int], connectivity: int = 4) -> torch.Tensor:
+    """The drops as ``cv2.polylines(..., thickness=1, lineType=LINE_4)`` (2.x) or ``cv2.line`` (``LINE_8``, 1.x)
+    draws them: (B, H, W) in {0, 1}.
 
     Drop ``j`` runs from ``(x, y) = drops[:, j]`` to ``(trunc(x + slant), y + drop_length)``; ``max_dx`` bounds
-    ``|trunc(x + slant) - x|`` (an int, so no value is read back). The 4-connected path from the left end takes
-    ``M = floor((k a + b) / (a + b))`` steps along the major axis (``a`` its length, ``b`` the minor one) in its
-    first ``k`` moves."""
+    ``|trunc(x + slant) - x|`` (an int, so no value is read back). From the left end (``a`` the major axis'
+    length, ``b`` the minor one), the 4-connected path takes ``M = floor((k a + b) / (a + b))`` major steps in its
+    first ``k`` moves; the 8-connected one (OpenCV's ``LineIterator``) is at minor offset
+    ``floor((2 k b + a - 1) / (2 a))`` after ``k`` major steps. Pixels outside the image are dropped (OpenCV
+    clips the segment first, so a drop crossing the border can differ there by a pixel)."""
+    if connectivity not in (4, 8):
+        raise ValueError(f"connectivity must be 4 or 8, got {connectivity!r}")
     h, w = size
     b, n = valid.shape
     dev = drops.device
@@ -86,9 +91,15 @@ def rain_layer(drops: torch.Tensor, valid: torch.Tensor, slant: torch.Tensor, dr
     xmajor = ddx >= ddy
     major, minor = torch.where(xmajor, ddx, ddy), torch.where(xmajor, ddy, ddx)
     k = torch.arange(max_dx + drop_length + 1, device=dev).view(1, 1, -1)
-    tot = (major + minor).unsqueeze(-1)
-    mj = torch.div(k * major.unsqueeze(-1) + minor.unsqueeze(-1), tot.clamp(min=1), rounding_mode="floor")
-    mn = k - mj
+    a_, b_ = major.unsqueeze(-1), minor.unsqueeze(-1)
+    if connectivity == 4:
+        tot = a_ + b_
+        mj = torch.div(k * a_ + b_, tot.clamp(min=1), rounding_mode="floor")
+        mn = k - mj
+    else:
+        tot = a_
+        mj = k
+        mn = torch.div(2 * k * b_ + a_ - 1, (2 * a_).clamp(min=1), rounding_mode="floor")
     px = ax.unsqueeze(-1) + torch.where(xmajor.unsqueeze(-1), mj, mn)
     py = ay.unsqueeze(-1) + sy.unsqueeze(-1) * torch.where(xmajor.unsqueeze(-1), mn, mj)
     ok = valid.unsqueeze(-1) & (k <= tot) & (px >= 0) & (px < w) & (py >= 0) & (py < h)
@@ -96,6 +107,27 @@ def rain_layer(drops: torch.Tensor, valid: torch.Tensor, slant: torch.Tensor, dr
     idx = (py.clamp(0, h - 1) * w + px.clamp(0, w - 1)).reshape(b, ok.shape[1] * ok.shape[2])
     layer.scatter_add_(1, idx, ok.to(torch.float64).reshape(idx.shape))
     return (layer > 0).to(torch.float64).view(b, h, w)
+
+
+def _thicken(lay: torch.Tensor, drop_width: int) -> torch.Tensor:
+    """A one-pixel drop layer (B, 1, H, W) widened to a disk of diameter ``drop_width``."""
+    if drop_width <= 1:
+        return lay
+    r = drop_width / 2
+    t = torch.arange(-int(r), int(r) + 1, device=lay.device, dtype=torch.float64)
+    disk = ((t.view(-1, 1) ** 2 + t.view(1, -1) ** 2) <= r * r).to(torch.float64)
+    pad = int(r)
+    return (torch.nn.functional.conv2d(torch.nn.functional.pad(lay, (pad,) * 4), disk[None, None]) > 0.5).double()
+
+
+def _box(b: int, size: int, device: torch.device) -> torch.Tensor:
+    """``cv2.blur``'s ``size`` box as per-sample 1-D taps (B, K); an even size reaches one pixel further back."""
+    k = size + (size % 2 == 0)
+    kern = box_kernels(torch.full((b,), k, device=device), k)
+    if size % 2 == 0:
+        kern = torch.cat([torch.full_like(kern[:, :1], 1.0 / size), kern[:, 1:-1] * k / size,
+                          torch.zeros_like(kern[:, :1])], 1)
+    return kern
 
 
 def rain(x: torch.Tensor, layer: torch.Tensor, color: tuple[float, ...], drop_width: int, blur_value: int,
@@ -107,24 +139,30 @@ def rain(x: torch.Tensor, layer: torch.Tensor, color: tuple[float, ...], drop_wi
     b, c, h, w = x.shape
     if x.numel() == 0:
         return x.clone()
-    lay = layer.to(x.device, torch.float64).unsqueeze(1)
-    if drop_width > 1:
-        r = drop_width / 2
-        t = torch.arange(-int(r), int(r) + 1, device=x.device, dtype=torch.float64)
-        disk = ((t.view(-1, 1) ** 2 + t.view(1, -1) ** 2) <= r * r).to(torch.float64)
-        pad = int(r)
-        lay = (torch.nn.functional.conv2d(torch.nn.functional.pad(lay, (pad,) * 4), disk[None, None]) > 0.5)
-        lay = lay.to(torch.float64)
+    lay = _thicken(layer.to(x.device, torch.float64).unsqueeze(1), drop_width)
     col = torch.tensor(color if c == 3 else (sum(color) / len(color),) * c, dtype=torch.float64, device=x.device)
     drops = lay * col.view(1, -1, 1, 1)
     if blur_value > 1:
-        k = blur_value + (blur_value % 2 == 0)
-        kern = box_kernels(torch.full((b,), k, device=x.device), k)
-        if blur_value % 2 == 0:  # cv2.blur with an even size: the window reaches one pixel further back
-            kern = torch.cat([torch.full_like(kern[:, :1], 1.0 / blur_value), kern[:, 1:-1] * k / blur_value,
-                              torch.zeros_like(kern[:, :1])], 1)
-        drops = separable_blur(drops, kern)
+        drops = separable_blur(drops, _box(b, blur_value, x.device))
     y = torch.minimum(x + drops.to(x.dtype), x.clamp_min(1))  # cv2.add saturates
+    return saturate(y * brightness, x)
+
+
+def rain_1x(x: torch.Tensor, layer: torch.Tensor, color: tuple[float, ...], drop_width: int, blur_value: int,
+            brightness: float) -> torch.Tensor:
+    """1.x ``RandomRain``: ``y = clamp(brightness blur(x'))``, ``x'`` the image with the drops ``L`` (B, H, W)
+    painted over it in ``color`` (thickened as in :func:`rain`), ``blur`` OpenCV's ``blur_value`` box filter of
+    the whole image (reflect-101). 1.x scales HSV's V by ``brightness`` in uint8, the same as scaling RGB up to
+    the rounding of its round trip."""
+    check_image(x)
+    b, c, h, w = x.shape
+    if x.numel() == 0:
+        return x.clone()
+    lay = _thicken(layer.to(x.device, torch.float64).unsqueeze(1), drop_width)
+    col = torch.tensor(color if c == 3 else (sum(color) / len(color),) * c, dtype=x.dtype, device=x.device)
+    y = torch.where(lay > 0, col.view(1, -1, 1, 1), x)
+    if blur_value > 1:
+        y = separable_blur(y, _box(b, blur_value, x.device)).to(x.dtype)
     return saturate(y * brightness, x)
 
 

@@ -80,13 +80,16 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
     interpolation: int = 1
     border_mode: int = 0
     fill: float | tuple[float, ...] = 0.0
+    fill_mask: float = 0.0  # the constant border of masks (a label, not scaled), as Albumentations' fill_mask
     resizes: bool = False
 
     def __init__(self, p: float, same_on_batch: bool, keepdim: bool, generator: torch.Generator | None, **cfg: Any):
         super().__init__(p=p, same_on_batch=same_on_batch, keepdim=keepdim)
         self._setup(p, generator, **cfg)
 
-    def _check_modes(self, interpolation: int, border_mode: int, fill: Any) -> None:
+    def _check_modes(self, interpolation: int, border_mode: int, fill: Any, fill_mask: Any = None) -> None:
+        """Validate and set the resampling flags and the fills; a ``fill_mask`` given (a number: the label
+        that a constant border writes into masks) is stored in the config, so it is exported."""
         if interpolation not in FA.INTERPOLATIONS:
             raise ValueError(
                 f"interpolation must be one of {sorted(FA.INTERPOLATIONS)} (OpenCV flags), got {interpolation!r}"
@@ -102,6 +105,11 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
         else:
             fill = float(fill)
         self.interpolation, self.border_mode, self.fill = interpolation, border_mode, fill
+        if fill_mask is not None:
+            if isinstance(fill_mask, bool) or not isinstance(fill_mask, (int, float)):
+                raise TypeError(f"fill_mask must be a number (a mask label), got {fill_mask!r}")
+            self.fill_mask = float(fill_mask)
+            self._cfg["fill_mask"] = self.fill_mask
 
     def output_size(self, size: tuple[int, int]) -> tuple[int, int]:
         return size
@@ -131,4 +139,4 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         size = self.output_size((input.shape[-2], input.shape[-1]))
-        return FA.warp(input, params["matrix"], size, 0, self.border_mode if self.border_mode else 0, 0.0)
+        return FA.warp(input, params["matrix"], size, 0, self.border_mode, self.fill_mask)

@@ -295,6 +295,7 @@ class AlbuPadIfNeeded(AlbuGeometricBase):
         position: ``"center"``, ``"top_left"``, ``"top_right"``, ``"bottom_left"`` or ``"bottom_right"``.
         border_mode: OpenCV flag 0 constant, 1 replicate, 2 reflect, 4 reflect-101.
         fill: constant border value(s) in [0, 1] (uint8 fill / 255).
+        fill_mask: constant border label of masks (not scaled).
 
     Example:
         >>> op = AlbuPadIfNeeded(40, 36, border_mode=0)
@@ -305,8 +306,8 @@ class AlbuPadIfNeeded(AlbuGeometricBase):
     resizes = True
 
     def __init__(self, min_height=1024, min_width=1024, pad_height_divisor=None, pad_width_divisor=None,
-                 position="center", border_mode=4, fill=0.0, p=1.0, same_on_batch=False, keepdim=False,
-                 generator=None):
+                 position="center", border_mode=4, fill=0.0, fill_mask=0.0, p=1.0, same_on_batch=False,
+                 keepdim=False, generator=None):
         if (min_height is None) == (pad_height_divisor is None) or (min_width is None) == (pad_width_divisor is None):
             raise ValueError("give exactly one of min_height / pad_height_divisor and of min_width / pad_width_divisor")
         for k, v in (("min_height", min_height), ("min_width", min_width), ("pad_height_divisor", pad_height_divisor),
@@ -318,7 +319,7 @@ class AlbuPadIfNeeded(AlbuGeometricBase):
         super().__init__(p, same_on_batch, keepdim, generator, min_height=min_height, min_width=min_width,
                          pad_height_divisor=pad_height_divisor, pad_width_divisor=pad_width_divisor,
                          position=position, border_mode=border_mode, fill=fill)
-        self._check_modes(0, border_mode, fill)
+        self._check_modes(0, border_mode, fill, fill_mask)
         self._cfg["fill"] = self.fill
 
     def _pads(self, size: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -56,6 +56,7 @@ class AlbuAffine(AlbuGeometricBase):
         interpolation: OpenCV flag 0, 1 or 2.
         border_mode: OpenCV flag 0, 1, 2 or 4.
         fill: constant border value(s) in [0, 1] (uint8 fill / 255).
+        fill_mask: constant border label of masks (not scaled).
         keep_ratio: the y scale is the x scale.
         balanced_scale: first pick ``[low, 1]`` or ``[1, high]`` with equal odds, then the scale in it.
 
@@ -67,8 +68,8 @@ class AlbuAffine(AlbuGeometricBase):
     albu_name = "Affine"
 
     def __init__(self, scale=(1.0, 1.0), translate_percent=None, translate_px=None, rotate=(0.0, 0.0),
-                 shear=(0.0, 0.0), interpolation=1, border_mode=0, fill=0.0, keep_ratio=False, balanced_scale=False,
-                 p=1.0, same_on_batch=False, keepdim=False, generator=None):
+                 shear=(0.0, 0.0), interpolation=1, border_mode=0, fill=0.0, fill_mask=0.0, keep_ratio=False,
+                 balanced_scale=False, p=1.0, same_on_batch=False, keepdim=False, generator=None):
         if translate_percent is not None and translate_px is not None:
             raise ValueError("give translate_percent or translate_px, not both")
         super().__init__(p, same_on_batch, keepdim, generator, scale=_xy("scale", scale, 1e-6),
@@ -78,7 +79,7 @@ class AlbuAffine(AlbuGeometricBase):
                          rotate=pair("rotate", rotate), shear=_xy("shear", shear, -89, 89),
                          interpolation=interpolation, border_mode=border_mode, fill=fill,
                          keep_ratio=bool(keep_ratio), balanced_scale=bool(balanced_scale))
-        self._check_modes(interpolation, border_mode, fill)
+        self._check_modes(interpolation, border_mode, fill, fill_mask)
         self._cfg["fill"] = self.fill
 
     def _scale(self, n, gen, dev, rng):
@@ -123,6 +124,7 @@ class AlbuSafeRotate(AlbuGeometricBase):
         interpolation: OpenCV flag 0, 1 or 2.
         border_mode: OpenCV flag 0, 1, 2 or 4.
         fill: constant border value(s) in [0, 1].
+        fill_mask: constant border label of masks (not scaled).
 
     Example:
         >>> op = AlbuSafeRotate(limit=(-30, 30))
@@ -131,11 +133,11 @@ class AlbuSafeRotate(AlbuGeometricBase):
 
     albu_name = "SafeRotate"
 
-    def __init__(self, limit=(-90.0, 90.0), interpolation=1, border_mode=0, fill=0.0, p=1.0, same_on_batch=False,
-                 keepdim=False, generator=None):
+    def __init__(self, limit=(-90.0, 90.0), interpolation=1, border_mode=0, fill=0.0, fill_mask=0.0, p=1.0,
+                 same_on_batch=False, keepdim=False, generator=None):
         super().__init__(p, same_on_batch, keepdim, generator, limit=pair("limit", limit), interpolation=interpolation,
                          border_mode=border_mode, fill=fill)
-        self._check_modes(interpolation, border_mode, fill)
+        self._check_modes(interpolation, border_mode, fill, fill_mask)
         self._cfg["fill"] = self.fill
 
     def sample(self, n, size, generator, device):
@@ -153,6 +155,7 @@ class AlbuPerspective(AlbuGeometricBase):
         interpolation: OpenCV flag 0, 1 or 2.
         border_mode: OpenCV flag 0, 1, 2 or 4.
         fill: constant border value(s) in [0, 1].
+        fill_mask: constant border label of masks (not scaled).
 
     Example:
         >>> op = AlbuPerspective(scale=(0.05, 0.1))
@@ -161,11 +164,11 @@ class AlbuPerspective(AlbuGeometricBase):
 
     albu_name = "Perspective"
 
-    def __init__(self, scale=(0.05, 0.1), interpolation=1, border_mode=0, fill=0.0, p=1.0, same_on_batch=False,
-                 keepdim=False, generator=None):
+    def __init__(self, scale=(0.05, 0.1), interpolation=1, border_mode=0, fill=0.0, fill_mask=0.0, p=1.0,
+                 same_on_batch=False, keepdim=False, generator=None):
         super().__init__(p, same_on_batch, keepdim, generator, scale=pair("scale", scale, 0, 1),
                          interpolation=interpolation, border_mode=border_mode, fill=fill)
-        self._check_modes(interpolation, border_mode, fill)
+        self._check_modes(interpolation, border_mode, fill, fill_mask)
         self._cfg["fill"] = self.fill
 
     def sample(self, n, size, generator, device):

@@ -37,6 +37,7 @@ class AlbuOpticalDistortion(_Remap):
         interpolation: OpenCV flag 0, 1 or 2.
         border_mode: OpenCV flag 0, 1, 2 or 4.
         fill: constant border value(s) in [0, 1].
+        fill_mask: constant border label of masks (not scaled).
 
     Example:
         >>> op = AlbuOpticalDistortion(distort_limit=(-0.3, 0.3))
@@ -46,7 +47,7 @@ class AlbuOpticalDistortion(_Remap):
     albu_name = "OpticalDistortion"
 
     def __init__(self, distort_limit=(-0.05, 0.05), mode="camera", shift_limit=None, interpolation=1, border_mode=0,
-                 fill=0.0, p=1.0, same_on_batch=False, keepdim=False, generator=None):
+                 fill=0.0, fill_mask=0.0, p=1.0, same_on_batch=False, keepdim=False, generator=None):
         if mode not in ("camera", "fisheye"):
             raise ValueError(f"mode must be 'camera' or 'fisheye', got {mode!r}")
         if shift_limit is not None and mode != "camera":
@@ -54,7 +55,7 @@ class AlbuOpticalDistortion(_Remap):
         super().__init__(p, same_on_batch, keepdim, generator, distort_limit=pair("distort_limit", distort_limit),
                          mode=mode, shift_limit=None if shift_limit is None else pair("shift_limit", shift_limit),
                          interpolation=interpolation, border_mode=border_mode, fill=fill)
-        self._check_modes(interpolation, border_mode, fill)
+        self._check_modes(interpolation, border_mode, fill, fill_mask)
         self._cfg["fill"] = self.fill
 
     def sample(self, n, size, generator, device):
@@ -88,6 +89,7 @@ class AlbuPiecewiseAffine(_Remap):
         interpolation: OpenCV flag 0, 1 or 2.
         border_mode: OpenCV flag 0, 1, 2 or 4.
         fill: constant border value(s) in [0, 1].
+        fill_mask: constant border label of masks (not scaled).
 
     Example:
         >>> op = AlbuPiecewiseAffine(scale=(0.03, 0.05), nb_rows=4, nb_cols=4)
@@ -98,7 +100,7 @@ class AlbuPiecewiseAffine(_Remap):
     invert_iterations = 60  # the inverse-distance map is flat at its control points: the solve converges slowly
 
     def __init__(self, scale=(0.03, 0.05), nb_rows=(4, 4), nb_cols=(4, 4), absolute_scale=False, interpolation=1,
-                 border_mode=0, fill=0.0, p=1.0, same_on_batch=False, keepdim=False, generator=None):
+                 border_mode=0, fill=0.0, fill_mask=0.0, p=1.0, same_on_batch=False, keepdim=False, generator=None):
         grid = {}
         for name, v in (("nb_rows", nb_rows), ("nb_cols", nb_cols)):
             v = (v, v) if isinstance(v, int) and not isinstance(v, bool) else v
@@ -109,7 +111,7 @@ class AlbuPiecewiseAffine(_Remap):
         super().__init__(p, same_on_batch, keepdim, generator, scale=pair("scale", scale, 0), **grid,
                          absolute_scale=bool(absolute_scale), interpolation=interpolation, border_mode=border_mode,
                          fill=fill)
-        self._check_modes(interpolation, border_mode, fill)
+        self._check_modes(interpolation, border_mode, fill, fill_mask)
         self._cfg["fill"] = self.fill
 
     def sample(self, n, size, generator, device):

@@ -18,6 +18,8 @@ from ._base import AlbuIntensityBase, pair
 __all__ = ["AlbuRandomFog", "AlbuRandomRain", "AlbuRandomSnow"]
 
 _RAIN_DROPS = {"drizzle": (1, 4), "heavy": (1, 1), "torrential": (2, 1), "default": (1, 3)}  # H * a // b drops
+# 1.x: (H W // d drops, the drop length that rain_type sets; None: drop_length)
+_RAIN_1X = {"drizzle": (770, 10), "heavy": (600, 30), "torrential": (500, 60), "default": (600, None)}
 
 
 def _rounds(size: tuple[int, int]) -> list[tuple[int, int]]:
@@ -108,6 +110,12 @@ class AlbuRandomRain(AlbuIntensityBase):
     ``drop_color``, box-blurred by ``blur_value``, added (saturating) and scaled by ``brightness_coefficient``
     (see :func:`kornia_diffaug.functional.albu.rain`).
 
+    ``semantics="1.x"`` is what Albumentations 1.x computed: ``H W // 600`` drops (drizzle ``// 770``, heavy
+    ``// 600``, torrential ``// 500``, which also set the length to 10, 30, 60 pixels), an integer slant
+    ``int(U(slant_range))``, ``x ~ randint[min(slant, 0), W - max(slant, 0)]``, ``y ~ randint[0, H - length]``,
+    ``LINE_8`` segments painted over the image, the whole image box-blurred, then scaled (see
+    :func:`kornia_diffaug.functional.albu.rain_1x`).
+
     Args:
         slant_range: ``(low, high)`` horizontal drift of a drop in pixels, within [-20, 20].
         drop_length: drop length in pixels (``None``: ``max(1, H // 8)``).
@@ -116,6 +124,7 @@ class AlbuRandomRain(AlbuIntensityBase):
         blur_value: box blur size in pixels, in [1, 255].
         brightness_coefficient: factor in (0, 1].
         rain_type: ``"default"``, ``"drizzle"``, ``"heavy"`` or ``"torrential"`` (the number of drops).
+        semantics: ``"2.x"`` or ``"1.x"`` (above).
 
     Example:
         >>> op = AlbuRandomRain((-10, 10), drop_length=8)
@@ -125,10 +134,14 @@ class AlbuRandomRain(AlbuIntensityBase):
     albu_name = "RandomRain"
 
     def __init__(self, slant_range=(-10.0, 10.0), drop_length=None, drop_width=1, drop_color=(200 / 255,) * 3,
-                 blur_value=7, brightness_coefficient=0.7, rain_type="default", p=1.0, same_on_batch=False,
-                 keepdim=False, generator=None):
+                 blur_value=7, brightness_coefficient=0.7, rain_type="default", semantics="2.x", p=1.0,
+                 same_on_batch=False, keepdim=False, generator=None):
         if rain_type not in _RAIN_DROPS:
             raise ValueError(f"rain_type must be one of {sorted(_RAIN_DROPS)}, got {rain_type!r}")
+        if semantics not in ("2.x", "1.x"):
+            raise ValueError(f"semantics must be '2.x' or '1.x', got {semantics!r}")
+        if semantics == "1.x" and drop_length is None and rain_type == "default":
+            raise ValueError("semantics='1.x' needs a drop_length (1.x's default: 20) unless rain_type sets it")
         if drop_length is not None and (isinstance(drop_length, bool) or not isinstance(drop_length, int)
                                         or not 1 <= drop_length <= 10000):
             raise ValueError(f"drop_length must be None or an integer in [1, 10000], got {drop_length!r}")
@@ -141,12 +154,29 @@ class AlbuRandomRain(AlbuIntensityBase):
         b = pair("brightness_coefficient", (brightness_coefficient,) * 2, 1e-6, 1)[0]
         super().__init__(p, same_on_batch, keepdim, generator, slant_range=pair("slant_range", slant_range, -20, 20),
                          drop_length=drop_length, drop_width=drop_width, drop_color=color, blur_value=blur_value,
-                         brightness_coefficient=b, rain_type=rain_type)
+                         brightness_coefficient=b, rain_type=rain_type, semantics=semantics)
 
     def _length(self, h: int) -> int:
+        if self._cfg["semantics"] == "1.x":
+            return _RAIN_1X[self._cfg["rain_type"]][1] or self._cfg["drop_length"]
         return max(1, h // 8) if self._cfg["drop_length"] is None else self._cfg["drop_length"]
 
+    def _sample_1x(self, n, size, generator, device):
+        h, w = size
+        drops = h * w // _RAIN_1X[self._cfg["rain_type"]][0]
+        length = self._length(h)
+        slant = torch.trunc(uniform(n, *self._cfg["slant_range"], generator, device).double())  # int(uniform)
+        lo = torch.clamp(slant, max=0).view(-1, 1)
+        span = (w - torch.clamp(slant, min=0)).view(-1, 1) - lo + 1  # randint's ends are both included
+        u = torch.rand(n, drops, 2, generator=generator, device=device, dtype=torch.float64)
+        x = lo + torch.floor(u[..., 0] * span)
+        y = torch.floor(u[..., 1] * max(1, h - length + 1))
+        return {"slant": slant, "drops": torch.stack([x, y], -1).long(),
+                "valid": torch.ones(n, drops, dtype=torch.bool, device=device)}
+
     def sample(self, n, size, generator, device):
+        if self._cfg["semantics"] == "1.x":
+            return self._sample_1x(n, size, generator, device)
         h, w = size
         a, b = _RAIN_DROPS[self._cfg["rain_type"]]
         drops = h * a // b
@@ -162,8 +192,11 @@ class AlbuRandomRain(AlbuIntensityBase):
         c = self._cfg
         h, w = input.shape[-2:]
         max_dx = int(math.ceil(max(abs(v) for v in c["slant_range"]))) + 1
-        layer = FA.rain_layer(params["drops"], params["valid"], params["slant"], self._length(h), max_dx, (h, w))
-        return FA.rain(input, layer, c["drop_color"], c["drop_width"], c["blur_value"], c["brightness_coefficient"])
+        one_x = c["semantics"] == "1.x"
+        layer = FA.rain_layer(params["drops"], params["valid"], params["slant"], self._length(h), max_dx, (h, w),
+                              8 if one_x else 4)
+        paint = FA.rain_1x if one_x else FA.rain
+        return paint(input, layer, c["drop_color"], c["drop_width"], c["blur_value"], c["brightness_coefficient"])
 
 
 @register_op(identity={"brightness_coeff": 1.0})
