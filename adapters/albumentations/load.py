@@ -21,13 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from kornia_diffaug.ops.albu import (
-    AlbuElasticTransform,
-    AlbuGridDistortion,
-    PerSampleOneOf,
-    PerSampleSequential,
-    PerSampleSomeOf,
-)
+from kornia_diffaug.ops.albu import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
 
 from .parse import Args, Ctx, UnsupportedTransformError, class_name, parse_bbox_params, parse_keypoint_params, plain
 from .pipeline import AlbumentationsPipeline
@@ -244,13 +238,6 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     keys, info, box_rules, kp_rules = _data_keys(top, ctx)
     ctx.targets = tuple(k for k, r in (("bbox_params", box_rules), ("keypoint_params", kp_rules)) if r is not None)
     root = _build_node(top, ctx)
-    if any(k.startswith("bbox") for k in keys):
-        bad = [type(m).__name__ for m in root.modules() if isinstance(m, (AlbuElasticTransform, AlbuGridDistortion))]
-        if bad:
-            ctx.at(".bbox_params").unsupported(f"boxes through {', '.join(sorted(set(bad)))} (no matrix to move "
-                                               "them; keypoints and masks do follow)")
-            keys = [k for k in keys if not k.startswith("bbox")]
-            info.pop("bbox_format", None)
     mods = list(root.children()) if type(root) is nn.Sequential else [root]
     mods = group_by_size(mods, ctx, top=True)
     if not mods:
