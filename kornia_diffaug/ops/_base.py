@@ -99,7 +99,7 @@ class SeededOpMixin:
     ``"kornia"`` (Kornia's ``where(gate, apply_transform(x), x)``), ``"whole_batch"`` (no gate: the op gates
     inside its own parameters) or ``"cpu_rows"`` (on the CPU, where reading the gate costs no device sync,
     ``apply_transform`` runs on the gated rows only, a few at a time, and they are copied back: same draws,
-    same results; accelerators, ``torch.compile`` and export keep Kornia's branch-free path).
+    same results; accelerators, ``torch.compile``, ``jit.trace`` and export keep Kornia's branch-free path).
     """
 
     generator: torch.Generator | None
@@ -164,7 +164,7 @@ class SeededOpMixin:
         op: Any = self  # a Kornia augmentation (see the class docstring)
         mode = self.gating
         if mode == "cpu_rows" and (kwargs or input.device.type != "cpu" or op.SUBSTITUTE_SKIPPED_SAMPLES
-                                   or torch.compiler.is_compiling() or is_exporting()):
+                                   or torch.compiler.is_compiling() or is_exporting() or torch.jit.is_tracing()):
             mode = "kornia"
         if mode == "kornia":
             return super().transform_inputs(input, params, flags, transform, **kwargs)  # type: ignore[misc]
