@@ -82,7 +82,8 @@ def test_loaded_distortion_refuses_inverse():
 
 
 # -- boxes through the distortions --------------------------------------------------------------------------------
-BOXES = np.array([[3.0, 4.0, 20.0, 25.0], [10.2, 0.0, 35.0, 39.6], [0.0, 30.0, 5.0, 40.0], [12.3, 13.7, 14.6, 17.2]])  # no .5 ties: there float32 normalising decides
+# No .5 edges: at a tie Albumentations' float32 normalised coordinates decide the rounding.
+BOXES = np.array([[3.0, 4.0, 20.0, 25.0], [10.2, 0.0, 35.0, 39.6], [0.0, 30.0, 5.0, 40.0], [12.3, 13.7, 14.6, 17.2]])
 
 
 @pytest.mark.parametrize("t", [
