@@ -28,6 +28,12 @@ class _Remap(AlbuGeometricBase):
         # by the map below.
         return torch.eye(3, device=input.device, dtype=input.dtype).expand(input.shape[0], 3, 3).clone()
 
+    @property
+    def transform_matrix(self) -> None:
+        """None: no matrix describes a distortion, so ``AugmentationSequential.transform_matrix`` skips it, as it
+        skips Kornia's own non-rigid ops."""
+        return None
+
     def _map(self, params, size, device=None):
         raise NotImplementedError
 
