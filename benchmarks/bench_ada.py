@@ -1,11 +1,14 @@
-"""ADA ``bgc``: ADAPipeline against Kornia's stock ops chained for the same transforms and against Kornia's
-``AdaptiveDiscriminatorAugmentation`` preset; plus the sharpness of one fused resampling against several.
+"""ADA ``bgc``: ADAPipeline against Kornia's stock ops chained for the same transforms, Kornia's
+``AdaptiveDiscriminatorAugmentation`` preset and (for scale) DiffAugment; plus the sharpness of one fused
+resampling against several.
 
-    python benchmarks/bench_ada.py [--repeats 7] [--threads N] [--quick] [--device cpu|cuda]
+    python benchmarks/bench_ada.py [--repeats 9] [--threads 1,2] [--quick] [--device cpu|cuda]
 
-Timing: forward + backward (loss ``mean(y^2)``, gradient to the input), at p = 0.2 and p = 1, 64x3x32x32 and
-16x3x256x256. The three pipelines run in rotating order within each round (a shared, noisy machine hits them
-alike); printed are median ms and the median over rounds of ``other / ours`` (> 1: ours is faster).
+Timing: forward + backward (loss ``mean(y^2)``, gradient to the input), at p = 0.2 and p = 1, 32x3x16x16,
+64x3x32x32 and 16x3x256x256, at each thread count in one run. The pipelines run in rotating order within each
+round (a shared, noisy machine hits them alike); printed are median ms and the median over rounds of
+``other / ours`` (> 1: ours is faster; the DiffAugment column is ``ours / DiffAugment``, the cost of ADA in
+DiffAugment calls). Memory: forward + backward, see ``benchmarks/_memory.py``.
 Sharpness: PSNR of ``T^-1(T(x))`` against ``x`` (central crop) for random ``geom`` transforms, done as
 one fused anti-aliased resampling each way (ours), one fused bilinear warp each way (Kornia ``warp_affine``),
 and one bilinear warp per op (the four ops of ``geom`` one after another, as a chain of stock ops does).
@@ -17,9 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import platform
-import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -30,8 +31,9 @@ from kornia.geometry.transform import warp_affine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._timing import fwd_bwd, sync  # noqa: E402
-from kornia_diffaug import ADAPipeline  # noqa: E402
+from benchmarks._memory import fwd_bwd_memory, memory_label  # noqa: E402
+from benchmarks._timing import fwd_bwd, interleaved, medians, ratio, thread_counts  # noqa: E402
+from kornia_diffaug import ADAPipeline, DiffAugment  # noqa: E402
 from kornia_diffaug.functional.ada import ada_resample  # noqa: E402
 from kornia_diffaug.functional.ada.geometry import geometry_matrices  # noqa: E402
 
@@ -60,41 +62,20 @@ def kornia_preset(p: float) -> AdaptiveDiscriminatorAugmentation:
         return AdaptiveDiscriminatorAugmentation(initial_p=p, max_p=1.0)
 
 
-def _interleaved(fns: list, repeats: int, device: torch.device, warmup: int = 2) -> list[list[float]]:
-    """Per-round wall times (ms) of each closure, run in rotating order so load spikes hit all of them alike."""
-    for fn in fns:
-        for _ in range(warmup):
-            fn()
-    sync(device)
-    rounds = []
-    for r in range(repeats):
-        times = [0.0] * len(fns)
-        for j in range(len(fns)):
-            i = (j + r) % len(fns)
-            t0 = time.perf_counter()
-            fns[i]()
-            sync(device)
-            times[i] = (time.perf_counter() - t0) * 1e3
-        rounds.append(times)
-    return rounds
-
-
-def timing(
-    repeats: int, quick: bool, device: torch.device
-) -> list[tuple[str, float, float, float, float, float, float]]:
-    """Rows ``(shape, p, ours ms, chain ms, chain/ours, preset ms, preset/ours)``: medians over rounds."""
+def timing(repeats: int, quick: bool, device: torch.device) -> list[tuple]:
+    """Rows ``(shape, p, ms of ours/chain/preset/DiffAugment, chain/ours, preset/ours, ours/DA, memory x3)``."""
     rows = []
-    shapes = [(64, 3, 32, 32)] + ([] if quick else [(16, 3, 256, 256)])
+    shapes = [(32, 3, 16, 16), (64, 3, 32, 32)] + ([] if quick else [(16, 3, 256, 256)])
     for shape in shapes:
-        x = torch.rand(*shape, device=device)
+        x = torch.rand(shape, device=device)
         for p in (0.2, 1.0):
-            ours = ADAPipeline("bgc", p=p, value_range=(0.0, 1.0)).to(device)
-            reps = repeats if shape[-1] <= 64 or device.type != "cpu" else max(3, repeats // 2)
-            fns = [fwd_bwd(ours, x), fwd_bwd(kornia_chain(p).to(device), x), fwd_bwd(kornia_preset(p).to(device), x)]
-            rounds = _interleaved(fns, reps, device)
-            med = [statistics.median(r[i] for r in rounds) for i in range(3)]
-            ratio = [statistics.median(r[i] / r[0] for r in rounds) for i in (1, 2)]
-            rows.append(("x".join(map(str, shape)), p, med[0], med[1], ratio[0], med[2], ratio[1]))
+            cands = [ADAPipeline("bgc", p=p, value_range=(0.0, 1.0)).to(device), kornia_chain(p).to(device),
+                     kornia_preset(p).to(device), DiffAugment(value_range=(0.0, 1.0))]  # fmt: skip
+            reps = repeats if shape[-1] <= 64 or device.type != "cpu" else max(3, repeats // 3)
+            rounds = interleaved([fwd_bwd(c, x) for c in cands], reps, device)
+            mem = [fwd_bwd_memory(c, x) for c in cands[:3]]
+            rows.append(("x".join(map(str, shape)), p, *medians(rounds), ratio(rounds, 1), ratio(rounds, 2),
+                         ratio(rounds, 0, 3), *mem))  # fmt: skip
     return rows
 
 
@@ -140,20 +121,23 @@ def sharpness(n: int = 32, size: int = 128) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--quick", action="store_true", help="32x32 only")
+    ap.add_argument("--repeats", type=int, default=9)
+    ap.add_argument("--threads", default="1,2", help="intra-op thread counts, comma-separated")
+    ap.add_argument("--quick", action="store_true", help="16 and 32 px only")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = ap.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads, CPU"
-    print(f"# torch {torch.__version__}, {platform.processor() or platform.machine()}, {where}")
-    print("| batch | p | ours ms | Kornia chain ms | chain / ours | Kornia ADA preset ms | preset / ours |")
-    print("|---|---|---|---|---|---|---|")
-    for shape, p, t_ours, t_chain, r_chain, t_preset, r_preset in timing(args.repeats, args.quick, device):
-        print(f"| {shape} | {p} | {t_ours:.1f} | {t_chain:.1f} | {r_chain:.2f}x | {t_preset:.1f} | {r_preset:.2f}x |")
+    print(f"# torch {torch.__version__}, {platform.processor() or platform.machine()}")
+    for threads in thread_counts(args.threads):
+        torch.set_num_threads(threads)
+        where = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+        print(f"\n{where}, {threads} threads; memory: {memory_label(device)} ours / chain / preset")
+        print("| batch | p | ours ms | Kornia chain ms | chain / ours | Kornia ADA preset ms | preset / ours "
+              "| DiffAugment ms | ours / DiffAugment | memory |")  # fmt: skip
+        print("|" + "---|" * 10)
+        for shape, p, t0, t1, t2, t3, r1, r2, r3, m0, m1, m2 in timing(args.repeats, args.quick, device):
+            print(f"| {shape} | {p} | {t0:.1f} | {t1:.1f} | {r1:.2f}x | {t2:.1f} | {r2:.2f}x | {t3:.1f} | {r3:.2f}x "
+                  f"| {m0:.1f} / {m1:.1f} / {m2:.1f} |", flush=True)  # fmt: skip
     print("\n| round trip T^-1(T(x)), 128x128, central crop | PSNR dB |")
     print("|---|---|")
     for name, value in sharpness().items():

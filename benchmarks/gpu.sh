@@ -12,8 +12,8 @@ assert torch.cuda.is_available(), "no CUDA device visible"
 print("#", torch.__version__, torch.cuda.get_device_name())
 PY
 echo "## DiffAugment (bench_diffaugment.py --device cuda)"
-python benchmarks/bench_diffaugment.py --device cuda --repeats 50
+python benchmarks/bench_diffaugment.py --device cuda --repeats 30 --threads 1 --no-per-op
 echo "## ADA bgc (bench_ada.py --device cuda)"
-python benchmarks/bench_ada.py --device cuda --repeats 21
+python benchmarks/bench_ada.py --device cuda --repeats 15 --threads 1
 echo "## Albumentations configs (bench_albumentations.py: CPU and CUDA rows)"
 python benchmarks/bench_albumentations.py --images 512 --batch 256

@@ -3,11 +3,12 @@
 Layout (data flows one way, policy -> ops -> functional): :mod:`.functional` holds the pure kernels
 (``functional.ada`` those of StyleGAN2-ADA), :mod:`.ops` the Kornia augmentations that sample parameters and
 call them, :mod:`.policies` the named compositions and their registry, :mod:`.nn` the feature-level and
-learned modules, :mod:`.adapters` the Albumentations adapter, ``_validate`` the argument checks of all of
+learned modules, :mod:`.stylegan` the drop-in ``AugmentPipe`` of NVIDIA's StyleGAN2-ADA/StyleGAN3 code,
+:mod:`.adapters` the Albumentations adapter, ``_validate`` the argument checks of all of
 them. This module re-exports the public API.
 """
 
-from . import functional, nn
+from . import functional, nn, stylegan
 from .adapters.albumentations import (
     UnsupportedTransformError,
     from_albumentations,
@@ -52,6 +53,7 @@ __all__ = [
     "supported_transforms",
     "functional",
     "nn",
+    "stylegan",
     "list_ops",
     "list_policies",
     "make_policy",

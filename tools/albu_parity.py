@@ -127,6 +127,10 @@ def _distribution(name: str, case: dict[str, Any], u: np.ndarray) -> tuple[float
         fo = (np.abs(ours - f).max(-1) > 1e-9).mean()
         ft = (np.abs(theirs - f).max(-1) > 1e-9).mean()
         return abs(fo - ft), 0.0, f"dropped area {fo:.3f} vs {ft:.3f} of the image", abs(fo - ft) < 0.02
+    from albu_parity_effects import EFFECTS, effect_distribution
+
+    if name in EFFECTS:
+        return effect_distribution(name, f, ours, theirs)
     raise ValueError(f"no distribution check for {name}")
 
 

@@ -44,15 +44,16 @@ def resize_p(a: Args) -> float:
 
 
 def fill(a: Args, key: str = "fill", old: str = "value") -> Any:
-    """Fill values are uint8 levels in configs (0..255); ours are in [0, 1]. A value that is not a number or a
-    list of numbers goes to the op as it is (which refuses it)."""
+    """Fill values are uint8 levels in configs (0..255); ours are in [0, 1]. A number or a flat non-empty list of
+    numbers (one per channel) is converted; a string fill (``"random"``, ``"inpaint_ns"``) or another list is
+    unsupported; anything else goes to the op as it is (which refuses it)."""
     v = a.raw(key, a.raw(old, 0))
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return float(v) / 255
-    if isinstance(v, (list, tuple)) and all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in v):
+    if isinstance(v, (list, tuple)) and v and all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in v):
         return tuple(float(t) / 255 for t in v)
-    if isinstance(v, str):
-        a.ctx.unsupported(f"{a.name}: {key}={v!r} (only numeric fills)")
+    if isinstance(v, (str, list, tuple)):
+        a.ctx.unsupported(f"{a.name}: {key}={v!r} (only a number or one number per channel)")
         return 0.0
     return v
 

@@ -42,14 +42,16 @@ def b_rotate(cls: type[nn.Module], a: Args) -> nn.Module:
 
 
 def b_ssr(cls: type[nn.Module], a: Args) -> nn.Module:
-    """``ShiftScaleRotate`` as ``Affine``: shifts are ``translate_percent``, ``scale_limit`` is relative to 1."""
+    """``ShiftScaleRotate`` as ``Affine``: shifts are ``translate_percent``, ``scale_limit`` is relative to 1
+    (also in AlbumentationsX's ``scale_range``)."""
     shift = a.range("shift_limit", (-0.0625, 0.0625))
     sx = a.range("shift_limit_x", shift) if a.has("shift_limit_x") else shift
     sy = a.range("shift_limit_y", shift) if a.has("shift_limit_y") else shift
     scale = a.range("scale_limit", (-0.1, 0.1), bias=1.0)
+    # 1.x and AlbumentationsX draw one scale for both axes; 2.0.x draws x and y apart (keep_ratio=False).
     return cls(scale=scale, translate_percent={"x": sx, "y": sy}, rotate=a.range("rotate_limit", (-45, 45)),
                interpolation=interp(a), border_mode=no_mirrored_targets(a, border(a, 0)),
-               fill=fill(a), p=p_of(a), generator=a.ctx.generator)
+               fill=fill(a), keep_ratio=a.ctx.one_x or a.ctx.ax, p=p_of(a), generator=a.ctx.generator)
 
 
 def b_safe_rotate(cls: type[nn.Module], a: Args) -> nn.Module:

@@ -117,8 +117,18 @@ def b_motion_blur(cls: type[nn.Module], a: Args) -> nn.Module:
 
 
 def b_gaussian_blur(cls: type[nn.Module], a: Args) -> nn.Module:
-    return cls(a.range("blur_limit", (0, 0), scalar="upper"), a.range("sigma_limit", (0.5, 3.0), scalar="upper"),
-               p=p_of(a), generator=a.ctx.generator)
+    """A bare number ``v`` is ``(0, v)`` for both limits (``to_tuple(v, 0)`` in 1.x and 2.x). 1.x (defaults
+    ``blur_limit=(3, 7)``, ``sigma_limit=0``) ran ``cv2.GaussianBlur``: sigma 0 is OpenCV's sigma from the size,
+    size 0 is OpenCV's size from sigma, and both lower ends 0 raise the size's to 3 (as 1.x did). 2.x: a sigma
+    drawn as 0 has no meaning there (its kernel is NaN), so it takes OpenCV's too."""
+    one_x = a.ctx.one_x
+    blur = a.range("blur_limit", (0, 3 if one_x else 0), scalar="upper") if a.has("blur_limit") else (
+        (3, 7) if one_x else (0, 0))
+    sigma = a.range("sigma_limit", (0, 0), 0, scalar="upper") if a.has("sigma_limit") else (
+        (0, 0) if one_x else (0.5, 3.0))
+    if blur[0] == 0 and sigma[0] == 0 and (one_x or sigma[1] == 0):
+        blur = (3.0, max(3.0, blur[1]))
+    return cls(blur, sigma, size_rule="opencv" if one_x else "pil", p=p_of(a), generator=a.ctx.generator)
 
 
 def b_downscale(cls: type[nn.Module], a: Args) -> nn.Module:

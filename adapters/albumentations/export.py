@@ -3,7 +3,8 @@
 A module built from a config carries the config's entry (``_albumentations``), rewritten into the 2.x
 parameters ``A.from_dict`` accepts where it was a 1.x one; a hand-built ``Albu*`` op is written from its
 ``albu_name`` and its constructor arguments (``config()``), one of Kornia's own from :data:`.table.TABLE`;
-per-sample containers become ``OneOf`` / ``SomeOf`` / ``Sequential``.
+per-sample containers become ``OneOf`` / ``SomeOf`` / ``Sequential``; a learned ``LearnablePolicy`` becomes its
+twins (``export_learned.py``), nested as a ``Sequential``, or at the top level the whole ``Compose``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import kornia.augmentation as K
 from kornia.augmentation import AugmentationSequential
 from torch import nn
 
+from kornia_diffaug.nn import LearnablePolicy
 from kornia_diffaug.ops.albu import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
 
+from .export_learned import albumentations_twins
 from .parse import UnsupportedTransformError, plain
 from .table import TABLE
 
@@ -23,6 +26,10 @@ __all__ = ["to_albumentations"]
 
 
 def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
+    if isinstance(m, LearnablePolicy):
+        twins = albumentations_twins(m, f"{path}.transforms")
+        return {"__class_fullname__": "Sequential", "p": 1.0,
+                "transforms": [_export_module(t, f"{path}.transforms[{i}]") for i, t in enumerate(twins)]}
     if isinstance(m, PerSampleOneOf):
         kids = [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(m.children())]
         for k, w in zip(kids, m.weights, strict=True):
@@ -49,7 +56,21 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
 # Kornia's own op classes that the table builds -> their Albumentations name (our Albu* ops carry theirs in
 # ``albu_name``).
 _KORNIA_NAMES = {e.op: name for name, e in TABLE.items() if not e.ours}
-_LEVEL_KEYS = ("fill",)  # image fills: ours in [0, 1], Albumentations in uint8 levels; mask fills are labels, kept
+# image fills and colours: ours in [0, 1], Albumentations in uint8 levels; mask fills are labels, kept
+_LEVEL_KEYS = ("fill", "drop_color", "src_color")
+
+
+def _levels(cfg: dict[str, Any]) -> dict[str, Any]:
+    """``cfg`` (an op's ``config()``) with its image fills in uint8 levels: the one place where an exported value
+    is scaled (``fill_mask`` is a label and stays as it is)."""
+    out = dict(cfg)
+    for k in _LEVEL_KEYS:
+        v = out.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = v * 255
+        elif isinstance(v, (list, tuple)):
+            out[k] = [t * 255 for t in v]
+    return out
 
 
 def _export_op(m: nn.Module) -> dict[str, Any] | None:
@@ -64,12 +85,9 @@ def _export_op(m: nn.Module) -> dict[str, Any] | None:
         kornia_name = _KORNIA_NAMES.get(type(m))
         return None if kornia_name is None else {"__class_fullname__": kornia_name, "p": float(m.p)}
     out: dict[str, Any] = {"__class_fullname__": albu_name, "p": float(m.p)}
-    cfg = {k: v for k, v in m.config().items() if k not in ("p", "same_on_batch")}
-    for k in _LEVEL_KEYS:
-        if isinstance(cfg.get(k), float):
-            cfg[k] = cfg[k] * 255
-        elif isinstance(cfg.get(k), tuple):
-            cfg[k] = [v * 255 for v in cfg[k]]
+    cfg = _levels({k: v for k, v in m.config().items() if k not in ("p", "same_on_batch")})
+    if name == "AlbuGaussianBlur" and cfg.pop("size_rule") != "pil":
+        return None  # 1.x's OpenCV size rule: 2.x has none to write
     if name == "AlbuCrop" and cfg.pop("center"):
         out["__class_fullname__"] = "CenterCrop"
         cfg = {"height": cfg["y_max"] - cfg["y_min"], "width": cfg["x_max"] - cfg["x_min"]}
@@ -85,37 +103,44 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
     name = d["__class_fullname__"]
     d.pop("always_apply", None)
     p = getattr(m, "p", d.get("p", 0.5))
-    cfg = m.config() if hasattr(m, "config") and callable(m.config) else {}
+    cfg = _levels(m.config()) if hasattr(m, "config") and callable(m.config) else {}
     rebuilt: dict[str, dict[str, Any]] = {
         "RandomBrightness": {"__class_fullname__": "RandomBrightnessContrast",
                              "brightness_limit": cfg.get("brightness_limit"), "contrast_limit": (0, 0)},
         "RandomContrast": {"__class_fullname__": "RandomBrightnessContrast", "brightness_limit": (0, 0),
                            "contrast_limit": cfg.get("contrast_limit")},
+        "JpegCompression": {"__class_fullname__": "ImageCompression", "quality_range": cfg.get("quality_range"),
+                            "compression_type": "jpeg"},
         "Cutout": {"__class_fullname__": "CoarseDropout", "num_holes_range": cfg.get("num_holes_range"),
                    "hole_height_range": cfg.get("hole_height_range"), "hole_width_range": cfg.get("hole_width_range"),
-                   "fill": cfg.get("fill", 0.0) * 255},
+                   "fill": cfg.get("fill", 0.0)},
     }
     if name in rebuilt:
         return plain({**rebuilt[name], "p": p})
+    if name.startswith("IAA") or name == "ToTensor":  # 0.x names: their successor, written from the built op
+        exported = _export_op(m)
+        if exported is not None:
+            return exported
     legacy = {"CoarseDropout": ("max_holes", "num_holes_range"), "GaussNoise": ("var_limit", "std_range"),
               "Downscale": ("scale_min", "scale_range"), "Solarize": ("threshold", "threshold_range"),
-              "RandomResizedCrop": ("height", "size")}
+              "RandomResizedCrop": ("height", "size"),
+              # pixel effects: (1.x keys..., 2.x key)
+              "ImageCompression": ("quality_lower", "quality_upper", "compression_type", "quality_range"),
+              "RandomFog": ("fog_coef_lower", "fog_coef_upper", "fog_coef_range"),
+              "RandomSnow": ("snow_point_lower", "snow_point_upper", "snow_point_range"),
+              "RandomRain": ("slant_lower", "slant_upper", "rain_type", "slant_range"),
+              "RandomSunFlare": ("angle_lower", "angle_upper", "num_flare_circles_lower", "num_flare_circles_upper",
+                                 "angle_range"),
+              "RandomShadow": ("num_shadows_lower", "num_shadows_upper", "num_shadows_limit")}
     grid_1x = ("unit_size_min", "unit_size_max", "holes_number_x", "holes_number_y", "shift_x", "shift_y",
                "mask_fill_value")
     if name == "GridDropout" and any(k in d for k in grid_1x):
         keep = {"__class_fullname__": name, "p": p}
-        for k, v in cfg.items():
-            if k not in ("p", "same_on_batch"):
-                keep[k] = v * 255 if k in ("fill", "fill_mask") and isinstance(v, float) else v
+        keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch")})
         return plain(keep)
-    if name in legacy and legacy[name][0] in d:
+    if name in legacy and any(k in d for k in legacy[name][:-1]):
         keep = {"__class_fullname__": name, "p": p}
-        for k, v in cfg.items():
-            if k in ("p", "same_on_batch"):
-                continue
-            if k in ("fill", "fill_mask") and isinstance(v, float):
-                v = v * 255
-            keep[k] = v
+        keep.update({k: v for k, v in cfg.items() if k not in ("p", "same_on_batch")})
         if name == "Downscale":
             keep["interpolation_pair"] = cfg["interpolation_pair"]
         return plain(keep)
@@ -124,10 +149,16 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
 
 def to_albumentations(pipeline: nn.Module) -> dict[str, Any]:
     """A dict that ``A.from_dict`` reads and that does what ``pipeline`` does (pipelines from
-    :func:`from_albumentations`, including their per-sample containers)."""
+    :func:`from_albumentations`, including their per-sample containers, hand-built ``Albu*`` ops, and a
+    ``LearnablePolicy(..., albumentations=True)`` with its learned magnitudes and probabilities)."""
     if not isinstance(pipeline, nn.Module):
         raise ValueError(f"pipeline must be a torch.nn.Module, got {type(pipeline).__name__}")
-    mods = list(pipeline.children()) if isinstance(pipeline, (AugmentationSequential, nn.Sequential)) else [pipeline]
+    if isinstance(pipeline, LearnablePolicy):
+        mods: list[nn.Module] = albumentations_twins(pipeline)
+    elif isinstance(pipeline, (AugmentationSequential, nn.Sequential)):
+        mods = list(pipeline.children())
+    else:
+        mods = [pipeline]
     transforms = [_export_module(m, f"transforms[{i}]") for i, m in enumerate(mods) if not isinstance(m, nn.Identity)]
     compose: dict[str, Any] = {"__class_fullname__": "Compose", "p": 1.0, "transforms": transforms}
     compose.update(getattr(pipeline, "albumentations_compose", {}) or {})

@@ -21,18 +21,29 @@ from typing import Any
 import torch
 from torch import nn
 
-from kornia_diffaug.ops.albu import PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
+from kornia_diffaug.ops.albu import (
+    AlbuCropNonEmptyMaskIfExists,
+    AlbuNoOp,
+    AlbuRandomSizedBBoxSafeCrop,
+    PerSampleOneOf,
+    PerSampleSequential,
+    PerSampleSomeOf,
+)
+from kornia_diffaug.ops.albu.shuffle import AlbuRandomGridShuffle
 
 from .parse import Args, Ctx, UnsupportedTransformError, class_name, parse_bbox_params, parse_keypoint_params, plain
 from .pipeline import AlbumentationsPipeline
-from .sizes import group_by_size
-from .table import CONTAINERS, TABLE
+from .sizes import group_by_size, required_input_size
+from .table import CONTAINERS, DTYPE_FREE, TABLE
 from .targets import BoxRules, KeypointRules
+from .versions import AX_NEUTRAL, Version, parse_version, to_2_0
 
 __all__ = ["MAX_DEPTH", "conversion_report", "from_albumentations", "load_config"]
 
 MAX_DEPTH = 64  # nesting levels of dicts/lists accepted in a config (a real pipeline needs fewer than 10)
 _BOX_KEYS = {"pascal_voc": "bbox_xyxy", "coco": "bbox_xywh", "yolo": "bbox_xyxy", "albumentations": "bbox_xyxy"}
+_NO_BOXES = (AlbuRandomGridShuffle,)  # the distortions move boxes as Albumentations does; a tile shuffle cannot
+_DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)  # the pipeline draws their box
 
 
 # ----------------------------------------------------------------------------------------------- reading
@@ -71,6 +82,23 @@ def load_config(config: Any) -> dict[str, Any]:
     """Return the top-level transform dict of ``config``: a dict (with or without the ``{"transform": ...}``
     wrapper that ``A.to_dict``/``A.save`` write), a JSON string, a path to ``.json``/``.yaml``/``.yml``, or an
     Albumentations object (serialised with its own ``to_dict``; only this case needs albumentations)."""
+    return _read_config(config)[0]
+
+
+def _version_of(top: Mapping[str, Any], written: Any) -> Version | None:
+    """The config's ``__version__``; without one, a dotted 1.x class path at the top (``albumentations.core.
+    composition.Compose``: 2.x writes bare names) marks a 1.x config."""
+    v = parse_version(written)
+    if v is None and written is not None:
+        return None
+    full = next((top[k] for k in ("__class_fullname__", "transform_name", "__type__") if k in top), None)
+    if v is None and isinstance(full, str) and full.startswith("albumentations."):
+        return (1, 0, 0)
+    return v
+
+
+def _read_config(config: Any) -> tuple[dict[str, Any], Version | None]:
+    """:func:`load_config`, and the version that wrote the config (see ``versions.py``)."""
     if hasattr(config, "to_dict") and callable(config.to_dict) and not isinstance(config, Mapping):
         data: Any = config.to_dict()
     elif isinstance(config, Mapping):
@@ -93,11 +121,12 @@ def load_config(config: Any) -> dict[str, Any]:
     _check_depth(data)
     if not isinstance(data, Mapping):
         raise ValueError(f"config must be a JSON object at the top level, got {type(data).__name__}")
+    written = data.get("__version__")
     if "transform" in data:
         data = data["transform"]
         if not isinstance(data, Mapping):
             raise ValueError(f"config['transform'] must be an object, got {type(data).__name__}")
-    return dict(data)
+    return dict(data), _version_of(data, written)
 
 
 # ----------------------------------------------------------------------------------------------- building
@@ -114,12 +143,22 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
     if entry is None:
         ctx.unsupported(name)
         return None
+    node, why = to_2_0(name, node, ctx.version)
+    if why is not None:
+        ctx.unsupported(f"{name}: {why}")
+        return None
+    if ctx.float_from and name not in DTYPE_FREE:
+        ctx.unsupported(f"{name} after ToFloat ({ctx.float_from[0]}): Albumentations runs it on a float32 image, "
+                        "where its fills and level units differ from uint8's")
+        return None
     a = Args(name, node, ctx)
     with _config_error(a):
         module = entry.build(entry.op, a)
     a.leftovers(entry.ignorable)
+    if name == "ToFloat":
+        ctx.float_from.append(ctx.path)
     module._albumentations = {"__class_fullname__": name, **plain(a.params)}  # type: ignore[assignment]
-    module._albumentations_path = ctx.path  # type: ignore[assignment]
+    module._albumentations_path = ctx.path  # type: ignore[assignment]  # data crops are checked by it too
     return module
 
 
@@ -160,10 +199,10 @@ def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
     a.used.add("transforms")
     gen = ctx.generator
     with _config_error(a):  # the containers check their own arguments (n, weights)
-        if name == "Compose":
+        if name in ("Compose", "ReplayCompose"):  # ReplayCompose's replay: the pipeline's own params
             a.used.update(("bbox_params", "keypoint_params", "additional_targets", "is_check_shapes", "strict",
-                           "seed", "save_applied_params", "mask_interpolation"))
-            a.leftovers({})
+                           "seed", "save_applied_params", "mask_interpolation", "save_key"))
+            a.leftovers(AX_NEUTRAL["Compose"] if ctx.ax else {})
             if (p < 1 or ctx.path != "transform") and mods:  # a nested Compose is a Sequential
                 return PerSampleSequential(*mods, p=p, generator=gen)
             return nn.Sequential(*mods)
@@ -230,23 +269,48 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     """
     if not isinstance(strict, bool):
         raise ValueError(f"strict must be True or False, got {strict!r}")
-    top = load_config(config)
-    ctx = Ctx(strict=strict, generator=generator)
+    top, version = _read_config(config)
+    ctx = Ctx(strict=strict, generator=generator, version=version)
     name = class_name(top, ctx.path)
     if name not in CONTAINERS:  # a bare transform at the top level
         top = {"__class_fullname__": "Compose", "p": 1.0, "transforms": [top]}
     keys, info, box_rules, kp_rules = _data_keys(top, ctx)
     ctx.targets = tuple(k for k, r in (("bbox_params", box_rules), ("keypoint_params", kp_rules)) if r is not None)
     root = _build_node(top, ctx)
+    if any(k.startswith("bbox") for k in keys):
+        bad = [type(m).__name__ for m in root.modules() if isinstance(m, _NO_BOXES)]
+        if bad:
+            ctx.at(".bbox_params").unsupported(f"boxes through {', '.join(sorted(set(bad)))} (Albumentations cuts "
+                                               "a box into one box per tile piece, which changes their number; "
+                                               "keypoints and masks do follow)")
+            keys = [k for k in keys if not k.startswith("bbox")]
+            info.pop("bbox_format", None)
     mods = list(root.children()) if type(root) is nn.Sequential else [root]
+    nested = [m for m in root.modules() if isinstance(m, _DATA_CROPS) and not any(m is t for t in mods)]
+    for m in nested:  # the pipeline draws their box from the data only between top-level transforms
+        ctx.at(m._albumentations_path[len(ctx.path):]).unsupported(f"{m._albumentations['__class_fullname__']} "
+                                                                    "inside a container")
+    if nested:
+        root = _without(root, nested)
+        mods = list(root.children()) if type(root) is nn.Sequential else [root]
     mods = group_by_size(mods, ctx, top=True)
     if not mods:
         mods = [nn.Identity()]
     pipe = AlbumentationsPipeline(*mods, data_keys=keys, bbox_rules=box_rules, keypoint_rules=kp_rules)
     pipe.albumentations_dropped = list(ctx.dropped)
+    pipe.albumentations_input_size = required_input_size(mods)
     pipe.albumentations_targets = info
     pipe.albumentations_compose = {k: plain(top[k]) for k in ("bbox_params", "keypoint_params") if top.get(k)}
     return pipe
+
+
+def _without(root: nn.Module, drop: list[nn.Module]) -> nn.Module:
+    """``root`` with the modules ``drop`` replaced by ``NoOp`` (non-strict loading of refused nested crops)."""
+    for parent in list(root.modules()):
+        for key, child in list(parent.named_children()):
+            if any(child is d for d in drop):
+                setattr(parent, key, AlbuNoOp())
+    return root
 
 
 def conversion_report(config: Any) -> str:

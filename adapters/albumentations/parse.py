@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kornia_diffaug._validate import check_bool, check_choice, check_int, check_number, check_range
@@ -68,9 +68,21 @@ class Ctx:
     dropped: list[str] = field(default_factory=list)
     generator: Any = None
     targets: tuple[str, ...] = ()  # "bbox_params" / "keypoint_params" when the config moves boxes / keypoints
+    version: tuple[int, int, int] | None = None  # the config's __version__ (see versions.py); None: not known
+    float_from: list[str] = field(default_factory=list)  # paths of the ToFloats read so far (shared, in order)
 
     def at(self, suffix: str) -> Ctx:
-        return Ctx(self.strict, f"{self.path}{suffix}", self.dropped, self.generator, self.targets)
+        return replace(self, path=f"{self.path}{suffix}")  # the lists stay shared
+
+    @property
+    def one_x(self) -> bool:
+        """The config was written by Albumentations 1.x (its parameters keep their 1.x meanings)."""
+        return self.version is not None and self.version < (2, 0, 0)
+
+    @property
+    def ax(self) -> bool:
+        """The config was written by AlbumentationsX (after 2.0.8)."""
+        return self.version is not None and self.version > (2, 0, 8)
 
     def unsupported(self, what: str) -> None:
         """Raise (strict) or warn and record (non-strict) that ``what`` at this path cannot be mapped."""

@@ -19,14 +19,19 @@ from kornia.geometry.boxes import Boxes
 from kornia_diffaug.ops.albu import (
     AlbuAffine,
     AlbuCrop,
+    AlbuCropNonEmptyMaskIfExists,
     AlbuElasticTransform,
     AlbuGridDistortion,
     AlbuLongestMaxSize,
+    AlbuOpticalDistortion,
     AlbuPadIfNeeded,
     AlbuPerspective,
+    AlbuPiecewiseAffine,
     AlbuRandomCrop,
     AlbuRandomResizedCrop,
     AlbuRandomScale,
+    AlbuRandomSizedBBoxSafeCrop,
+    AlbuRandomSizedCrop,
     AlbuResize,
     AlbuSafeRotate,
     AlbuSmallestMaxSize,
@@ -51,9 +56,14 @@ _BOX_KEYS = (DataKey.BBOX_XYXY, DataKey.BBOX_XYWH)
 # Translations (crops, padding) are the same either way. Unlisted rigid ops (Kornia's own) take the conjugation.
 # Looked up by the op's exact class, as the conventions are the class's own.
 _NO_SHIFT = (AlbuResize, AlbuLongestMaxSize, AlbuSmallestMaxSize, AlbuRandomResizedCrop, AlbuPerspective,
-             AlbuRandomCrop, AlbuCrop, AlbuPadIfNeeded, AlbuRandomScale, AlbuElasticTransform, AlbuGridDistortion)
+             AlbuRandomCrop, AlbuCrop, AlbuPadIfNeeded, AlbuRandomScale, AlbuRandomSizedCrop,
+             AlbuRandomSizedBBoxSafeCrop, AlbuCropNonEmptyMaskIfExists, AlbuElasticTransform, AlbuGridDistortion,
+             AlbuOpticalDistortion, AlbuPiecewiseAffine)
 _SHIFTS = {**{c: (0.0, 0.0) for c in _NO_SHIFT}, AlbuSafeRotate: (-0.5, 0.0)}
 _DROPS_OUTSIDE = (AlbuAffine, AlbuSafeRotate)  # fgeometric.bboxes_affine -> validate_bboxes
+# Crops whose box depends on the mask / the boxes they receive (``refine``): Kornia draws the parameters from the
+# shape alone, so the box is drawn here, when the op's turn comes, from the data as it reaches the op.
+_DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)
 
 
 class _Slot:
@@ -90,6 +100,22 @@ def _as_boxes(xyxy: torch.Tensor) -> Boxes:
 
 def _shifted(b: Boxes, d: float) -> Boxes:
     return Boxes(b.data + d, mode=b.mode) if d else b
+
+
+def _refine(module: Any, param: Any, args: list[Any], keys: list[Any], slots: list[_Slot | None]) -> None:
+    """Draw a data-driven crop's box from the mask (``CropNonEmptyMaskIfExists``) or the kept boxes
+    (``RandomSizedBBoxSafeCrop``) it receives. A replay without that target keeps the box drawn before."""
+    data = param.data
+    if module.needs == "mask":
+        masks = [a for a, k in zip(args, keys, strict=True) if k == DataKey.MASK]
+        if masks or not bool(data["refined"].all()):
+            module.refine(data, mask=masks)
+        return
+    boxes = [(a, s) for a, s in zip(args, slots, strict=True) if s is not None and s.kind == "bboxes"]
+    if boxes:
+        module.refine(data, bboxes=(_box_xyxy(boxes[0][0]), boxes[0][1].valid))
+    elif not bool(data["refined"].all()):
+        module.refine(data, bboxes=None)
 
 
 class _TargetOps(AugmentationSequentialOps):
@@ -129,6 +155,9 @@ class _TargetOps(AugmentationSequentialOps):
 
     def transform(self, *arg, module, param, extra_args, data_keys=None):
         if self.state is None:
+            if isinstance(module, _DATA_CROPS):
+                keys = self.preproc_datakeys(data_keys)
+                _refine(module, param, list(arg), keys, [None] * len(arg))
             return super().transform(*arg, module=module, param=param, extra_args=extra_args, data_keys=data_keys)
         keys = self.preproc_datakeys(data_keys)
         slots = [self.state.slots.get(i) for i in range(len(arg))]
@@ -166,6 +195,8 @@ class _TargetOps(AugmentationSequentialOps):
             for i, s in enumerate(slots):
                 if s is not None:
                     args[i] = self._check(args[i], s, size, first=not st.started)
+        if isinstance(module, _DATA_CROPS):
+            _refine(module, param, args, keys, slots)
         pre, post = _SHIFTS.get(type(module), (-0.5, 0.5))
         for i, s in enumerate(slots):
             if s is not None and s.kind == "bboxes":
@@ -257,6 +288,8 @@ class AlbumentationsPipeline(AugmentationSequential):
         self.albumentations_valid: dict[str, torch.Tensor] = {}
         self._last_output_size: tuple[int, int] | None = None
         self._checked_size: tuple[int, int] | None = None
+        # The input (H, W) the config needs, where its size-conditional paths meet only for one input size.
+        self.albumentations_input_size: tuple[int, int] | None = None
 
     def forward(self, *args: Any, params: Any = None, data_keys: Any = None) -> Any:
         keys = self.transform_op.preproc_datakeys(data_keys)

@@ -4,8 +4,10 @@ Albumentations draws every transform for the image it receives. In a batch that 
 takes the same size path; where a per-sample decision (a size-changing transform with ``p < 1``, or a ``OneOf`` /
 ``SomeOf`` whose branches change the size) can send images to different sizes, the segment from that transform up
 to the first transform after which every path has one size again is wrapped in :class:`PerSampleBranches`, which
-runs each group of samples on its own. A path that never comes back to one size cannot be a batch: refused here,
-at load time, naming the transform.
+runs each group of samples on its own. A path that never comes back to one size, whatever the input size, cannot
+be a batch: refused here, at load time, naming the transform. Where the paths meet for some input sizes only (a
+crop with ``p < 1`` to the size the author's images already have), :func:`check_sizes` checks the input size given
+at call time and raises, naming the transform, where they do not meet.
 
 A size outcome is a function of the input size: ``("fixed", h, w)`` (whatever the input), or ``("in", ops)``,
 the input size passed through the size-changing ``ops`` in turn (``("in", ())``: unchanged).
@@ -29,7 +31,7 @@ from kornia_diffaug.ops.albu import (
 
 from .parse import Ctx
 
-__all__ = ["check_sizes", "group_by_size", "outcomes"]
+__all__ = ["check_sizes", "group_by_size", "outcomes", "required_input_size"]
 
 Outcome = tuple
 SAME: Outcome = ("in", ())
@@ -136,9 +138,20 @@ def group_by_size(mods: list[nn.Module], ctx: Ctx, top: bool) -> list[nn.Module]
             if not top:
                 out.extend(mods[i:])
                 break
+            rest = _seq(mods[i:])
+            fixed = {o for o in rest or () if o[0] == "fixed"}
+            if rest is not None and VAR not in rest and len(fixed) <= 1 and any(o[0] == "in" for o in rest):
+                # The paths meet or not depending on the input size (a crop to the size the author's images
+                # have): checked for each input size at call time (``check_sizes``), naming this transform.
+                seg = PerSampleBranches(*mods[i:])
+                seg._albumentations_path = getattr(mods[i], "_albumentations_path", ctx.path)
+                seg._albumentations_name = _name(mods[i])
+                seg._sizes_checked_at_call = True
+                out.append(seg)
+                break
             dataclasses.replace(ctx, path=getattr(mods[i], "_albumentations_path", ctx.path)).unsupported(
                 f"{_name(mods[i])}: leaves images of different sizes (a per-sample draw decides the size) and no "
-                "later transform brings them back to one size; a batch holds one size")
+                "later transform brings them back to one size, whatever the input size; a batch holds one size")
             i += 1
             continue
         out.append(PerSampleBranches(*mods[i : end + 1]))
@@ -163,6 +176,36 @@ def check_sizes(mods: list[nn.Module], size: tuple[int, int]) -> None:
     _check_seq(mods, {(int(size[0]), int(size[1]))})
 
 
+def required_input_size(mods: list[nn.Module]) -> tuple[int, int] | None:
+    """The input ``(H, W)`` a pipeline needs where its first size-conditional segment keeps one size only for
+    inputs of one size (a crop with ``p < 1`` to the size of the author's images, nothing resized before it);
+    else None."""
+    for i, m in enumerate(mods):
+        if getattr(m, "_sizes_checked_at_call", False):
+            return _meeting_size(m) if _seq(mods[:i]) == frozenset({SAME}) else None
+    return None
+
+
+def _meeting_size(m: nn.Module) -> tuple[int, int] | None:
+    """The one input size for which every path of ``m`` ends at that same size (its one fixed outcome), if any."""
+    o = _seq(list(m.children())) or frozenset()
+    fixed = [x for x in o if x[0] == "fixed"]
+    if len(fixed) != 1 or VAR in o:
+        return None
+    hw = fixed[0]
+    return (hw[1], hw[2]) if all(_after(hw, x) == hw for x in o) else None
+
+
+def _hw(sizes: set[tuple[int, int]]) -> str:
+    return ", ".join(f"{h}x{w}" for h, w in sorted(sizes))
+
+
+def _meets(m: nn.Module) -> str:
+    """`` (one size for HxW inputs)`` where that input size is the one for which the paths meet."""
+    hw = _meeting_size(m)
+    return f" (one size for {hw[0]}x{hw[1]} inputs)" if hw else ""
+
+
 def _check_seq(mods: Any, sizes: set[tuple[int, int]]) -> set[tuple[int, int]]:
     for m in mods:
         sizes = _check(m, sizes)
@@ -177,6 +220,14 @@ def _check(m: nn.Module, sizes: set[tuple[int, int]]) -> set[tuple[int, int]]:
         for c in m.children():
             sizes = sizes | _check(c, sizes)
         return sizes
+    if isinstance(m, PerSampleBranches) and getattr(m, "_sizes_checked_at_call", False):
+        out = _check_seq(m.children(), sizes)
+        if len(out) > 1:
+            where = getattr(m, "_albumentations_path", "transform")
+            raise ValueError(f"{where}: {_name(m)}: for {_hw(sizes)} inputs the samples end at different sizes "
+                             f"{sorted(out)} (as Albumentations would give them); a batch holds one size, so this "
+                             f"config needs inputs for which its paths meet{_meets(m)}")
+        return out
     if isinstance(m, (PerSampleSequential, PerSampleBranches, nn.Sequential)):
         return _check_seq(m.children(), sizes) | skip
     if not changes_size(m):

@@ -98,9 +98,30 @@ from .builders_pixel import (
 )
 from .parse import Args
 
-__all__ = ["CONTAINERS", "TABLE", "Entry", "supported_transforms"]
+# isort: split
+# --- pixel effects (weather, noise, compression)
+from kornia_diffaug.ops.albu.compression import AlbuImageCompression
+from kornia_diffaug.ops.albu.filter import AlbuDefocus, AlbuEmboss
+from kornia_diffaug.ops.albu.lighting import AlbuRandomShadow, AlbuRandomSunFlare
+from kornia_diffaug.ops.albu.noise import AlbuISONoise, AlbuSaltAndPepper
+from kornia_diffaug.ops.albu.weather import AlbuRandomFog, AlbuRandomRain, AlbuRandomSnow
 
-CONTAINERS = ("Compose", "OneOf", "SomeOf", "Sequential")
+from .builders_effects import (
+    b_defocus,
+    b_emboss,
+    b_fog,
+    b_image_compression,
+    b_iso_noise,
+    b_rain,
+    b_salt_and_pepper,
+    b_shadow,
+    b_snow,
+    b_sun_flare,
+)
+
+__all__ = ["CONTAINERS", "DTYPE_FREE", "TABLE", "Entry", "supported_transforms"]
+
+CONTAINERS = ("Compose", "OneOf", "SomeOf", "Sequential", "ReplayCompose")  # ReplayCompose: replay = our params
 _ANY = ...
 
 
@@ -146,7 +167,7 @@ TABLE: dict[str, Entry] = {
     "VerticalFlip": Entry(K.RandomVerticalFlip, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
     "Transpose": Entry(AlbuTranspose, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
     "RandomRotate90": Entry(AlbuRandomRotate90, b_rotate90, {}, {"case": {}, "kind": "distribution", "bound": 0}),
-    "Rotate": Entry(AlbuAffine, b_rotate, {**_MASK, "value": _ANY},
+    "Rotate": Entry(AlbuAffine, b_rotate, {**_MASK, "value": _ANY, "mask_value": (0,)},
                     {"case": {"limit": (30, 30), "border_mode": 0}, "kind": "resample", "bound": 1.5}, "rotation"),
     "SafeRotate": Entry(AlbuSafeRotate, b_safe_rotate, {**_AFFINE_KEYS, "value": _ANY},
                         {"case": {"limit": (30, 30), "border_mode": 0}, "kind": "resample", "bound": 1.5}),
@@ -253,10 +274,144 @@ TABLE: dict[str, Entry] = {
                        {"case": {}, "kind": "pointwise_float", "bound": 0.01}),
     "Downscale": Entry(AlbuDownscale, b_downscale, {},
                        {"case": {"scale_range": (0.5, 0.5)}, "kind": PX, "bound": 0}),
+    # --- pixel effects (weather, noise, compression)
+    "ImageCompression": Entry(AlbuImageCompression, b_image_compression, {},
+                              {"case": {"quality_range": (50, 50)}, "kind": "resample", "bound": 2.0,
+                               "note": "Kornia's differentiable JPEG vs libjpeg (integer DCT, rounding per stage): "
+                                       "mean 0.7-2.4 levels over qualities 10-100, where JPEG itself changes the "
+                                       "image by 4-11; channels coded in OpenCV's BGR order"}),
+    "JpegCompression": Entry(AlbuImageCompression, b_image_compression, {},
+                             {"case": None, "kind": "config", "bound": 0, "note": "1.x name; parity as "
+                                                                                  "ImageCompression"}, "1.x"),
+    "RandomFog": Entry(AlbuRandomFog, b_fog, {}, {"case": {"fog_coef_range": (0.5, 0.5)}, "kind": "distribution",
+                                                  "bound": 0}),
+    "RandomRain": Entry(AlbuRandomRain, b_rain, {}, {"case": {"slant_range": (5, 5), "drop_length": 8},
+                                                     "kind": "distribution", "bound": 0}),
+    "RandomSnow": Entry(AlbuRandomSnow, b_snow, {}, {"case": {"snow_point_range": (0.3, 0.3), "brightness_coeff": 2.0},
+                                                     "kind": PX, "bound": 4,
+                                                     "note": "OpenCV's uint8 HLS quantises H and S"}),
+    "RandomSunFlare": Entry(AlbuRandomSunFlare, b_sun_flare, {},
+                            {"case": {"src_radius": 40, "angle_range": (0.25, 0.25)}, "kind": "distribution",
+                             "bound": 0}),
+    "RandomShadow": Entry(AlbuRandomShadow, b_shadow, {}, {"case": {"shadow_intensity_range": (0.5, 0.5)},
+                                                           "kind": "distribution", "bound": 0}),
+    "ISONoise": Entry(AlbuISONoise, b_iso_noise, {}, {"case": {"color_shift": (0.05, 0.05), "intensity": (0.5, 0.5)},
+                                                      "kind": "distribution", "bound": 0}),
+    "SaltAndPepper": Entry(AlbuSaltAndPepper, b_salt_and_pepper, {},
+                           {"case": {"amount": (0.05, 0.05), "salt_vs_pepper": (0.5, 0.5)}, "kind": "distribution",
+                            "bound": 0}),
+    "Emboss": Entry(AlbuEmboss, b_emboss, {}, {"case": {"alpha": (0.5, 0.5), "strength": (0.6, 0.6)}, "kind": PX,
+                                               "bound": 1}),
+    "Defocus": Entry(AlbuDefocus, b_defocus, {}, {"case": {"radius": (4, 4), "alias_blur": (0.3, 0.3)}, "kind": PX,
+                                                  "bound": 1}),
 }
+
+# --- geometric, aliases and crops
+from kornia_diffaug.ops.albu import (  # noqa: E402
+    AlbuCropNonEmptyMaskIfExists,
+    AlbuFlip,
+    AlbuNoOp,
+    AlbuOpticalDistortion,
+    AlbuPiecewiseAffine,
+    AlbuRandomSizedBBoxSafeCrop,
+    AlbuRandomSizedCrop,
+)
+
+from .builders_extra import (  # noqa: E402
+    b_crop_nonempty_mask,
+    b_iaa_affine,
+    b_iaa_noise,
+    b_iaa_perspective,
+    b_iaa_sharpen,
+    b_noop,
+    b_optical_distortion,
+    b_piecewise_affine,
+    b_random_sized_crop,
+    b_sized_bbox_safe_crop,
+    b_to_float,
+    b_to_tensor,
+    b_to_tensor_v2,
+)
+
+_DIST_KEYS = {**_MASK, "keypoint_remapping_method": _ANY, "value": _ANY, "mask_value": _ANY}
+_NOT_IN_2X = "not in Albumentations 2.0.8"
+TABLE.update({
+    "NoOp": Entry(AlbuNoOp, b_noop, {}, {"case": {}, "kind": "exact", "bound": 0}),
+    "ToTensorV2": Entry(AlbuNoOp, b_to_tensor_v2, {},
+                        {"case": None, "kind": "config", "bound": 0,
+                         "note": "HWC numpy -> CHW tensor: the (B, C, H, W) input already is one"}, "ToTensorV2"),
+    "ToTensor": Entry(AlbuNoOp, b_to_tensor, {},
+                      {"case": None, "kind": "config", "bound": 0,
+                       "note": f"0.x: uint8 -> u / 255 CHW floats, the input convention; {_NOT_IN_2X}"}, "ToTensor"),
+    "ToFloat": Entry(AlbuNoOp, b_to_float, {}, {"case": {"max_value": 255}, "kind": "pointwise_float", "bound": 1e-6,
+                                                "note": "u / 255 is the input convention; later transforms see "
+                                                        "float32 (units checked at load)"}, "ToFloat"),
+    "Flip": Entry(AlbuFlip, b_noop, {}, {"case": None, "kind": "config", "bound": 0,
+                                         "note": f"1.x: HorizontalFlip / VerticalFlip / both; {_NOT_IN_2X}"}),
+    "IAASharpen": Entry(AlbuSharpen, b_iaa_sharpen, {},
+                        {"case": None, "kind": "config", "bound": 0, "note": f"0.x: as Sharpen; {_NOT_IN_2X}"},
+                        "IAASharpen"),
+    "IAAAdditiveGaussianNoise": Entry(AlbuGaussNoise, b_iaa_noise, {},
+                                      {"case": None, "kind": "config", "bound": 0,
+                                       "note": f"0.x: as GaussNoise, scale and loc in uint8 levels; {_NOT_IN_2X}"},
+                                      "IAAAdditiveGaussianNoise"),
+    "IAAAffine": Entry(AlbuAffine, b_iaa_affine, {"fit_output": (False,), "backend": _ANY},
+                       {"case": None, "kind": "config", "bound": 0,
+                        "note": f"0.x: as Affine, imgaug's number = constant; {_NOT_IN_2X}"}, "IAAAffine"),
+    "IAAPerspective": Entry(AlbuPerspective, b_iaa_perspective, {},
+                            {"case": None, "kind": "config", "bound": 0,
+                             "note": f"0.x: as Perspective; {_NOT_IN_2X}"}, "IAAPerspective"),
+    "IAAPiecewiseAffine": Entry(AlbuPiecewiseAffine, b_piecewise_affine, {},
+                                {"case": None, "kind": "config", "bound": 0,
+                                 "note": "refused: imgaug's triangulated mesh warp is not reproduced"},
+                                "IAAPiecewiseAffine"),
+    "OpticalDistortion": Entry(AlbuOpticalDistortion, b_optical_distortion, _DIST_KEYS,
+                               {"case": {"distort_limit": (0.3, 0.3)}, "kind": "resample", "bound": 1.5}),
+    "PiecewiseAffine": Entry(AlbuPiecewiseAffine, b_piecewise_affine, _DIST_KEYS,
+                             {"case": None, "kind": "config", "bound": 0,
+                              "note": "the jitter is random: the map equals Albumentations' for the same jitter "
+                                      "within 1e-5 px (tests); 2.0.8 fails on scale 0"}),
+    "RandomSizedCrop": Entry(AlbuRandomSizedCrop, b_random_sized_crop, {**_MASK, "area_for_downscale": (None,)},
+                             {"case": {"min_max_height": (48, 48), "size": (32, 40), "w2h_ratio": 1.34},
+                              "kind": "resample", "bound": 1.0}),
+    "RandomSizedBBoxSafeCrop": Entry(AlbuRandomSizedBBoxSafeCrop, b_sized_bbox_safe_crop, _MASK,
+                                     {"case": None, "kind": "config", "bound": 0,
+                                      "build": {"height": 20, "width": 24},
+                                      "compose": {"bbox_params": {"format": "pascal_voc"}},
+                                      "note": "needs boxes: checked with them against Albumentations (tests)"}),
+    "CropNonEmptyMaskIfExists": Entry(AlbuCropNonEmptyMaskIfExists, b_crop_nonempty_mask, {},
+                                      {"case": None, "kind": "config", "bound": 0, "build": {"height": 20, "width": 24},
+                                       "note": "needs the mask: checked with it against Albumentations (tests)"}),
+})
+
+# Transforms whose result does not depend on the image being uint8 or float32 (no fills, levels or value
+# units): the only ones ``load.py`` accepts after a ``ToFloat``, where Albumentations' image becomes float32.
+DTYPE_FREE = frozenset({"NoOp", "ToTensorV2", "ToTensor", "ToFloat", "HorizontalFlip", "VerticalFlip", "Flip",
+                        "Transpose", "RandomRotate90", "RandomCrop", "CenterCrop", "Crop", "CropNonEmptyMaskIfExists"})
 
 
 def supported_transforms() -> list[str]:
     """Albumentations class names the adapter maps (containers ``Compose``/``OneOf``/``SomeOf``/``Sequential``
     included)."""
     return sorted([*TABLE, *CONTAINERS])
+
+# --- more effects (FancyPCA, GlassBlur, RandomGridShuffle, AdditiveNoise)
+from kornia_diffaug.ops.albu.additive import AlbuAdditiveNoise  # noqa: E402
+from kornia_diffaug.ops.albu.pca import AlbuFancyPCA  # noqa: E402
+from kornia_diffaug.ops.albu.shuffle import AlbuGlassBlur, AlbuRandomGridShuffle  # noqa: E402
+
+from .builders_effects2 import b_additive_noise, b_fancy_pca, b_glass_blur, b_grid_shuffle  # noqa: E402
+
+TABLE.update({
+    "FancyPCA": Entry(AlbuFancyPCA, b_fancy_pca, {}, {"case": None, "kind": "config", "bound": 0,
+                                                      "note": "weights are random: equal to Albumentations' "
+                                                              "fancy_pca for the same weights within 1e-6 (tests)"}),
+    "GlassBlur": Entry(AlbuGlassBlur, b_glass_blur, {}, {"case": None, "kind": "config", "bound": 0,
+                                                         "note": "swaps are random: the swap map equals "
+                                                                 "Albumentations' for the same offsets (tests); "
+                                                                 "within 1 level after its uint8 rounding"}),
+    "RandomGridShuffle": Entry(AlbuRandomGridShuffle, b_grid_shuffle, {}, {"case": {"grid": (1, 1)}, "kind": "exact",
+                                                                           "bound": 0}),
+    "AdditiveNoise": Entry(AlbuAdditiveNoise, b_additive_noise, {},
+                           {"case": {"noise_params": {"ranges": [(0.1, 0.1)]}}, "kind": PX, "bound": 1}),
+})

@@ -6,14 +6,20 @@ import torch
 
 from .._validate import check_image
 from .color import diffaugment_color
+from .diffaugment_fused import diffaugment_fused
 from .erase import cutout
 from .geometry import integer_translate
 from .policy_string import parse_policy
 from .sampling import cutout_boxes, translate_shifts, uniform
 
-__all__ = ["DIFFAUGMENT_POLICIES", "DiffAugment", "diff_augment"]
+__all__ = ["DIFFAUGMENT_POLICIES", "DiffAugment", "diff_augment", "in_fused_order"]
 
 DIFFAUGMENT_POLICIES = ("color", "translation", "cutout")
+
+
+def in_fused_order(names: list[str]) -> bool:
+    """Whether the ops ``names`` run as one :func:`diffaugment_fused` call: each at most once, in the paper's order."""
+    return names == [n for n in DIFFAUGMENT_POLICIES if n in names]
 
 
 def diff_augment(
@@ -39,16 +45,24 @@ def diff_augment(
     names = parse_policy(policy, DIFFAUGMENT_POLICIES)
     b, _, h, w = x.shape
     dev = x.device if generator is None else generator.device
+    draws: dict[str, tuple] = {}  # in the written order: the draws never depend on the pixels
+    steps = []
     for name in names:
         if name == "color":
             shift = uniform(b, -0.5, 0.5, generator, dev)
             saturation = uniform(b, 0.0, 2.0, generator, dev)
-            x = diffaugment_color(x, shift, saturation, uniform(b, 0.5, 1.5, generator, dev))
+            draws[name] = (shift, saturation, uniform(b, 0.5, 1.5, generator, dev))
         elif name == "translation":
-            tx, ty = translate_shifts(b, (h, w), 0.125, generator, dev)
-            x = integer_translate(x, tx, ty)
+            draws[name] = translate_shifts(b, (h, w), 0.125, generator, dev)
         else:
-            x = cutout(x, **cutout_boxes(b, (h, w), 0.5, generator, dev))
+            box = cutout_boxes(b, (h, w), 0.5, generator, dev)
+            draws[name] = (box["top"], box["left"], box["height"], box["width"])
+        steps.append((name, draws[name]))
+    if in_fused_order(names):
+        return diffaugment_fused(x, draws.get("color"), draws.get("translation"), draws.get("cutout"))
+    kernels = {"color": diffaugment_color, "translation": integer_translate, "cutout": cutout}
+    for name, args in steps:
+        x = kernels[name](x, *args)
     return x
 
 

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .._validate import check_generator, check_image, check_positive, check_probability, check_value_range
+from .._validate import check_bool, check_generator, check_image, check_positive, check_probability, check_value_range
 from ..functional.color import brightness_shift, contrast_scale, saturation_scale
 from ..functional.geometry_subpixel import subpixel_translate
 from ..functional.policy_string import COLOR_GROUP, parse_policy
 from ..functional.relaxed import box_mask, relaxed_bernoulli
 from ..functional.sampling import draw_device
+from ._learnable_albu import apply_albumentations_op
 
 __all__ = ["LearnablePolicy"]
 
@@ -43,8 +44,17 @@ class LearnablePolicy(nn.Module):
       gradients through a straight-through soft box (DiffAugment: ``m = 0.5``).
 
     ``m`` and ``p`` are stored unconstrained and clamped to ``[0, 1]`` with a straight-through clamp; ``m = 0``
-    or ``p = 0`` is exactly the identity. ``"color"`` expands to ``brightness,saturation,contrast``. In eval mode
-    the module is the identity (it is a training-time augmentation); call ``.train()`` to sample from it.
+    or ``p = 0`` is exactly the identity (with ``albumentations=True``: up to rounding when ``value_range`` is not
+    ``(0, 1)``).
+
+    With ``albumentations=True`` each operation instead draws what its Albumentations twin draws (see
+    :mod:`kornia_diffaug.nn._learnable_albu`): colours clipped to ``value_range``, whole-pixel shifts
+    ``trunc(0.25 m s side)`` and a ``floor(m H) x floor(m W)`` hole inside the image, both filled with ``lo``, and
+    contrast/saturation about OpenCV's grey. Such a policy is what
+    :func:`~kornia_diffaug.adapters.albumentations.to_albumentations` exports, with the same distribution.
+
+    ``"color"`` expands to ``brightness,saturation,contrast``. In eval mode the module is the identity (it is a
+    training-time augmentation); call ``.train()`` to sample from it.
 
     Args:
         policy: comma-separated operations from ``color, brightness, saturation, contrast, translation,
@@ -54,6 +64,7 @@ class LearnablePolicy(nn.Module):
         init_magnitude: initial ``m`` of every operation, in ``[0, 1]``.
         init_probability: initial ``p`` of every operation, in ``[0, 1]``.
         generator: ``torch.Generator`` for all draws (any device; draws are moved to the input's device).
+        albumentations: sample with Albumentations' semantics, so that the policy can be exported.
 
     Example:
         >>> pol = LearnablePolicy("color,translation,cutout", temperature=0.1)
@@ -70,6 +81,7 @@ class LearnablePolicy(nn.Module):
         init_magnitude: float = 0.5,
         init_probability: float = 0.5,
         generator: torch.Generator | None = None,
+        albumentations: bool = False,
     ) -> None:
         super().__init__()
         self.ops = parse_policy(policy, OPS, groups=COLOR_GROUP, unique=True, nonempty=True)
@@ -79,13 +91,15 @@ class LearnablePolicy(nn.Module):
         self.magnitude = nn.Parameter(torch.full((k,), check_probability("init_magnitude", init_magnitude)))
         self.probability = nn.Parameter(torch.full((k,), check_probability("init_probability", init_probability)))
         self.generator = check_generator(generator)
+        self.albumentations = check_bool("albumentations", albumentations)
 
     @property
     def policy(self) -> str:
         return ",".join(self.ops)
 
     def extra_repr(self) -> str:
-        return f"policy={self.policy!r}, temperature={self.temperature}, value_range={self.value_range}"
+        return (f"policy={self.policy!r}, temperature={self.temperature}, value_range={self.value_range}, "
+                f"albumentations={self.albumentations}")
 
     def magnitudes(self) -> torch.Tensor:
         """Effective ``m``, ``(K,)`` in ``[0, 1]``, differentiable."""
@@ -103,6 +117,10 @@ class LearnablePolicy(nn.Module):
     def _apply_op(self, op: str, x: torch.Tensor, m: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         lo, hi = self.value_range
         b, _, h, w = x.shape
+        if self.albumentations:
+            if (lo, hi) == (0.0, 1.0):  # skip the unit mapping: exact identities
+                return apply_albumentations_op(op, x, m, v)
+            return lo + (hi - lo) * apply_albumentations_op(op, (x - lo) / (hi - lo), m, v)
         s = 2 * v - 1  # (B, 2) in [-1, 1)
         if op == "brightness":
             return brightness_shift(x, m * (hi - lo) / 2 * s[:, 0])

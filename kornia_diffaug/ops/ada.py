@@ -16,7 +16,7 @@ from kornia.augmentation import GeometricAugmentationBase2D
 
 from .._validate import check_bool, check_choice, check_generator, check_number, check_probability, check_value_range
 from ..functional.ada import ADA_KEYS, ada_augment, ada_geometry, ada_resample
-from ..functional.ada.geometry import geometry_matrices
+from ..functional.ada.geometry import GEOMETRY_KEYS, geometry_matrices
 from ..functional.sampling import draw_device
 from ._base import SeededOpMixin, resample_flag
 from ._registry import register_op
@@ -72,6 +72,10 @@ _OP_KEYS = {
 }
 
 
+def _compute_dtype(x: torch.Tensor) -> torch.dtype:
+    return torch.float64 if x.dtype == torch.float64 else torch.float32
+
+
 @register_op(identity={"xflip": 0.0, "xint_max": 0.0}, example={"xflip": 1.0, "xint": 1.0, "p": 1.0}, geometric=True)
 class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
     """The 15 ops of StyleGAN2-ADA with per-sample, per-op probabilities, fused geometry and colour.
@@ -125,6 +129,9 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
     """
 
     gating = "whole_batch"  # per-op gates live in the params: every sample goes through ``apply_transform``
+    # ``transform_matrix`` (float64 maths) is built only when read: an image-only call resamples under the
+    # matrices of its own compute dtype and never needs it.
+    _compute_matrix_lazily = True
 
     def __init__(
         self,
@@ -189,6 +196,7 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         self.value_range = check_value_range(value_range)
         self.compensate_phase = check_bool("compensate_phase", compensate_phase)
         self.generator = check_generator(generator)
+        self._matrix_cache: tuple[Any, Any, tuple[torch.Tensor, torch.Tensor] | None] | None = None
         self._keys = tuple(key for op in ADA_OPS if self.strengths[op] > 0 for key in _OP_KEYS.get(op, (op,)))
         # Kornia's base stored ``p`` as a float gate; here it is the ADA probability, a buffer.
         del self.p
@@ -329,8 +337,25 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         # Per-op gating is inside the params; ``batch_prob`` is 0 only when nothing was drawn (p == 0).
         return torch.atleast_1d(params["batch_prob"] > 0.5)
 
+    def _matrices(
+        self, params: dict[str, torch.Tensor], x: torch.Tensor, dtype: torch.dtype
+    ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """``geometry_matrices(params, (H, W), dtype)`` once per draw, shared by the image and mask paths (and
+        ``transform_matrix`` for float64 images). Keyed on the draw's very tensors and version counters."""
+        geo = tuple((k, params[k]) for k in GEOMETRY_KEYS if k in params)
+        head = (tuple(x.shape[-2:]), dtype, x.device)
+        key = tuple((k, v, -1 if v.is_inference() else v._version) for k, v in geo)
+        hit = self._matrix_cache
+        if hit is not None and hit[0] == head and len(hit[1]) == len(key) and all(
+            k0 == k1 and v0 is v1 and n0 == n1 for (k0, v0, n0), (k1, v1, n1) in zip(hit[1], key, strict=True)
+        ):
+            return hit[2]
+        mats = geometry_matrices(params, head[0], dtype, x.device)
+        self._matrix_cache = (head, key, mats)
+        return mats
+
     def compute_transformation(self, input, params, flags):
-        mats = geometry_matrices(params, tuple(input.shape[-2:]), torch.float64, input.device)
+        mats = self._matrices(params, input, torch.float64)
         if mats is None:
             return self.identity_matrix(input)
         return mats[0].to(input.dtype)
@@ -342,13 +367,19 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         ada = self._ada_params(params)
         if not ada:
             return input
-        return ada_augment(input, ada, self.value_range, compensate_phase=self.compensate_phase)
+        mats = self._matrices(params, input, _compute_dtype(input))
+        m_inv = None if mats is None else mats[1]
+        return ada_augment(input, ada, self.value_range, compensate_phase=self.compensate_phase, m_inv=m_inv)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         # Masks follow the geometry only (no colour), read from the nearest pixel unless the call's
         # ``extra_args[DataKey.MASK]["resample"]`` asks to interpolate (then the image's own resampling).
+        mats = self._matrices(params, input, _compute_dtype(input))
+        if mats is None:
+            return input
         nearest = resample_flag(flags, 0) == 0
-        return ada_geometry(input, self._ada_params(params), nearest=nearest, compensate_phase=self.compensate_phase)
+        return ada_geometry(input, self._ada_params(params), nearest=nearest, m_inv=mats[1],
+                            compensate_phase=self.compensate_phase)
 
     def inverse_transform(self, input, flags, transform=None, size=None):
         if transform is None:

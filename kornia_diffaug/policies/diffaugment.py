@@ -1,9 +1,9 @@
 """DiffAugment (Zhao et al., NeurIPS 2020) as a Kornia ``AugmentationSequential`` of our ops.
 
 The one place where a policy calls kernels of :mod:`kornia_diffaug.functional` itself: the fused forward
-(:meth:`DiffAugment._fused_forward`) draws through the ops, as Kornia's path does, then applies the three
-colour ops in one kernel and skips Kornia's per-op dispatch; ``params=aug._params`` replays it bit for bit
-through the same path.
+(:meth:`DiffAugment._fused_forward`) draws through the ops, as Kornia's path does, then applies colour,
+translation and cutout in one fused kernel (:func:`~kornia_diffaug.functional.diffaugment_fused`) and skips
+Kornia's per-op dispatch; ``params=aug._params`` replays it bit for bit through the same path.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kornia.constants import DataKey
 
 from .. import functional as F
 from .._validate import check_generator, check_image, check_ratio, check_value_range
-from ..functional.diffaugment import DIFFAUGMENT_POLICIES
+from ..functional.diffaugment import DIFFAUGMENT_POLICIES, in_fused_order
 from ..functional.policy_string import parse_policy
 from ..ops import (
     RandomBrightnessShift,
@@ -123,24 +123,37 @@ class DiffAugment(AugmentationSequential):
         data = [{k: v.to(dev) for k, v in item.data.items()} for item in params]
         # With p == 1 every gate is open: skip the per-op blending entirely (a Python float, no sync).
         gates = [None if op.p == 1.0 else d["batch_prob"] > 0.5 for op, d in zip(ops, data, strict=True)]
+        # A sample an op's gate skips gets that op's identity parameter.
+        steps: list[tuple[str, tuple]] = []
         i = 0
         for name in self._names:
             if name == "color":
-                # A sample an op's gate skips gets that op's identity parameter.
                 shift = _gated(data[i]["shift"], gates[i], 0.0)
                 sat = _gated(data[i + 1]["factor"], gates[i + 1], 1.0)
-                con = _gated(data[i + 2]["factor"], gates[i + 2], 1.0)
-                x = F.diffaugment_color(x, shift, sat, con)
+                steps.append((name, (shift, sat, _gated(data[i + 2]["factor"], gates[i + 2], 1.0))))
                 i += 3
             elif name == "translation":
                 tx, ty = _gated(data[i]["shift_x"], gates[i], 0), _gated(data[i]["shift_y"], gates[i], 0)
-                x = F.integer_translate(x, tx, ty)
+                steps.append((name, (tx, ty)))
                 self._transform_matrices = [F.translation_matrix(tx, ty, dtype=x.dtype)]
                 i += 1
             else:
                 d = data[i]
-                x = F.cutout(x, d["top"], d["left"], _gated(d["height"], gates[i], 0), d["width"], fill=ops[i].fill)
+                box = (d["top"], d["left"], _gated(d["height"], gates[i], 0), d["width"])
+                steps.append((name, (box, ops[i].fill)))
                 i += 1
+        if in_fused_order(self._names):
+            got = dict(steps)
+            box, fill = got.get("cutout", (None, 0.0))
+            x = F.diffaugment_fused(x, got.get("color"), got.get("translation"), box, fill=fill)
+        else:
+            for name, args in steps:
+                if name == "color":
+                    x = F.diffaugment_color(x, *args)
+                elif name == "translation":
+                    x = F.integer_translate(x, *args)
+                else:
+                    x = F.cutout(x, *args[0], fill=args[1])
         self._params = params
         return x
 

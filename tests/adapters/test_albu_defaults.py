@@ -12,9 +12,14 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from kornia_diffaug.adapters.albumentations import from_albumentations, supported_transforms
+from kornia_diffaug.adapters.albumentations import (
+    UnsupportedTransformError,
+    from_albumentations,
+    supported_transforms,
+)
 
 A = pytest.importorskip("albumentations")
+pytest.importorskip("albumentations.pytorch")
 
 # Arguments Albumentations requires (no default), kept minimal; everything else is left at its default.
 REQUIRED = {
@@ -26,8 +31,16 @@ REQUIRED = {
     "LongestMaxSize": {"max_size": 8},
     "SmallestMaxSize": {"max_size": 8},
     "RandomScale": {"scale_limit": (0.5, 0.5), "p": 1.0},  # a scale range alone leaves images of several sizes
+    "RandomSizedCrop": {"min_max_height": (8, 12), "size": (8, 8)},
+    "RandomSizedBBoxSafeCrop": {"height": 8, "width": 8},
+    "CropNonEmptyMaskIfExists": {"height": 8, "width": 8},
 }
-CONTAINERS = {"Compose", "OneOf", "SomeOf", "Sequential"}
+CONTAINERS = {"Compose", "OneOf", "SomeOf", "Sequential", "ReplayCompose"}
+# Transforms that read a target: the Compose's params and the call's extra data (Albumentations' and ours).
+DATA = {"RandomSizedBBoxSafeCrop": ({"bbox_params": A.BboxParams(format="pascal_voc")},
+                                    {"bboxes": [[2.0, 3.0, 9.0, 12.0]]}),
+        "CropNonEmptyMaskIfExists": ({}, {"mask": np.pad(np.ones((3, 3), np.uint8), ((9, 4), (2, 11)))})}
+REFUSED = {"IAAPiecewiseAffine": "triangulated mesh"}  # its defaults, as 1.x wrote them, are refused
 
 # 1.x names that Albumentations 2.0.8 no longer has: the entries 1.3.1's ``to_dict`` wrote for their defaults.
 ONE_X_DEFAULTS = {
@@ -37,6 +50,24 @@ ONE_X_DEFAULTS = {
                          "always_apply": False, "p": 0.5, "limit": [-0.2, 0.2]},
     "RandomContrast": {"__class_fullname__": "albumentations.augmentations.transforms.RandomContrast",
                        "always_apply": False, "p": 0.5, "limit": [-0.2, 0.2]},
+    "JpegCompression": {"__class_fullname__": "albumentations.augmentations.transforms.JpegCompression",
+                        "always_apply": False, "p": 0.5, "quality_lower": 99, "quality_upper": 100},
+    "Flip": {"__class_fullname__": "albumentations.augmentations.transforms.Flip", "always_apply": False, "p": 0.5},
+    "ToTensor": {"__class_fullname__": "albumentations.pytorch.transforms.ToTensor", "num_classes": 1,
+                 "sigmoid": True, "normalize": None},
+    "IAASharpen": {"__class_fullname__": "albumentations.imgaug.transforms.IAASharpen", "always_apply": False,
+                   "p": 0.5, "alpha": [0.2, 0.5], "lightness": [0.5, 1.0]},
+    "IAAAdditiveGaussianNoise": {"__class_fullname__": "albumentations.imgaug.transforms.IAAAdditiveGaussianNoise",
+                                 "always_apply": False, "p": 0.5, "loc": 0, "scale": [2.55, 12.75],
+                                 "per_channel": False},
+    "IAAAffine": {"__class_fullname__": "albumentations.imgaug.transforms.IAAAffine", "always_apply": False,
+                  "p": 0.5, "scale": 1.0, "translate_percent": None, "translate_px": None, "rotate": 0.0,
+                  "shear": 0.0, "order": 1, "cval": 0, "mode": "reflect"},
+    "IAAPerspective": {"__class_fullname__": "albumentations.imgaug.transforms.IAAPerspective",
+                       "always_apply": False, "p": 0.5, "scale": [0.05, 0.1], "keep_size": True},
+    "IAAPiecewiseAffine": {"__class_fullname__": "albumentations.imgaug.transforms.IAAPiecewiseAffine",
+                           "always_apply": False, "p": 0.5, "scale": [0.03, 0.05], "nb_rows": 4, "nb_cols": 4,
+                           "order": 1, "cval": 0, "mode": "constant"},
 }
 
 
@@ -47,8 +78,8 @@ def _saved_by_albumentations(name):
         if name in CONTAINERS:
             t = getattr(A, name)([A.HorizontalFlip()]) if name != "Compose" else A.HorizontalFlip()
         else:
-            t = getattr(A, name)(**REQUIRED.get(name, {}))
-        c = A.Compose([t])
+            t = (getattr(A, name) if hasattr(A, name) else getattr(A.pytorch, name))(**REQUIRED.get(name, {}))
+        c = A.Compose([t], **DATA.get(name, ({}, {}))[0])
     return A.to_dict(c), c
 
 
@@ -62,23 +93,35 @@ def test_default_transform_saved_by_albumentations_loads_strictly_and_runs(name)
             "transforms": [ONE_X_DEFAULTS[name]], "bbox_params": None, "keypoint_params": None,
             "additional_targets": {}}}
         expected = (16, 16)
+        if name in REFUSED:
+            with pytest.raises(UnsupportedTransformError, match=REFUSED[name]):
+                from_albumentations(cfg, strict=True)
+            return
     else:
         cfg, compose = _saved_by_albumentations(name)
         u = (x[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expected = compose(image=u)["image"].shape[:2]
+            out = compose(image=u, **DATA.get(name, ({}, {}))[1])["image"]
+        expected = tuple(out.shape[1:]) if isinstance(out, torch.Tensor) else out.shape[:2]  # ToTensorV2: CHW
     pipe = from_albumentations(cfg, strict=True, generator=torch.Generator().manual_seed(1))
     assert pipe.albumentations_dropped == []
     torch.manual_seed(0)
-    y = pipe(x)
+    extra = DATA.get(name, ({}, {}))[1]
+    if "bboxes" in extra:
+        y, _ = pipe(x, torch.tensor(extra["bboxes"])[None].repeat(2, 1, 1))
+    elif "mask" in extra:
+        y, _ = pipe(x, torch.from_numpy(extra["mask"]).float()[None, None].repeat(2, 1, 1, 1),
+                    data_keys=["input", "mask"])
+    else:
+        y = pipe(x)
     assert y.shape == (2, 3, *expected)
     assert torch.isfinite(y).all()
 
 
 def test_every_table_row_is_covered_by_a_constructible_or_1x_case():
     names = set(supported_transforms()) - CONTAINERS
-    assert names - set(ONE_X_DEFAULTS) <= {n for n in names if hasattr(A, n)}
+    assert names - set(ONE_X_DEFAULTS) <= {n for n in names if hasattr(A, n) or hasattr(A.pytorch, n)}
 
 
 def test_none_written_for_unused_options_means_albumentations_default():

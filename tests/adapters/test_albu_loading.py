@@ -324,9 +324,11 @@ def test_boxes_to_pixels_formats():
         boxes_to_pixels(b, "xyz", (1, 1))
 
 
-def test_size_changing_transform_with_p_below_one_and_nothing_after_is_refused():
-    with pytest.raises(UnsupportedTransformError, match=r"transforms\[0\]: RandomCrop: leaves images of different"):
-        from_albumentations(_compose(_t("RandomCrop", height=4, width=4, p=0.5)))
+def test_size_changing_transform_with_p_below_one_and_nothing_after_raises_for_other_input_sizes():
+    pipe = from_albumentations(_compose(_t("RandomCrop", height=4, width=4, p=0.5)))
+    assert pipe(torch.rand(2, 3, 4, 4)).shape == (2, 3, 4, 4)
+    with pytest.raises(ValueError, match=r"transforms\[0\]: RandomCrop: for 8x8 inputs the samples end at different"):
+        pipe(torch.rand(2, 3, 8, 8))
 
 
 def test_any_float_dtype_and_seeded_determinism():
@@ -427,3 +429,77 @@ def test_affine_dict_arguments_take_numbers_as_albumentations_does():
     numbers = _t("Affine", p=1.0, translate_px={"x": 5, "y": -3}, scale={"x": 1.0, "y": 1.0}, shear={"x": 0, "y": 0})
     pairs = _t("Affine", p=1.0, translate_px={"x": [5, 5], "y": [-3, -3]})
     torch.testing.assert_close(from_albumentations(_compose(numbers))(x), from_albumentations(_compose(pairs))(x))
+
+
+# ----------------------------------------------------------------------------------------------- geometric, aliases
+OLD_NAMES = {"__version__": "1.3.1", "transform": {
+    "__class_fullname__": "albumentations.core.composition.ReplayCompose", "p": 1.0, "save_key": "replay",
+    "transforms": [
+        {"__class_fullname__": "albumentations.augmentations.transforms.Flip", "always_apply": False, "p": 0.5},
+        {"__class_fullname__": "NoOp", "p": 0.5},
+        {"__class_fullname__": "albumentations.augmentations.geometric.transforms.OpticalDistortion",
+         "always_apply": False, "p": 0.5, "distort_limit": [-0.05, 0.05], "shift_limit": [-0.05, 0.05],
+         "interpolation": 1, "border_mode": 4, "value": None, "mask_value": None},
+        {"__class_fullname__": "albumentations.augmentations.crops.transforms.RandomSizedCrop", "always_apply": False,
+         "p": 1.0, "min_max_height": [20, 30], "height": 24, "width": 28, "w2h_ratio": 1.0, "interpolation": 1},
+        {"__class_fullname__": "albumentations.imgaug.transforms.IAAAffine", "p": 0.5, "scale": 1.0,
+         "translate_percent": None, "translate_px": None, "rotate": [-10, 10], "shear": 0.0, "order": 1, "cval": 0,
+         "mode": "reflect"},
+        {"__class_fullname__": "albumentations.pytorch.transforms.ToTensor", "num_classes": 1, "sigmoid": True,
+         "normalize": None},
+        {"__class_fullname__": "albumentations.pytorch.transforms.ToTensorV2", "always_apply": True, "p": 1.0,
+         "transpose_mask": True}]}}
+
+
+def test_old_names_and_replay_compose_load_with_their_parameters_and_run():
+    pipe = from_albumentations(OLD_NAMES, generator=torch.Generator().manual_seed(0))
+    names = [type(m).__name__ for m in pipe.children()]
+    assert names == ["AlbuFlip", "AlbuNoOp", "AlbuOpticalDistortion", "AlbuRandomSizedCrop", "AlbuAffine", "AlbuNoOp",
+                     "AlbuNoOp"]
+    mods = list(pipe.children())
+    assert mods[2].config()["shift_limit"] == (-0.05, 0.05) and mods[2].border_mode == 4
+    assert mods[3].config()["size"] == (24, 28) and mods[3].config()["min_max_height"] == (20, 30)
+    assert mods[4].config()["rotate"] == (-10.0, 10.0) and mods[4].border_mode == 4
+    x = torch.rand(3, 3, 40, 44, requires_grad=True)
+    y = pipe(x)
+    assert y.shape == (3, 3, 24, 28)
+    y.sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("t", [
+    _t("NoOp", p=1.0), _t("Flip", p=1.0), _t("OpticalDistortion", p=1.0, distort_limit=0.3),
+    _t("OpticalDistortion", p=1.0, distort_limit=0.3, mode="fisheye"), _t("PiecewiseAffine", p=1.0),
+    _t("RandomSizedCrop", min_max_height=[10, 20], size=[16, 12]), _t("IAAPerspective", p=1.0),
+    _t("IAASharpen", p=1.0), _t("IAAAdditiveGaussianNoise", p=1.0),
+], ids=lambda t: t["__class_fullname__"])
+def test_new_rows_pass_gradients_to_the_input(t):
+    pipe = from_albumentations(_compose(t), generator=torch.Generator().manual_seed(0))
+    x = torch.rand(2, 3, 24, 28, dtype=torch.float64, requires_grad=True)
+    pipe(x).square().sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize(("transforms", "match"), [
+    ([_t("ToFloat", max_value=4095)], r"transforms\[0\]: ToFloat: max_value=4095"),
+    ([_t("ToFloat"), _t("Normalize")], r"transforms\[1\]: Normalize after ToFloat \(transform\.transforms\[0\]\)"),
+    ([_t("ToFloat"), _t("OneOf", transforms=[_t("RGBShift")])], r"transforms\[1\]\.transforms\[0\]: RGBShift after"),
+    ([_t("IAAPiecewiseAffine")], r"transforms\[0\]: IAAPiecewiseAffine: .*triangulated mesh"),
+    ([_t("PiecewiseAffine", cval=0, mode="constant")], r"PiecewiseAffine: the 1\.x / imgaug piecewise affine"),
+    ([_t("ToTensor", num_classes=3)], r"ToTensor: num_classes=3"),
+    ([_t("ToTensor", normalize={"mean": [0.5], "std": [0.2]})], r"ToTensor: normalize="),
+    ([_t("IAAAffine", mode="wrap")], r"IAAAffine: mode='wrap'"),
+    ([_t("IAAAdditiveGaussianNoise", per_channel=0.5)], r"IAAAdditiveGaussianNoise: per_channel=0\.5"),
+    ([_t("OpticalDistortion", mode="fisheye", shift_limit=3)], r"shift_limit \(1\.x\) goes with mode='camera'"),
+])
+def test_what_the_new_rows_cannot_honour_is_refused_naming_the_path(transforms, match):
+    with pytest.raises(ValueError, match=match):  # UnsupportedTransformError is a ValueError
+        from_albumentations(_compose(*transforms))
+
+
+def test_to_float_with_a_dtype_maximum_is_the_identity_and_flips_may_follow():
+    x = torch.rand(2, 3, 8, 9)
+    for m in (None, 255, 65535):
+        pipe = from_albumentations(_compose(_t("ToFloat", max_value=m), _t("HorizontalFlip", p=1.0),
+                                            _t("ToTensorV2")))
+        torch.testing.assert_close(pipe(x), x.flip(-1))

@@ -12,7 +12,7 @@ A = pytest.importorskip("albumentations")
 
 from albu_parity import measure  # noqa: E402
 from albu_parity import test_image as make_image  # noqa: E402
-from kornia_diffaug.adapters.albumentations import TABLE, from_albumentations  # noqa: E402
+from kornia_diffaug.adapters.albumentations import TABLE, from_albumentations, to_albumentations  # noqa: E402
 
 CASES = sorted(n for n, e in TABLE.items() if e.parity["case"] is not None)
 
@@ -241,3 +241,144 @@ def test_grid_dropout_random_offset_area_and_unsupported_fill():
 
     with pytest.raises(UnsupportedTransformError, match="random"):
         from_albumentations({"__class_fullname__": "GridDropout", "fill": "random"}, strict=True)
+
+
+# ----------------------------------------------------------------------------------------------- geometric, aliases
+def test_optical_distortion_maps_equal_albumentations_and_1x_shifts_the_centre():
+    from albumentations.augmentations.geometric import functional as fg
+
+    from kornia_diffaug.functional.albu import optical_distortion_map
+
+    for mode, fn in (("camera", fg.get_camera_matrix_distortion_maps), ("fisheye", fg.get_fisheye_distortion_maps)):
+        for k in (-0.4, 0.25):
+            mx, my = fn((37, 52), k)
+            m = optical_distortion_map(torch.tensor([k]), (37, 52), None, mode)[0].numpy()
+            np.testing.assert_allclose(m[0], mx, atol=2e-5)
+            np.testing.assert_allclose(m[1], my, atol=2e-5)
+    # 1.x: cv2's camera with the principal point moved by (dx, dy)
+    import cv2
+
+    h, w, k, dx, dy = 30, 44, 0.3, 3.0, -2.0
+    cam = np.array([[w, 0, w / 2 + dx], [0, h, h / 2 + dy], [0, 0, 1]], np.float32)
+    mx, my = cv2.initUndistortRectifyMap(cam, np.array([k, k, 0, 0, 0], np.float32), None, None, (w, h),
+                                         cv2.CV_32FC1)
+    m = optical_distortion_map(torch.tensor([k]), (h, w), torch.tensor([[dx, dy]]))[0].numpy()
+    np.testing.assert_allclose(m[0], mx, atol=2e-5)
+    np.testing.assert_allclose(m[1], my, atol=2e-5)
+
+
+@pytest.mark.parametrize("case", [{"distort_limit": (-0.5, -0.5), "border_mode": 1},
+                                  {"distort_limit": (0.4, 0.4), "mode": "fisheye", "interpolation": 0}])
+def test_optical_distortion_extra_cases(case):
+    r = measure("OpticalDistortion", case)
+    assert r.mean_err <= 1.5, r.figure
+
+
+def test_piecewise_affine_map_equals_albumentations_for_the_same_jitter():
+    from albumentations.augmentations.geometric import functional as fg
+
+    from kornia_diffaug.ops.albu import AlbuPiecewiseAffine
+
+    for (h, w), (r, c), s, absolute in (((30, 40), (3, 4), 0.05, False), ((25, 31), (4, 2), 2.0, True)):
+        mx, my = fg.create_piecewise_affine_maps((h, w), (r, c), s, absolute, np.random.default_rng(5))
+        std = s / 3 if absolute else s * min(h, w) / 3
+        jit = np.random.default_rng(5).normal(0, std, (r, c, 2)).astype(np.float32)
+        op = AlbuPiecewiseAffine(scale=(s, s), nb_rows=(2, 4), nb_cols=(2, 4), absolute_scale=absolute)
+        noise = torch.zeros(1, 4, 4, 2, dtype=torch.float64)  # the op pads the grid to nb_rows/cols' maximum
+        noise[0, :r, :c] = torch.from_numpy(jit.astype(np.float64)) / std
+        params = {"rows": torch.tensor([r]), "cols": torch.tensor([c]), "scale": torch.tensor([s], dtype=torch.float64),
+                  "noise": noise, "forward_input_shape": torch.tensor([1, 3, h, w])}
+        m = op._map(params, None)[0].numpy()
+        np.testing.assert_allclose(m[0], mx, atol=1e-4)
+        np.testing.assert_allclose(m[1], my, atol=1e-4)
+
+
+def test_piecewise_affine_zero_scale_is_the_identity():
+    x = torch.rand(2, 3, 20, 30, dtype=torch.float64)
+    cfg = {"transform": {"__class_fullname__": "PiecewiseAffine", "p": 1.0, "scale": 0.0}}
+    torch.testing.assert_close(from_albumentations(cfg)(x), x)
+
+
+@pytest.mark.parametrize("t", [A.OpticalDistortion(distort_limit=(0.3, 0.3), p=1, keypoint_remapping_method="direct"),
+                               A.OpticalDistortion(distort_limit=(0.3, 0.3), mode="fisheye", p=1,
+                                                   keypoint_remapping_method="direct")],
+                         ids=["camera", "fisheye"])
+def test_optical_distortion_keypoints_follow_like_albumentations(t):
+    ka, kk, ia, ik = _keypoints_both(t)
+    np.testing.assert_allclose(kk, ka, atol=1.0)  # Albumentations rounds them to whole pixels
+
+
+@pytest.mark.parametrize("t", [A.RandomSizedCrop(min_max_height=(40, 40), size=(30, 50), w2h_ratio=1.5, p=1)],
+                         ids=["RandomSizedCrop"])
+def test_sized_crop_keypoints_follow_like_albumentations(t):
+    # the crop spans the width, so only its y offset is random: run both until they agree on the image
+    u = make_image(40, 60)
+    kps = np.array([[10.0, 5.0], [30.0, 20.0], [52.0, 33.0]])
+    x = torch.from_numpy(u).permute(2, 0, 1)[None].double() / 255
+    c = A.Compose([t], keypoint_params=A.KeypointParams(format="xy", remove_invisible=False), seed=0)
+    ra = c(image=u, keypoints=kps)
+    for s in range(40):
+        pipe = from_albumentations(A.to_dict(c), generator=torch.Generator().manual_seed(s))
+        img, k = pipe(x, torch.from_numpy(kps)[None])
+        if np.abs(img[0].permute(1, 2, 0).numpy() * 255 - ra["image"]).mean() < 1.0:
+            np.testing.assert_allclose(k[0].numpy(), np.asarray(ra["keypoints"])[:, :2], atol=1e-6)
+            return
+    pytest.fail("no draw cropped like Albumentations")
+
+
+def test_random_sized_crop_heights_are_drawn_like_albumentations():
+    from kornia_diffaug.ops.albu import AlbuRandomSizedCrop
+
+    op = AlbuRandomSizedCrop(min_max_height=(10, 30), size=(8, 8), w2h_ratio=0.7)
+    box = op.sample(4000, (40, 50), torch.Generator().manual_seed(0), torch.device("cpu"))["box"].numpy()
+    t = A.RandomSizedCrop(min_max_height=(10, 30), size=(8, 8), w2h_ratio=0.7, p=1)
+    t.set_random_seed(0)
+    theirs = np.array([t.get_params_dependent_on_data({"shape": (40, 50, 3)}, {})["crop_coords"] for _ in range(4000)])
+    for b in (box, theirs):
+        assert ((b[:, 2] - b[:, 0]) == np.floor((b[:, 3] - b[:, 1]) * 0.7)).all()
+    hs = [np.bincount((b[:, 3] - b[:, 1]).astype(int), minlength=31)[10:] / 4000 for b in (box, theirs)]
+    np.testing.assert_allclose(hs[0], hs[1], atol=0.02)
+    np.testing.assert_allclose(box[:, 1].mean(), theirs[:, 1].mean(), atol=0.5)
+
+
+def test_iaa_names_load_as_their_successors_with_imgaug_semantics():
+    from kornia_diffaug.ops.albu import AlbuAffine, AlbuGaussNoise, AlbuPerspective, AlbuSharpen
+
+    cfg = {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": [
+        {"__class_fullname__": "albumentations.imgaug.transforms.IAASharpen", "p": 0.5, "alpha": 0.3,
+         "lightness": [0.6, 0.9]},
+        {"__class_fullname__": "IAAAdditiveGaussianNoise", "p": 0.5, "loc": 0, "scale": [2.55, 12.75],
+         "per_channel": False},
+        {"__class_fullname__": "IAAAffine", "p": 0.5, "scale": [0.9, 1.1], "translate_percent": 0.1, "rotate": 15,
+         "shear": [-5, 5], "order": 3, "cval": 51, "mode": "edge"},
+        {"__class_fullname__": "IAAPerspective", "p": 0.5, "scale": [0.05, 0.1], "keep_size": True}]}}
+    sharpen, noise, affine, persp = from_albumentations(cfg).children()
+    assert type(sharpen) is AlbuSharpen and sharpen.config()["alpha"] == (0.3, 0.3)  # imgaug: a number is constant
+    assert type(noise) is AlbuGaussNoise
+    np.testing.assert_allclose(noise.config()["std_range"], (0.01, 0.05))  # uint8 levels -> fractions
+    assert noise.config()["per_channel"] is False
+    c = affine.config()
+    assert type(affine) is AlbuAffine and c["rotate"] == (15.0, 15.0)
+    assert c["translate_percent"] == {"x": (0.1, 0.1), "y": (0.1, 0.1)}
+    assert c["shear"] == {"x": (-5.0, 5.0), "y": (0.0, 0.0)}  # imgaug's bare shear is along x
+    assert affine.interpolation == 2 and affine.border_mode == 1 and affine.fill == pytest.approx(0.2)
+    assert type(persp) is AlbuPerspective and persp.config()["scale"] == (0.05, 0.1)
+    back = A.from_dict(to_albumentations(from_albumentations(cfg)))
+    assert [type(t).__name__ for t in back.transforms] == ["Sharpen", "GaussNoise", "Affine", "Perspective"]
+
+
+def test_flip_draws_each_of_its_three_flips_and_moves_keypoints_with_the_pixels():
+    u = make_image(10, 14)
+    x = torch.from_numpy(u).permute(2, 0, 1)[None].double().repeat(60, 1, 1, 1) / 255
+    pipe = from_albumentations({"transform": {"__class_fullname__": "Flip", "p": 1.0}, "__version__": "1.3.1"},
+                               generator=torch.Generator().manual_seed(0))
+    kps = torch.tensor([[[3.0, 2.0]]], dtype=torch.float64).repeat(60, 1, 1)
+    y, k = pipe(x, kps, data_keys=["input", "keypoints"])
+    seen = set()
+    for i in range(60):
+        for name, ref in (("h", x[i].flip(-1)), ("v", x[i].flip(-2)), ("hv", x[i].flip(-1, -2))):
+            if torch.equal(y[i], ref):
+                seen.add(name)
+                px, py = int(k[i, 0, 0]), int(k[i, 0, 1])
+                assert torch.equal(y[i, :, py, px], x[i, :, 2, 3])  # the marked pixel is under its keypoint
+    assert seen == {"h", "v", "hv"}

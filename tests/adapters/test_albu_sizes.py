@@ -144,9 +144,8 @@ def test_crop_larger_than_its_input_raises_with_the_config_path():
 
 
 @pytest.mark.parametrize("transforms, where", [
-    ([A.RandomCrop(24, 24, p=0.5)], r"transform\.transforms\[0\]: RandomCrop"),
     ([A.HorizontalFlip(), A.OneOf([A.RandomCrop(20, 20), A.Resize(24, 24)])], r"transform\.transforms\[1\]: OneOf"),
-    ([A.Resize(32, 32, p=0.9), A.Blur()], r"transform\.transforms\[0\]: Resize"),
+    ([A.RandomScale(p=1), A.Blur()], r"transform\.transforms\[0\]: RandomScale"),
 ])
 def test_paths_that_never_meet_are_refused_at_load_time(transforms, where):
     cfg = _cfg(*transforms)
@@ -192,3 +191,18 @@ def test_random_scale_then_pad_and_crop_groups_samples_by_drawn_size():
 def test_random_scale_with_nothing_fixing_the_size_is_refused():
     with pytest.raises(UnsupportedTransformError, match=r"transforms\[0\]: RandomScale: leaves images of different"):
         from_albumentations(_cfg(A.RandomScale(p=1), A.HorizontalFlip()))
+
+
+@pytest.mark.parametrize("transforms, meets", [
+    ([A.RandomCrop(24, 24, p=0.5)], (24, 24)),
+    ([A.Resize(32, 32, p=0.9), A.Blur()], (32, 32)),
+    ([A.OneOf([A.HorizontalFlip(), A.RandomSizedCrop(min_max_height=(16, 24), size=(24, 32))], p=0.8)], (24, 32)),
+])
+def test_paths_that_meet_for_some_input_sizes_are_checked_at_call_time(transforms, meets):
+    """A crop with p < 1 to the size the author's images have: one size for those inputs (and then as
+    Albumentations computes it), a clear error naming the transform for any other input size."""
+    pipe = from_albumentations(_cfg(*transforms), generator=torch.Generator().manual_seed(0))
+    assert pipe(torch.rand(4, 3, *meets)).shape == (4, 3, *meets)
+    with pytest.raises(ValueError, match=rf"transform\.transforms\[0\]: .*for 40x48 inputs the samples end at "
+                                         rf"different sizes.*one size for {meets[0]}x{meets[1]} inputs"):
+        pipe(torch.rand(4, 3, 40, 48))

@@ -10,8 +10,8 @@ from kornia_diffaug.adapters.albumentations import TABLE, from_albumentations, t
 from kornia_diffaug.ops.albu import AlbuBlur, AlbuGaussianBlur, AlbuMotionBlur
 
 
-def _compose(*transforms):
-    return {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": list(transforms)}}
+def _compose(*transforms, **extra):
+    return {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": list(transforms), **extra}}
 
 
 def _t(name, **params):
@@ -22,8 +22,9 @@ def _t(name, **params):
 def test_every_row_builds_exactly_its_op_class(name):
     entry = TABLE[name]
     assert isinstance(entry.op, type)
-    case = entry.parity["case"] or {}
-    (module,) = list(from_albumentations(_compose(_t(name, p=1.0, **case))).children())
+    case = entry.parity["case"] or entry.parity.get("build", {})
+    (module,) = list(from_albumentations(_compose(_t(name, p=1.0, **case), **entry.parity.get("compose", {})),
+                                         strict=name != "IAAPiecewiseAffine").children())
     assert type(module) is entry.op
     assert entry.kornia.partition(" (")[0].rpartition(".")[2] == entry.op.__name__
 

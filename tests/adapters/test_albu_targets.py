@@ -365,3 +365,189 @@ def test_albumentations_saved_bbox_and_keypoint_params_load_strictly():
     pipe = from_albumentations(A.to_dict(c), strict=True)
     assert pipe.bbox_rules.min_area == 3 and pipe.bbox_rules.clip and pipe.bbox_rules.max_accept_ratio == 4.0
     assert not pipe.keypoint_rules.remove_invisible
+
+
+# ----------------------------------------------------------------------------------------------- geometric, aliases
+@pytest.mark.parametrize("name", ["NoOp", "ToTensorV2", "ToFloat"])
+def test_identities_leave_boxes_keypoints_and_masks(name):
+    cfg = {"transform": {"__class_fullname__": "Compose", "p": 1.0,
+                         "transforms": [{"__class_fullname__": name, "p": 1.0}, {"__class_fullname__": "HorizontalFlip",
+                                                                                  "p": 1.0}],
+                         "bbox_params": {"format": "pascal_voc"}, "keypoint_params": {"format": "xy"}}}
+    if name == "ToFloat":  # nothing that depends on uint8 may follow it; flips do not
+        cfg["transform"]["transforms"][0]["max_value"] = None
+    pipe = from_albumentations(cfg)
+    x, m = torch.rand(2, 3, 20, 30), torch.rand(2, 1, 20, 30)
+    b, k = torch.tensor([[[2.0, 3.0, 10.0, 12.0]]]).repeat(2, 1, 1), torch.tensor([[[4.0, 5.0]]]).repeat(2, 1, 1)
+    y, ym, yb, yk = pipe(x, m, b, k, data_keys=["input", "mask", "bbox_xyxy", "keypoints"])
+    torch.testing.assert_close(y, x.flip(-1))
+    torch.testing.assert_close(ym, m.flip(-1))
+    torch.testing.assert_close(yb[0, 0], torch.tensor([20.0, 3.0, 28.0, 12.0]))
+    torch.testing.assert_close(yk[0, 0], torch.tensor([25.0, 5.0]))
+
+
+def test_flip_boxes_follow_like_albumentations_flips():
+    u = _image(60, 80)
+    boxes = [[10.0, 12.0, 50.0, 40.0], [3.0, 5.0, 20.0, 30.0]]
+    refs = {}
+    for key, ts in (("h", [A.HorizontalFlip(p=1)]), ("v", [A.VerticalFlip(p=1)]),
+                    ("hv", [A.HorizontalFlip(p=1), A.VerticalFlip(p=1)])):
+        refs[key] = _albu(ts, u, boxes=boxes, bbox_params={"format": "pascal_voc"})[0]
+    cfg = {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": [{"__class_fullname__": "Flip",
+                                                                                     "p": 1.0}],
+                         "bbox_params": {"format": "pascal_voc"}}}
+    pipe = from_albumentations(cfg, generator=torch.Generator().manual_seed(0))
+    img, out = pipe(_tensor(u).repeat(12, 1, 1, 1), torch.tensor(boxes, dtype=torch.float64)[None].repeat(12, 1, 1))
+    seen = set()
+    for i in range(12):
+        key = min(refs, key=lambda k: np.abs(img[i].permute(1, 2, 0).numpy() * 255 - refs[k]["image"]).max())
+        seen.add(key)
+        np.testing.assert_allclose(out[i].numpy(), np.asarray(refs[key]["bboxes"]), atol=1e-6)
+    assert seen == {"h", "v", "hv"}
+
+
+def _mask_crop_config(h, w, **extra):
+    return {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": [
+        {"__class_fullname__": "CropNonEmptyMaskIfExists", "height": h, "width": w, **extra}],
+        "bbox_params": {"format": "pascal_voc"}, "keypoint_params": {"format": "xy", "remove_invisible": False}}}
+
+
+def test_crop_non_empty_mask_holds_a_mask_pixel_and_moves_targets_like_albumentations_crop():
+    u = _coords_image(60, 80)
+    mask = torch.zeros(4, 1, 60, 80)
+    mask[0, 0, 50:53, 70:75] = 1      # one blob near a corner
+    mask[1, 0, 5, 5] = 3              # a single pixel
+    mask[2, 0, 20:40, 10:60] = 255    # a large region
+    boxes = [[5.0, 5.0, 30.0, 25.0], [60.0, 40.0, 78.0, 58.0]]
+    kps = [[6.0, 7.0], [71.0, 51.0]]
+    pipe = from_albumentations(_mask_crop_config(24, 30), generator=torch.Generator().manual_seed(1))
+    x = _tensor(u).repeat(4, 1, 1, 1)
+    img, m, b, k = pipe(x, mask, torch.tensor(boxes)[None].repeat(4, 1, 1), torch.tensor(kps)[None].repeat(4, 1, 1),
+                        data_keys=["input", "mask", "bbox_xyxy", "keypoints"])
+    assert img.shape == (4, 3, 24, 30) and m.shape == (4, 1, 24, 30)
+    for i in range(4):
+        x0, y0 = (int(round(v)) for v in (img[i, 0, 0, 0].item() * 255, img[i, 1, 0, 0].item() * 255))
+        torch.testing.assert_close(m[i], mask[i, :, y0:y0 + 24, x0:x0 + 30])
+        if i < 3:
+            assert m[i].any(), "the crop must hold a non-empty pixel"
+        ref, _ = _albu([A.Crop(x_min=x0, y_min=y0, x_max=x0 + 30, y_max=y0 + 24)], u, boxes=boxes, keypoints=kps,
+                       bbox_params={"format": "pascal_voc"},
+                       keypoint_params={"format": "xy", "remove_invisible": False})
+        got, labels = _kept(b, pipe.albumentations_valid["bboxes"], i)
+        assert labels == [int(v) for v in ref["labels"]]
+        np.testing.assert_allclose(got, np.asarray(ref["bboxes"]).reshape(-1, 4), atol=1e-4)
+        np.testing.assert_allclose(k[i].numpy(), np.asarray(ref["keypoints"])[:, :2], atol=1e-4)
+    again = pipe(x, mask, torch.tensor(boxes)[None].repeat(4, 1, 1), torch.tensor(kps)[None].repeat(4, 1, 1),
+                 data_keys=["input", "mask", "bbox_xyxy", "keypoints"], params=pipe._params)
+    torch.testing.assert_close(again[0], img)  # replay: the same crops
+
+
+def test_crop_non_empty_mask_offsets_are_distributed_like_albumentations():
+    """A single non-empty pixel: Albumentations' crop origin is that pixel minus randint offsets, clipped."""
+    u = _coords_image(40, 50)
+    mask = np.zeros((40, 50), np.uint8)
+    mask[30, 8] = 1
+    t = A.CropNonEmptyMaskIfExists(height=16, width=20, p=1)
+    t.set_random_seed(0)
+    theirs = np.array([t.get_params_dependent_on_data({"shape": (40, 50)}, {"mask": mask})["crop_coords"][:2]
+                       for _ in range(3000)])
+    from kornia_diffaug.ops.albu import AlbuCropNonEmptyMaskIfExists
+
+    op = AlbuCropNonEmptyMaskIfExists(16, 20)
+    params = op.sample(3000, (40, 50), torch.Generator().manual_seed(0), torch.device("cpu"))
+    op.refine(params, mask=[torch.from_numpy(mask).float()[None, None].expand(3000, 1, 40, 50)])
+    ours = params["box"][:, :2].numpy()
+    for j in range(2):
+        vals = sorted(set(theirs[:, j]) | set(ours[:, j]))
+        fo = np.array([(ours[:, j] == v).mean() for v in vals])
+        ft = np.array([(theirs[:, j] == v).mean() for v in vals])
+        assert 0.5 * np.abs(fo - ft).sum() < 0.06
+    del u
+
+
+def test_crop_non_empty_mask_ignores_values_and_channels_and_needs_a_mask():
+    from kornia_diffaug.ops.albu import AlbuCropNonEmptyMaskIfExists
+
+    m = torch.zeros(1, 2, 10, 10)
+    m[0, 0, 1, 1] = 5   # ignored value
+    m[0, 1, 8, 8] = 1   # ignored channel
+    op = AlbuCropNonEmptyMaskIfExists(4, 4, ignore_values=[5])
+    assert op.nonempty([m]).sum() == 1 and op.nonempty([m])[0, 8, 8]
+    op = AlbuCropNonEmptyMaskIfExists(4, 4, ignore_channels=[1])
+    assert op.nonempty([m]).sum() == 1 and op.nonempty([m])[0, 1, 1]
+    pipe = from_albumentations(_mask_crop_config(4, 4))
+    with pytest.raises(ValueError, match="Can not find mask for CropNonEmptyMaskIfExists"):
+        pipe(torch.rand(1, 3, 10, 10), torch.tensor([[[1.0, 1.0, 3.0, 3.0]]]), torch.tensor([[[2.0, 2.0]]]))
+    one_of = {"__class_fullname__": "OneOf", "transforms": [
+        {"__class_fullname__": "CropNonEmptyMaskIfExists", "height": 4, "width": 4}]}
+    with pytest.raises(UnsupportedTransformError, match=r"^transform\.transforms\[0\]: CropNonEmptyMaskIfExists "
+                                                        "inside a container"):
+        from_albumentations(one_of)
+    with pytest.raises(UnsupportedTransformError, match=r"^transform\.transforms\[1\]\.transforms\[0\]: Crop"):
+        from_albumentations({"__class_fullname__": "Compose", "transforms": [{"__class_fullname__": "NoOp"}, one_of]})
+    with pytest.warns(UserWarning, match="inside a container"):
+        assert from_albumentations(one_of, strict=False)(torch.rand(1, 3, 6, 6)).shape == (1, 3, 6, 6)
+
+
+def test_random_sized_bbox_safe_crop_keeps_every_box_like_albumentations():
+    u = _coords_image(120, 160)
+    boxes = [[20.0, 30.0, 60.0, 70.0], [100.0, 50.0, 140.0, 110.0], [70.0, 5.0, 80.0, 15.0]]
+    kps = [[25.0, 35.0], [130.0, 100.0]]
+    bp = {"format": "pascal_voc", "min_visibility": 0.9}
+    kp = {"format": "xy", "remove_invisible": False}
+    ra, c = _albu([A.RandomSizedBBoxSafeCrop(height=48, width=64, erosion_rate=0.0, p=1)], u, boxes=boxes,
+                  keypoints=kps, bbox_params=bp, keypoint_params=kp)
+    assert len(ra["bboxes"]) == 3  # Albumentations keeps every box
+    pipe = from_albumentations(A.to_dict(c), generator=torch.Generator().manual_seed(0))
+    n = 6
+    img, b, k = pipe(_tensor(u).repeat(n, 1, 1, 1), torch.tensor(boxes, dtype=torch.float64)[None].repeat(n, 1, 1),
+                     torch.tensor(kps, dtype=torch.float64)[None].repeat(n, 1, 1))
+    assert img.shape == (n, 3, 48, 64) and pipe.albumentations_valid["bboxes"].all()
+    crop_op = next(iter(pipe.children()))
+    crop_boxes = pipe._params[0].data["box"]
+    for i in range(n):
+        x0, y0, x1, y1 = (int(v) for v in crop_boxes[i].tolist())
+        assert x0 <= 20 and y0 <= 5 and x1 >= 140 and y1 >= 110  # the union of the boxes is inside
+        ref, _ = _albu([A.Crop(x_min=x0, y_min=y0, x_max=x1, y_max=y1), A.Resize(48, 64)], u, boxes=boxes,
+                       keypoints=kps, bbox_params=bp, keypoint_params=kp)
+        np.testing.assert_allclose(b[i].numpy(), np.asarray(ref["bboxes"]), atol=1e-4)
+        np.testing.assert_allclose(k[i].numpy(), np.asarray(ref["keypoints"])[:, :2], atol=1e-4)
+        np.testing.assert_allclose(img[i].permute(1, 2, 0).numpy() * 255, ref["image"], atol=1.0)
+    assert type(crop_op).__name__ == "AlbuRandomSizedBBoxSafeCrop"
+
+
+def test_bbox_safe_crop_box_draws_like_albumentations():
+    from albumentations.augmentations.crops.transforms import RandomSizedBBoxSafeCrop
+
+    from kornia_diffaug.ops.albu import AlbuRandomSizedBBoxSafeCrop
+
+    boxes = np.array([[20.0, 30.0, 60.0, 70.0], [100.0, 50.0, 140.0, 110.0]])
+    t = RandomSizedBBoxSafeCrop(height=10, width=10, erosion_rate=0.2, p=1)
+    t.set_random_seed(0)
+    norm = boxes / [160, 120, 160, 120]
+    theirs = np.array([t.get_params_dependent_on_data({"shape": (120, 160)}, {"bboxes": norm})["crop_coords"]
+                       for _ in range(3000)])
+    op = AlbuRandomSizedBBoxSafeCrop(10, 10, erosion_rate=0.2)
+    params = op.sample(3000, (120, 160), torch.Generator().manual_seed(0), torch.device("cpu"))
+    params["forward_input_shape"] = torch.tensor([3000, 3, 120, 160])
+    op.refine(params, bboxes=(torch.from_numpy(boxes)[None].expand(3000, 2, 4), torch.ones(3000, 2, dtype=torch.bool)))
+    ours = params["box"].numpy()
+    np.testing.assert_allclose(np.quantile(ours, [0.1, 0.5, 0.9], 0), np.quantile(theirs, [0.1, 0.5, 0.9], 0), atol=2)
+    # without boxes: a crop of the image's aspect, height randint[int(0.8 H), H]
+    params = op.sample(2000, (120, 160), torch.Generator().manual_seed(1), torch.device("cpu"))
+    h = (params["box"][:, 3] - params["box"][:, 1]).numpy()
+    assert h.min() == 96 and h.max() == 120
+    np.testing.assert_array_equal(params["box"][:, 2] - params["box"][:, 0], np.floor(h * 160 / 120))
+
+
+def test_sized_bbox_safe_crop_without_bbox_params_is_refused_at_load():
+    with pytest.raises(UnsupportedTransformError, match=r"\[0\]: RandomSizedBBoxSafeCrop without bbox_params"):
+        from_albumentations({"__class_fullname__": "RandomSizedBBoxSafeCrop", "height": 10, "width": 10})
+
+
+@pytest.mark.parametrize("name", ["OpticalDistortion", "PiecewiseAffine"])
+def test_boxes_through_the_new_distortions_are_refused(name):
+    cfg = {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": [{"__class_fullname__": name}],
+                         "bbox_params": {"format": "pascal_voc"}}}
+    with pytest.raises(UnsupportedTransformError, match="boxes through"):
+        from_albumentations(cfg)

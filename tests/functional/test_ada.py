@@ -163,3 +163,25 @@ def test_without_phase_compensation_the_resampler_is_the_papers():
     comp = resample_antialiased(x, m_inv)
     torch.testing.assert_close(comp[0], ours[0], atol=1e-12, rtol=0)
     assert (comp - ref).abs().amax(1)[1:][inner[1:]].max() > 1e-3
+
+
+def test_bilinear_backward_is_grid_samples_input_gradient():
+    import torch.nn.functional as tF
+
+    from kornia_diffaug.functional.ada.resample import _BilinearBorder
+
+    g = torch.Generator().manual_seed(0)
+    for dtype, tol in ((torch.float64, 1e-12), (torch.float32, 1e-5)):
+        u = torch.randn(3, 2, 12, 14, generator=g, dtype=torch.float64).to(dtype).requires_grad_(True)
+        grid = (torch.rand(3, 9, 11, 2, generator=g, dtype=torch.float64) * 2.6 - 1.3).to(dtype)
+        grid[0, 0, :4] = torch.tensor([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [0.999, 1.0]], dtype=dtype)  # edges
+        up = torch.randn(3, 2, 9, 11, generator=g, dtype=torch.float64).to(dtype)
+        ref = tF.grid_sample(u, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        y = _BilinearBorder.apply(u, grid)
+        assert torch.equal(y, ref)  # the forward is grid_sample's
+        (want,) = torch.autograd.grad(ref, u, up)
+        (got,) = torch.autograd.grad(y, u, up)
+        torch.testing.assert_close(got, want, atol=tol, rtol=tol)
+    u = torch.rand(2, 1, 5, 6, dtype=torch.float64, requires_grad=True)
+    grid = torch.rand(2, 4, 3, 2, dtype=torch.float64) * 2.4 - 1.2
+    assert torch.autograd.gradgradcheck(lambda t: _BilinearBorder.apply(t, grid), (u,), fast_mode=True)

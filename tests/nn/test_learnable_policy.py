@@ -138,3 +138,62 @@ def test_registry_and_bad_arguments():
         LearnablePolicy(generator=0)
     with pytest.raises(TypeError, match="float"):
         pol()(torch.zeros(2, 3, 4, 4, dtype=torch.uint8))
+
+
+# ----------------------------------------------------------------------------- albumentations=True (exportable)
+def apol(policy=ALL, seed=0, **kw) -> LearnablePolicy:
+    return pol(policy, seed, albumentations=True, **kw)
+
+
+def test_albumentations_mode_gradients_reach_every_magnitude_and_probability():
+    g = torch.Generator().manual_seed(0)
+    x = (torch.rand(32, 3, 16, 16, generator=g) * 1.6 - 0.8).requires_grad_(True)
+    w = torch.randn(32, 3, 16, 16, generator=g)
+    p = apol("brightness,saturation,contrast,translation,cutout", seed=1)
+    (p(x) * w).sum().backward()
+    for name in ("magnitude", "probability"):
+        grad = getattr(p, name).grad
+        assert grad is not None and torch.isfinite(grad).all() and (grad != 0).all(), (name, grad)
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+@given(x=images(max_side=24))
+def test_albumentations_mode_identity_at_zero_and_stays_in_range(x):
+    x01 = x.clamp(0, 1)
+    unit = dict(value_range=(0.0, 1.0))
+    ops = "brightness,translation,cutout" if x.shape[1] not in (1, 3) else ALL
+    assert torch.equal(apol(ops, init_magnitude=0.0, init_probability=1.0, **unit)(x01), x01)
+    assert torch.equal(apol(ops, init_magnitude=1.0, init_probability=0.0, **unit)(x01), x01)
+    y = apol(ops, init_magnitude=1.0, init_probability=1.0, **unit)(x01)
+    assert y.shape == x.shape and y.dtype == x.dtype and (y >= 0).all() and (y <= 1).all()
+
+
+def test_albumentations_mode_draws_whole_pixels_and_holes_inside_the_image():
+    img = torch.zeros(64, 1, 16, 16)
+    img[:, :, 8, 8] = 1.0
+    moved = apol("translation", init_magnitude=1.0, init_probability=1.0, value_range=(0.0, 1.0))(img)
+    assert ((moved == 0) | (moved == 1)).all() and (moved.sum((1, 2, 3)) == 1).all()  # exact whole-pixel shifts
+    pos = moved[:, 0].flatten(1).argmax(1)
+    dy, dx = pos // 16 - 8, pos % 16 - 8
+    assert dy.abs().max() <= 3 and dx.abs().max() <= 3 and (dx != 0).any()  # |trunc(U(-4, 4))| <= 3
+    x = torch.ones(64, 1, 10, 10)
+    y = apol("cutout", init_magnitude=0.35, init_probability=1.0, value_range=(-1.0, 1.0))(x)
+    hole = y[:, 0] == -1  # filled with lo
+    assert (hole.sum((1, 2)) == 9).all()  # floor(0.35 * 10) = 3 rows and 3 columns, never cut by the border
+    rows, cols = hole.any(2), hole.any(1)
+    assert (rows.sum(1) == 3).all() and (cols.sum(1) == 3).all()
+    assert rows[:, 0].any() and rows[:, -1].any()  # every position inside the image is reachable
+
+
+def test_albumentations_mode_colour_follows_opencv_grey_and_refuses_other_channel_counts():
+    x = torch.rand(16, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    y = apol("contrast", init_magnitude=0.8, init_probability=1.0, value_range=(0.0, 1.0))(x)
+    grey = (x * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True).mean((2, 3), True)
+    c = (y - grey) / (x - grey)  # y = grey + c (x - grey) where nothing is clipped
+    inside = (y > 0) & (y < 1)
+    spread = torch.where(inside, c, torch.nan).flatten(1)
+    assert (spread.nanmedian(1).values - spread.nanquantile(0.1, 1)).abs().max() < 1e-3
+    with pytest.raises(ValueError, match="contrast needs 1- or 3-channel"):
+        apol("contrast")(torch.rand(2, 4, 8, 8))
+    with pytest.raises(TypeError, match="albumentations must be a bool"):
+        LearnablePolicy(albumentations="yes")

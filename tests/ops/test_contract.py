@@ -221,6 +221,9 @@ INTERPOLATING = {
     "AlbuSmallestMaxSize": ({"max_size": 46}, 0.1),
     "AlbuRandomResizedCrop": ({"size": (48, 48), "scale": (0.9, 1.0), "ratio": (0.95, 1.05)}, 0.1),
     "AlbuRandomScale": ({"scale_limit": (0.5, 0.5)}, 0.35),  # s = 1.5: content 0.5 (s - 1) = 0.25 px off, plus blur
+    "AlbuRandomSizedCrop": ({"min_max_height": (44, 48), "size": (48, 48)}, 0.1),
+    "AlbuRandomSizedBBoxSafeCrop": ({"height": 48, "width": 48, "erosion_rate": 0.1}, 0.1),  # no boxes: a crop
+    "AlbuOpticalDistortion": ({"distort_limit": (-0.2, 0.2)}, 0.25),
 }
 
 
@@ -262,6 +265,7 @@ def test_every_geometric_op_has_a_keypoint_check():
     geometric = {n for n in OPS if issubclass(get_op_spec(n).cls, K.GeometricAugmentationBase2D)}
     exact = {n for n in OPS if get_op_spec(n).geometric}
     unchecked = geometric - exact - set(INTERPOLATING)
-    # GridDistortion: its keypoints solve the piecewise-linear map exactly (tests/adapters: against
-    # Albumentations), but a blob's centroid does not follow such a map.
-    assert unchecked == {"AlbuGridDistortion"}, f"geometric ops without a keypoint check: {sorted(unchecked)}"
+    # GridDistortion, PiecewiseAffine: their keypoints solve the map (tests/adapters: against Albumentations'
+    # map), but a blob's centroid does not follow such a map (piecewise linear; flat at control points).
+    assert unchecked == {"AlbuGridDistortion", "AlbuPiecewiseAffine"}, \
+        f"geometric ops without a keypoint check: {sorted(unchecked)}"

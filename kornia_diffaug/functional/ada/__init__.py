@@ -19,7 +19,16 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from ..._validate import check_image
-from .color import COLOR_KEYS, ada_cutout, ada_noise, apply_color_matrix, color_matrix, imgfilter, imgfilter_gains
+from .color import (
+    COLOR_KEYS,
+    ada_cutout,
+    ada_noise,
+    apply_color_matrix,
+    color_matrix,
+    embed_color_matrix,
+    imgfilter,
+    imgfilter_gains,
+)
 from .geometry import GEOMETRY_KEYS, PIXEL_EXACT_KEYS, geometry_matrices
 from .resample import resample_antialiased, resample_nearest
 
@@ -48,6 +57,9 @@ ADA_PARAM_DOC = {
 
 
 def _select(active: torch.Tensor, new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
+    """``new`` where a sample is ``active``, else ``old``; on CPU (a free host read) just ``new`` when all are."""
+    if active.device.type == "cpu" and new.device.type == "cpu" and bool(active.all()):
+        return new
     return torch.where(active.view(-1, 1, 1, 1).to(new.device), new, old)
 
 
@@ -93,15 +105,27 @@ def ada_resample(
 
 
 def ada_geometry(
-    x: torch.Tensor, params: Mapping[str, torch.Tensor], nearest: bool = False, *, compensate_phase: bool = True
+    x: torch.Tensor,
+    params: Mapping[str, torch.Tensor],
+    nearest: bool = False,
+    *,
+    compensate_phase: bool = True,
+    m_inv: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """The geometric part of :func:`ada_augment` alone (``nearest=True``: label masks, no interpolation)."""
-    cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
-    mats = geometry_matrices(params, tuple(x.shape[-2:]), cdt, x.device)
-    if mats is None:
-        return x
+    """The geometric part of :func:`ada_augment` alone (``nearest=True``: label masks, no interpolation).
+
+    ``m_inv``: the ``(B, 3, 3)`` output-to-input matrices of ``params``' geometry when the caller already has
+    them (``geometry_matrices(params, (H, W), dtype)[1]``, ``dtype`` float64 for float64 images, else float32);
+    computed here otherwise.
+    """
+    if m_inv is None:
+        cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
+        mats = geometry_matrices(params, tuple(x.shape[-2:]), cdt, x.device)
+        if mats is None:
+            return x
+        m_inv = mats[1]
     exact_only = nearest or all(k in PIXEL_EXACT_KEYS for k in GEOMETRY_KEYS if k in params)
-    return ada_resample(x, mats[1], exact_only=exact_only, compensate_phase=compensate_phase)
+    return ada_resample(x, m_inv, exact_only=exact_only, compensate_phase=compensate_phase)
 
 
 def ada_augment(
@@ -110,6 +134,8 @@ def ada_augment(
     value_range: Sequence[float] = (-1.0, 1.0),
     *,
     compensate_phase: bool = True,
+    color_channels: int | None = None,
+    m_inv: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Apply the ADA pipeline with explicit per-sample ``params`` (keys of :data:`ADA_PARAM_DOC`).
 
@@ -121,6 +147,9 @@ def ada_augment(
         value_range: ``(lo, hi)`` of the images; colour, noise and cutout magnitudes are in half-range units.
         compensate_phase: the image follows the geometry matrix exactly (default) or is sampled at the
             paper's release positions, up to 0.14 px off it (see ``resample_antialiased``).
+        color_channels: colour ops act on the first ``color_channels`` channels only, the others pass through
+            them unchanged (StyleGAN3's RGBA: ``3``, alpha kept); ``None``: all channels.
+        m_inv: the geometry's output-to-input matrices if already computed (see :func:`ada_geometry`).
 
     Example:
         >>> x = torch.zeros(2, 3, 8, 8)
@@ -129,9 +158,14 @@ def ada_augment(
     """
     check_image(x)
     b, c = x.shape[:2]
-    y = ada_geometry(x, params, compensate_phase=compensate_phase)
+    y = ada_geometry(x, params, compensate_phase=compensate_phase, m_inv=m_inv)
     cdt = torch.float64 if x.dtype == torch.float64 else torch.float32
-    cm = color_matrix(params, c, cdt, x.device)
+    cc = c if color_channels is None else color_channels
+    if not 1 <= cc <= c:
+        raise ValueError(f"color_channels must be in [1, {c}] for {c} channels, got {color_channels}")
+    cm = color_matrix(params, cc, cdt, x.device)
+    if cm is not None and cc < c:
+        cm = embed_color_matrix(cm, c)
     if cm is not None:
         active = ~(cm == torch.eye(c + 1, dtype=cdt, device=x.device)).flatten(1).all(dim=1)
         y = _select(active, apply_color_matrix(y, cm, value_range), y)

@@ -7,6 +7,7 @@ brightness offset ``b`` adds ``b * half`` and cutout fills with ``mid``: the sam
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -23,6 +24,7 @@ __all__ = [
     "IMGFILTER_EXPECTED_POWER",
     "apply_color_matrix",
     "color_matrix",
+    "embed_color_matrix",
     "imgfilter",
     "imgfilter_bank",
     "imgfilter_gains",
@@ -67,10 +69,7 @@ def color_matrix(
         return None
     b = params[present[0]].shape[0]
     c = channels
-    eye = torch.eye(c + 1, dtype=dtype, device=device)
-    v = torch.zeros(c + 1, dtype=dtype, device=device)
-    v[:c] = 1 / math.sqrt(c)
-    vv = torch.outer(v, v)
+    eye, vv, contrast_mask, hue_k, sat_block, homog = _color_constants(c, dtype, torch.device(device or "cpu"))
     m = eye.expand(b, c + 1, c + 1)
 
     def get(k: str) -> torch.Tensor:
@@ -81,24 +80,49 @@ def color_matrix(
         t[:, :c, c] = get("brightness").view(b, 1)
         m = t @ m
     if "contrast" in params:
-        diag = torch.ones(c + 1, dtype=dtype, device=device)
-        diag[:c] = 0
-        m = (torch.diag(1 - diag) * get("contrast") + torch.diag(diag)) @ m
+        m = (torch.diag(1 - contrast_mask) * get("contrast") + torch.diag(contrast_mask)) @ m
     if "lumaflip" in params:
         m = (eye - 2 * vv * get("lumaflip")) @ m
     if "hue" in params and c == 3:
         theta = get("hue")
-        k = torch.zeros(3, 3, dtype=dtype, device=device)  # cross-product matrix of the unit luma axis
-        a = 1 / math.sqrt(3)
-        k[0, 1], k[0, 2], k[1, 0], k[1, 2], k[2, 0], k[2, 1] = -a, a, a, -a, -a, a
         rot = eye.repeat(b, 1, 1)
-        rot[:, :3, :3] = torch.cos(theta) * eye[:3, :3] + torch.sin(theta) * k + (1 - torch.cos(theta)) * vv[:3, :3]
+        rot[:, :3, :3] = torch.cos(theta) * eye[:3, :3] + torch.sin(theta) * hue_k + (1 - torch.cos(theta)) * vv[:3, :3]
         m = rot @ m
     if "saturation" in params:
-        block = eye - vv
-        block[c, c] = 0
-        m = (vv + block * get("saturation") + torch.diag((torch.arange(c + 1, device=device) == c).to(dtype))) @ m
+        m = (vv + sat_block * get("saturation") + homog) @ m
     return m
+
+
+def embed_color_matrix(m: torch.Tensor, channels: int) -> torch.Tensor:
+    """``(B, K + 1, K + 1)`` colour matrices of the first ``K`` channels as ``(B, C + 1, C + 1)`` ones that leave
+    channels ``K .. C - 1`` unchanged (identity rows and columns, no offset)."""
+    b, k = m.shape[0], m.shape[-1] - 1
+    if not 1 <= k <= channels:
+        raise ValueError(f"cannot embed colour matrices of {k} channels into {channels} channels")
+    out = torch.eye(channels + 1, dtype=m.dtype, device=m.device).repeat(b, 1, 1)
+    out[:, :k, :k] = m[:, :k, :k]
+    out[:, :k, channels] = m[:, :k, k]
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _color_constants(c: int, dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """The fixed matrices of :func:`color_matrix` (read-only, shared across calls): ``I``, ``v v^T`` with the
+    luma axis ``v = (1, ..., 1, 0) / sqrt(C)``, the contrast mask, the hue cross-product matrix, the saturation
+    block ``I - v v^T`` (homogeneous entry 0) and ``e_C e_C^T``."""
+    eye = torch.eye(c + 1, dtype=dtype, device=device)
+    v = torch.zeros(c + 1, dtype=dtype, device=device)
+    v[:c] = 1 / math.sqrt(c)
+    vv = torch.outer(v, v)
+    contrast_mask = torch.ones(c + 1, dtype=dtype, device=device)
+    contrast_mask[:c] = 0
+    k = torch.zeros(3, 3, dtype=dtype, device=device)  # cross-product matrix of the unit luma axis
+    a = 1 / math.sqrt(3)
+    k[0, 1], k[0, 2], k[1, 0], k[1, 2], k[2, 0], k[2, 1] = -a, a, a, -a, -a, a
+    block = eye - vv
+    block[c, c] = 0
+    homog = torch.diag((torch.arange(c + 1, device=device) == c).to(dtype))
+    return eye, vv, contrast_mask, k, block, homog
 
 
 def apply_color_matrix(

@@ -22,6 +22,7 @@ from .color import (
     solarize,
 )
 from .crop import crop_origin, crop_resize_matrix, resize, resized_crop_box
+from .crop_data import bbox_safe_crop_box, mask_crop_box, sized_crop_box
 from .distortion import (
     elastic_map,
     gaussian_blur_fields,
@@ -39,20 +40,30 @@ from .filter import (
     gaussian_kernels,
     median_blur,
     motion_kernels,
+    opencv_sigma,
     separable_blur,
     sharpen_kernels,
 )
 from .geometry import (
     affine_matrix,
+    flip_matrix,
     perspective_matrix,
     rotate90_matrix,
     safe_rotate_matrix,
     transpose_matrix,
     warp,
 )
+from .maps import optical_distortion_map, piecewise_affine_grid, piecewise_affine_map
 from .noise import counter_noise, gauss_noise, hash32, multiplicative_noise
 
 __all__ = [
+    "sized_crop_box",
+    "piecewise_affine_map",
+    "piecewise_affine_grid",
+    "optical_distortion_map",
+    "mask_crop_box",
+    "flip_matrix",
+    "bbox_safe_crop_box",
     "affine_matrix",
     "border_index",
     "box_kernels",
@@ -72,6 +83,7 @@ __all__ = [
     "gauss_noise",
     "gaussian_blur_fields",
     "gaussian_kernels",
+    "opencv_sigma",
     "grid_distortion_axis",
     "grid_distortion_map",
     "remap_boxes",
@@ -104,4 +116,38 @@ __all__ = [
     "BORDERS",
     "GRAY_WEIGHTS",
     "INTERPOLATIONS",
+]
+
+# --- pixel effects (weather, noise, compression)
+from .compression import jpeg  # noqa: E402
+from .filter import cv_gaussian_1d, defocus_kernels, emboss_kernels  # noqa: E402
+from .lighting import polygon_masks, shadow, sun_flare  # noqa: E402
+from .noise import iso_noise, iso_noise_fields, salt_and_pepper, salt_and_pepper_masks  # noqa: E402
+from .weather import disk_cover, fog, fog_blur_size, rain, rain_layer, snow_bleach  # noqa: E402
+
+__all__ += [
+    "cv_gaussian_1d", "defocus_kernels", "disk_cover", "emboss_kernels", "fog", "fog_blur_size", "iso_noise",
+    "iso_noise_fields", "jpeg", "polygon_masks", "rain", "rain_layer", "salt_and_pepper", "salt_and_pepper_masks",
+    "shadow", "snow_bleach", "sun_flare",
+]
+
+# --- more effects (FancyPCA, GlassBlur, RandomGridShuffle, AdditiveNoise)
+from .additive import NOISE_TYPES, SPATIAL_MODES, additive_noise, additive_noise_map, counter_gamma  # noqa: E402
+from .pca import fancy_pca, fancy_pca_basis  # noqa: E402
+from .shuffle import (  # noqa: E402
+    gather_pixels,
+    glass_blur,
+    glass_blur_ksize,
+    glass_blur_source,
+    glass_swap_count,
+    grid_edges,
+    grid_mapping,
+    grid_shuffle_points,
+    grid_shuffle_source,
+)
+
+__all__ += [
+    "NOISE_TYPES", "SPATIAL_MODES", "additive_noise", "additive_noise_map", "counter_gamma", "fancy_pca",
+    "fancy_pca_basis", "gather_pixels", "glass_blur", "glass_blur_ksize", "glass_blur_source", "glass_swap_count",
+    "grid_edges", "grid_mapping", "grid_shuffle_points", "grid_shuffle_source",
 ]

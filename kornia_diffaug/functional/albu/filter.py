@@ -1,10 +1,9 @@
 """Filter kernels with Albumentations' (OpenCV) semantics: per-sample convolutions, box/Gaussian/median/motion
-blurs, sharpening and ``Downscale``. Borders are OpenCV's reflect-101 unless stated (see ``_common``).
+blurs, sharpening, embossing, defocus and ``Downscale``. Borders are OpenCV's reflect-101 unless stated (see
+``_common``).
 """
 
 from __future__ import annotations
-
-import functools
 
 import torch
 import torch.nn.functional as F
@@ -12,14 +11,19 @@ import torch.nn.functional as F
 from ..._validate import check_image
 from .._conv import conv2d
 from ._common import INTERPOLATIONS, pad2d
+from ._median_net import run_median
 
 __all__ = [
     "box_kernels",
     "conv_per_sample",
+    "cv_gaussian_1d",
+    "defocus_kernels",
     "down_up",
+    "emboss_kernels",
     "gaussian_kernels",
     "median_blur",
     "motion_kernels",
+    "opencv_sigma",
     "separable_blur",
     "sharpen_kernels",
 ]
@@ -62,79 +66,38 @@ def box_kernels(ksize: torch.Tensor, max_size: int) -> torch.Tensor:
     return k / k.sum(1, keepdim=True)
 
 
+# OpenCV's fixed kernels for sigma <= 0 and sizes 1, 3, 5, 7 (``getGaussianKernel``'s small_gaussian_tab).
+_CV_SMALL = ((1.0,), (0.25, 0.5, 0.25), (0.0625, 0.25, 0.375, 0.25, 0.0625),
+             (0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125))
+
+
+def opencv_sigma(ksize: torch.Tensor) -> torch.Tensor:
+    """OpenCV's sigma for a kernel of odd size ``k`` given sigma <= 0: ``0.3 ((k - 1) / 2 - 1) + 0.8`` pixels."""
+    return 0.3 * ((ksize.to(torch.float64) - 1) * 0.5 - 1) + 0.8
+
+
 def gaussian_kernels(sigma: torch.Tensor, ksize: torch.Tensor, max_size: int) -> torch.Tensor:
     """Normalised 1-D Gaussian kernels (B, max_size), each of odd size ``ksize[i]`` centred and zero-padded:
-    ``k(t) ∝ exp(-t^2 / (2 sigma^2))`` for ``|t| <= ksize // 2``."""
-    t = torch.arange(max_size, device=sigma.device, dtype=torch.float64) - max_size // 2
-    half = (ksize.to(torch.float64) // 2).view(-1, 1)
-    k = torch.exp(-0.5 * (t.view(1, -1) / sigma.to(torch.float64).view(-1, 1)) ** 2) * (t.abs() <= half)
-    return k / k.sum(1, keepdim=True)
+    ``k(t) ∝ exp(-t^2 / (2 sigma^2))`` for ``|t| <= ksize // 2``.
 
-
-def _batcher_pairs(n: int) -> list[tuple[int, int]]:
-    """Comparators (min to the first wire) of Batcher's odd-even merge sort on ``n`` (a power of two) wires."""
-
-    def merge(lo: int, hi: int, r: int):
-        step = r * 2
-        if step < hi - lo:
-            yield from merge(lo, hi, step)
-            yield from merge(lo + r, hi, step)
-            yield from ((i, i + r) for i in range(lo + r, hi - r, step))
-        else:
-            yield (lo, lo + r)
-
-    def sort(lo: int, hi: int):
-        if hi - lo >= 1:
-            mid = lo + (hi - lo) // 2
-            yield from sort(lo, mid)
-            yield from sort(mid + 1, hi)
-            yield from merge(lo, hi, 1)
-
-    return list(sort(0, n - 1))
-
-
-@functools.cache
-def _median_program(m: int) -> tuple[tuple[tuple[int, bool, tuple, tuple], ...], tuple]:
-    """A min/max program selecting the median of ``m`` (odd) values: Batcher's sorting network on the next power
-    of two, padded with -inf/+inf wires, with every comparator the median does not depend on pruned.
-    Returns ``(steps, out)``: step ``(k, is_max, a, b)`` makes node ``k``; operands/out are ``("in", i)`` or
-    ``("node", k)``."""
-    n = 1
-    while n < m:
-        n *= 2
-    low = (n - m + 1) // 2
-    wires: list[tuple] = [("lo",)] * low + [("in", i) for i in range(m)] + [("hi",)] * (n - m - low)
-    nodes: list[tuple[bool, tuple, tuple]] = []
-    for i, j in _batcher_pairs(n):
-        a, b = wires[i], wires[j]
-        if a == ("lo",) or b == ("hi",):
-            continue  # already in order
-        if b == ("lo",) or a == ("hi",):
-            wires[i], wires[j] = b, a
-            continue
-        nodes += [(False, a, b), (True, a, b)]
-        wires[i], wires[j] = ("node", len(nodes) - 2), ("node", len(nodes) - 1)
-    out = wires[low + m // 2]
-    live: set[int] = set()
-    todo = [out]
-    while todo:
-        w = todo.pop()
-        if w[0] == "node" and w[1] not in live:
-            live.add(w[1])
-            todo += nodes[w[1]][1:]
-    return tuple((k, *nodes[k]) for k in sorted(live)), out
-
-
-def _median_by_network(taps: list[torch.Tensor]) -> torch.Tensor:
-    steps, out = _median_program(len(taps))
-    vals: dict[int, torch.Tensor] = {}
-
-    def get(w: tuple) -> torch.Tensor:
-        return taps[w[1]] if w[0] == "in" else vals[w[1]]
-
-    for k, is_max, a, b in steps:
-        vals[k] = (torch.maximum if is_max else torch.minimum)(get(a), get(b))
-    return get(out)
+    A ``sigma <= 0`` means what it means to ``cv2.getGaussianKernel``: sigma from the size
+    (:func:`opencv_sigma`), and for sizes up to 7 OpenCV's fixed binomial kernels (``[1, 2, 1] / 4``, ...)."""
+    dev = sigma.device
+    t = torch.arange(max_size, device=dev, dtype=torch.float64) - max_size // 2
+    k = ksize.to(device=dev, dtype=torch.float64).view(-1, 1)
+    s = sigma.to(torch.float64).view(-1, 1)
+    auto = s <= 0
+    s = torch.where(auto, opencv_sigma(k), s)
+    g = torch.exp(-0.5 * (t.view(1, -1) / s) ** 2) * (t.abs() <= k // 2)
+    g = g / g.sum(1, keepdim=True)
+    width = max(max_size, 7)
+    table = torch.zeros(len(_CV_SMALL), width, dtype=torch.float64)
+    for i, row in enumerate(_CV_SMALL):
+        table[i, width // 2 - i : width // 2 + i + 1] = torch.tensor(row, dtype=torch.float64)
+    off = (width - max_size) // 2
+    table = table[:, off : off + max_size].to(dev)
+    fixed = table[(k.view(-1) // 2).clamp(max=len(_CV_SMALL) - 1).long()]
+    return torch.where(auto & (k <= 7), fixed, g)
 
 
 def _med3(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
@@ -157,12 +120,7 @@ def _median(x: torch.Tensor, k: int) -> torch.Tensor:
         hi = torch.minimum(torch.minimum(c_[..., 0:w], c_[..., 1 : w + 1]), c_[..., 2 : w + 2])
         mid = _med3(b_[..., 0:w], b_[..., 1 : w + 1], b_[..., 2 : w + 2])
         return _med3(lo, mid, hi)
-    taps = [xp[..., i : i + h, j : j + w] for i in range(k) for j in range(k)]
-    if k <= 7:  # a pruned min/max network: ~5x faster than topk over stacked taps at 5x5
-        return _median_by_network(taps)
-    stacked = torch.stack(taps, -1)
-    # The median is the largest of the k*k // 2 + 1 smallest values.
-    return stacked.topk(k * k // 2 + 1, dim=-1, largest=False, sorted=False).values.amax(-1)
+    return run_median(xp, k)  # the separable network: columns sorted once, merges shared across windows
 
 
 def median_blur(x: torch.Tensor, ksize: torch.Tensor, sizes: tuple[int, ...]) -> torch.Tensor:
@@ -266,3 +224,62 @@ def down_up(x: torch.Tensor, scale: torch.Tensor, down: int = 0, up: int = 0) ->
     y = sample(small, grid_for(h, h, dh / h, dh, up), grid_for(w, w, dw / w, dw, up), up)
     return y.clamp(0, 1) if 2 in (down, up) else y
 
+
+
+# cv2.getGaussianKernel's fixed taps for sigma <= 0 and the smallest sizes.
+_CV_SMALL_GAUSSIANS = {1: (1.0,), 3: (0.25, 0.5, 0.25), 5: (0.0625, 0.25, 0.375, 0.25, 0.0625),
+                       7: (0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125)}
+
+
+def cv_gaussian_1d(ksize: int, sigma: torch.Tensor) -> torch.Tensor:
+    """``cv2.getGaussianKernel(ksize, sigma)`` for per-sample ``sigma`` (B,) in pixels: (B, ksize), sum 1. A
+    ``sigma <= 0`` means OpenCV's ``0.3 ((ksize - 1) / 2 - 1) + 0.8`` (fixed taps for sizes 1 to 7)."""
+    sigma = sigma.to(torch.float64)
+    t = torch.arange(ksize, device=sigma.device, dtype=torch.float64) - (ksize - 1) / 2
+    auto = 0.3 * ((ksize - 1) * 0.5 - 1) + 0.8
+    s = torch.where(sigma > 0, sigma, torch.full_like(sigma, auto)).view(-1, 1)
+    k = torch.exp(-(t.view(1, -1) ** 2) / (2 * s**2))
+    k = k / k.sum(1, keepdim=True)
+    if ksize in _CV_SMALL_GAUSSIANS:
+        table = torch.tensor(_CV_SMALL_GAUSSIANS[ksize], dtype=torch.float64, device=sigma.device)
+        k = torch.where((sigma > 0).view(-1, 1), k, table.view(1, -1))
+    return k
+
+
+def emboss_kernels(alpha: torch.Tensor, strength: torch.Tensor) -> torch.Tensor:
+    """``Emboss``: ``(1 - a) I + a E(s)`` (B, 3, 3), ``E(s) = [[-1 - s, -s, 0], [-s, 1, s], [0, s, 1 + s]]``."""
+    a = alpha.to(torch.float64).view(-1, 1, 1)
+    s = strength.to(torch.float64).view(-1, 1, 1)
+    base = torch.tensor([[-1.0, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=torch.float64, device=alpha.device)
+    sign = torch.tensor([[-1.0, -1, 0], [-1, 0, 1], [0, 1, 1]], dtype=torch.float64, device=alpha.device)
+    ident = torch.zeros(3, 3, dtype=torch.float64, device=alpha.device)
+    ident[1, 1] = 1
+    return (1 - a) * ident + a * (base + sign * s)
+
+
+def defocus_kernels(radius: torch.Tensor, alias_blur: torch.Tensor, max_radius: int) -> torch.Tensor:
+    """``Defocus`` kernels (B, K, K), ``K = 2 max(8, max_radius) + 1``: the disk ``x^2 + y^2 <= r^2`` on its own
+    grid ``|x|, |y| <= m = max(8, r)``, normalised to sum 1, then blurred as ``cv2.GaussianBlur`` (size 3 for
+    ``r <= 8``, else 5; ``sigma = alias_blur`` pixels; reflect-101 at the grid's edge), zero outside the grid.
+    ``radius`` (B,) integers >= 1, ``alias_blur`` (B,) >= 0."""
+    dev = radius.device
+    big = max(8, int(max_radius))
+    if radius.numel() == 0:
+        return torch.zeros(0, 2 * big + 1, 2 * big + 1, dtype=torch.float64, device=dev)
+    r = radius.to(torch.float64).view(-1, 1, 1)
+    m = torch.clamp(r, min=8)
+    t = torch.arange(-big - 2, big + 3, device=dev, dtype=torch.float64)
+    # reflect-101 about the own grid's edge, so the blur sees what OpenCV's border gives it
+    tx = torch.where(t.abs().view(1, 1, -1) > m, torch.sign(t).view(1, 1, -1) * (2 * m - t.abs().view(1, 1, -1)),
+                     t.view(1, 1, -1))
+    ty = tx.transpose(1, 2)
+    disk = (tx**2 + ty**2 <= r**2).to(torch.float64)
+    own = (t.abs().view(1, 1, -1) <= m) & (t.abs().view(1, -1, 1) <= m)
+    disk = disk / (disk * own).sum((1, 2), keepdim=True)
+    g3 = F.pad(cv_gaussian_1d(3, alias_blur), (1, 1))
+    g5 = cv_gaussian_1d(5, alias_blur)
+    g = torch.where((radius <= 8).view(-1, 1).to(dev), g3, g5)  # (B, 5)
+    b = g.shape[0]
+    k = F.conv2d(disk.unsqueeze(0), g.view(b, 1, 1, 5), groups=b)
+    k = F.conv2d(k, g.view(b, 1, 5, 1), groups=b)[0]
+    return k * own[:, 2:-2, 2:-2]

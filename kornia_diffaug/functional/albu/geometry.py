@@ -15,6 +15,7 @@ from ._common import sample
 
 __all__ = [
     "affine_matrix",
+    "flip_matrix",
     "perspective_matrix",
     "rotate90_matrix",
     "safe_rotate_matrix",
@@ -159,3 +160,16 @@ def transpose_matrix(n: int, device: torch.device) -> torch.Tensor:
     """``Transpose``: ``(x, y) -> (y, x)``, ``n`` copies (the output of an ``(H, W)`` image is ``(W, H)``)."""
     m = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], dtype=torch.float64, device=device)
     return m.expand(n, 3, 3).clone()
+
+
+def flip_matrix(d: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """1.x ``Flip`` (``cv2.flip`` codes) per sample, ``d`` (B,) in {-1, 0, 1}: 1 mirrors x (``u' = W - 1 - u``),
+    0 mirrors y (``v' = H - 1 - v``), -1 both (a half turn)."""
+    h, w = size
+    b = d.shape[0]
+    fx = (d != 0).to(torch.float64)
+    fy = (d != 1).to(torch.float64)
+    m = torch.eye(3, dtype=torch.float64, device=d.device).repeat(b, 1, 1)
+    m[:, 0, 0], m[:, 0, 2] = 1 - 2 * fx, fx * (w - 1)
+    m[:, 1, 1], m[:, 1, 2] = 1 - 2 * fy, fy * (h - 1)
+    return m

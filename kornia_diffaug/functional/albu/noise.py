@@ -1,4 +1,5 @@
-"""Noise kernels (``GaussNoise``, ``MultiplicativeNoise``) driven by per-sample integer seeds.
+"""Noise kernels (``GaussNoise``, ``MultiplicativeNoise``, ``SaltAndPepper``, ``ISONoise``) driven by per-sample
+integer seeds.
 
 The noise is a counter-based hash of (seed, element index): replayed params give the same noise, sample ``i``
 depends only on ``seed[i]``, and neither a host sync nor a per-sample loop is needed.
@@ -7,11 +8,13 @@ depends only on ``seed[i]``, and neither a host sync nor a per-sample loop is ne
 from __future__ import annotations
 
 import torch
+from kornia.color import hls_to_rgb, rgb_to_hls
 
 from ..._validate import check_image
 from ._common import saturate
 
-__all__ = ["counter_noise", "gauss_noise", "hash32", "multiplicative_noise"]
+__all__ = ["counter_noise", "gauss_noise", "hash32", "iso_noise", "iso_noise_fields", "multiplicative_noise",
+           "salt_and_pepper", "salt_and_pepper_masks"]
 
 
 def hash32(k: torch.Tensor) -> torch.Tensor:
@@ -70,3 +73,95 @@ def multiplicative_noise(
     shape = (b, c if per_channel else 1, *((h, w) if elementwise else (1, 1)))
     m = counter_noise(seed, shape, "uniform", x.dtype, x.device) * (high - low) + low
     return saturate(x * m, x)
+
+
+def salt_and_pepper_masks(
+    seed: torch.Tensor, size: tuple[int, int], amount: torch.Tensor, salt_ratio: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``SaltAndPepper``'s masks (B, H, W): ``n = int(H W amount)`` distinct pixels drawn without replacement
+    (a random ranking of the pixels from ``seed``), the first ``int(n salt_ratio)`` of them salt, the rest pepper.
+    ``amount`` and ``salt_ratio`` are (B,) in [0, 1]."""
+    h, w = size
+    b = seed.shape[0]
+    dev = seed.device
+    u = counter_noise(seed, (b, h * w), "uniform", torch.float64, dev)
+    order = u.argsort(1)
+    rank = torch.empty_like(order).scatter_(1, order, torch.arange(h * w, device=dev).expand(b, -1))
+    n = torch.floor(h * w * amount.to(dev, torch.float64)).view(-1, 1)
+    n_salt = torch.floor(n * salt_ratio.to(dev, torch.float64).view(-1, 1))
+    salt = rank < n_salt
+    pepper = (rank >= n_salt) & (rank < n)
+    return salt.view(b, h, w), pepper.view(b, h, w)
+
+
+def salt_and_pepper(
+    x: torch.Tensor, seed: torch.Tensor, amount: torch.Tensor, salt_ratio: torch.Tensor
+) -> torch.Tensor:
+    """``SaltAndPepper``: the pixels of :func:`salt_and_pepper_masks` set to 1 (salt) or 0 (pepper) in every
+    channel; the others pass unchanged (gradient 1 there, 0 on the replaced pixels)."""
+    check_image(x)
+    salt, pepper = salt_and_pepper_masks(seed, tuple(x.shape[-2:]), amount, salt_ratio)
+    salt, pepper = salt.unsqueeze(1).to(x.device), pepper.unsqueeze(1).to(x.device)
+    return torch.where(salt, torch.ones_like(x), torch.where(pepper, torch.zeros_like(x), x))
+
+
+def _poisson(u: torch.Tensor, lam: torch.Tensor, terms: int) -> torch.Tensor:
+    """Poisson(``lam``) counts by inverting the CDF at the uniforms ``u`` (exact up to ``terms`` events)."""
+    p = torch.exp(-lam)
+    cdf = p
+    k = torch.zeros_like(u)
+    for i in range(1, terms + 1):
+        k = k + (u > cdf).to(u.dtype)
+        p = p * lam / i
+        cdf = cdf + p
+    return k
+
+
+def iso_noise_fields(
+    seed: torch.Tensor, shape: tuple[int, int, int], lam: torch.Tensor, hue_std: torch.Tensor, terms: int,
+    dtype: torch.dtype, device: torch.device,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two noise maps of ``ISONoise`` for ``shape = (B, H, W)``: Poisson counts of rate ``lam`` (B,) or
+    (B, K, 1, 1) (one uniform map shared by the K rates), and normal hue noise of standard deviation ``hue_std``
+    (B,) degrees."""
+    b, h, w = shape
+    u = counter_noise(seed, (b, 1, h, w), "uniform", torch.float64, device)
+    z = counter_noise(seed ^ 0x5DEECE66D, (b, 1, h, w), "normal", torch.float64, device)
+    lam = lam.to(device, torch.float64)
+    counts = _poisson(u, lam.view(b, -1, 1, 1), terms)
+    return counts.to(dtype), (z * hue_std.to(device, torch.float64).view(-1, 1, 1, 1)).to(dtype)
+
+
+def iso_noise(
+    x: torch.Tensor, seed: torch.Tensor, color_shift: torch.Tensor, intensity: torch.Tensor, terms: int = 16
+) -> torch.Tensor:
+    """``ISONoise`` on float images, as Albumentations computes it in OpenCV's float HLS (hue in degrees):
+    ``H += N(0, color_shift intensity)`` degrees and ``L += k intensity (1 - L)`` (then clipped to [0, 1]) with
+    ``k ~ Poisson(std(L) intensity)`` per pixel (``std(L)``: the image's population standard deviation of ``L``),
+    then back to RGB, clamped to [0, 1]. ``color_shift`` and ``intensity`` are (B,). Channel counts other than 3:
+    each channel as a grey image (``L`` = the channel, no hue; its own rate, one noise map for all channels).
+    The Poisson draw is exact up to ``terms`` events per pixel."""
+    check_image(x)
+    b, c, h, w = x.shape
+    if x.numel() == 0:
+        return x.clone()
+    work = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+    xw = x.to(work)
+    inten = intensity.to(x.device, work).view(-1, 1, 1, 1)
+    if c == 3:
+        hls = rgb_to_hls(xw)
+        lum = hls[:, 1:2]
+    else:
+        lum = xw
+    std = lum.detach().flatten(2).std(2, unbiased=False).view(b, -1, 1, 1)
+    counts, hue = iso_noise_fields(seed, (b, h, w), std * inten.detach(), color_shift * intensity, terms, work,
+                                   x.device)
+    base = lum.clamp(0, 1)
+    noisy = (base + counts * inten * (1 - base)).clamp(0, 1)  # Albumentations' add_array clips
+    # x plus the change the noise makes: exactly x where nothing changes (zero intensity)
+    if c != 3:
+        return saturate(xw + (noisy - base), xw).to(x.dtype)
+    hue_rad = torch.remainder(hls[:, :1] + torch.deg2rad(hue), 2 * torch.pi)
+    y = xw + (hls_to_rgb(torch.cat([hue_rad, noisy, hls[:, 2:]], 1)) - hls_to_rgb(torch.cat([hls[:, :1], base,
+                                                                                              hls[:, 2:]], 1)))
+    return saturate(y, xw).to(x.dtype)

@@ -26,10 +26,20 @@ from .crop import (
     AlbuResize,
     AlbuSmallestMaxSize,
 )
+from .crop_data import AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop, AlbuRandomSizedCrop
 from .distortion import AlbuElasticTransform, AlbuGridDistortion
 from .dropout import AlbuChannelDropout, AlbuCoarseDropout, AlbuGridDropout
 from .filter import AlbuBlur, AlbuDownscale, AlbuGaussianBlur, AlbuMedianBlur, AlbuMotionBlur, AlbuSharpen
-from .geometry import AlbuAffine, AlbuPerspective, AlbuRandomRotate90, AlbuSafeRotate, AlbuTranspose
+from .geometry import (
+    AlbuAffine,
+    AlbuFlip,
+    AlbuNoOp,
+    AlbuPerspective,
+    AlbuRandomRotate90,
+    AlbuSafeRotate,
+    AlbuTranspose,
+)
+from .maps import AlbuOpticalDistortion, AlbuPiecewiseAffine
 from .noise import AlbuGaussNoise, AlbuMultiplicativeNoise
 from .scale import AlbuRandomScale
 
@@ -42,9 +52,11 @@ __all__ = [
     "AlbuCoarseDropout",
     "AlbuColorJitter",
     "AlbuCrop",
+    "AlbuCropNonEmptyMaskIfExists",
     "AlbuDownscale",
     "AlbuElasticTransform",
     "AlbuEqualize",
+    "AlbuFlip",
     "AlbuGamma",
     "AlbuGaussNoise",
     "AlbuGaussianBlur",
@@ -55,14 +67,19 @@ __all__ = [
     "AlbuMedianBlur",
     "AlbuMotionBlur",
     "AlbuMultiplicativeNoise",
+    "AlbuNoOp",
+    "AlbuOpticalDistortion",
     "AlbuPadIfNeeded",
     "AlbuPerspective",
+    "AlbuPiecewiseAffine",
     "AlbuPosterize",
     "AlbuRGBShift",
     "AlbuRandomCrop",
     "AlbuRandomResizedCrop",
     "AlbuRandomRotate90",
     "AlbuRandomScale",
+    "AlbuRandomSizedBBoxSafeCrop",
+    "AlbuRandomSizedCrop",
     "AlbuResize",
     "AlbuSafeRotate",
     "AlbuSepia",
@@ -78,3 +95,22 @@ __all__ = [
     "merge_rows",
     "take_rows",
 ]
+
+# --- pixel effects (weather, noise, compression)
+from .compression import AlbuImageCompression  # noqa: E402
+from .filter import AlbuDefocus, AlbuEmboss  # noqa: E402
+from .lighting import AlbuRandomShadow, AlbuRandomSunFlare  # noqa: E402
+from .noise import AlbuISONoise, AlbuSaltAndPepper  # noqa: E402
+from .weather import AlbuRandomFog, AlbuRandomRain, AlbuRandomSnow  # noqa: E402
+
+__all__ += [
+    "AlbuDefocus", "AlbuEmboss", "AlbuISONoise", "AlbuImageCompression", "AlbuRandomFog", "AlbuRandomRain",
+    "AlbuRandomShadow", "AlbuRandomSnow", "AlbuRandomSunFlare", "AlbuSaltAndPepper",
+]
+
+# --- more effects (FancyPCA, GlassBlur, RandomGridShuffle, AdditiveNoise)
+from .additive import AlbuAdditiveNoise  # noqa: E402
+from .pca import AlbuFancyPCA  # noqa: E402
+from .shuffle import AlbuGlassBlur, AlbuRandomGridShuffle  # noqa: E402
+
+__all__ += ["AlbuAdditiveNoise", "AlbuFancyPCA", "AlbuGlassBlur", "AlbuRandomGridShuffle"]

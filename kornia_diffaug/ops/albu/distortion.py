@@ -23,6 +23,8 @@ __all__ = ["AlbuElasticTransform", "AlbuGridDistortion"]
 class _Remap(AlbuGeometricBase):
     """``params["map"]`` (B, 2, H, W): source x, y of every output pixel."""
 
+    invert_iterations = 10  # fixed-point steps solving map(q) = p for keypoints (more for flatter maps)
+
     def compute_transformation(self, input, params, flags):
         # No matrix describes a distortion (Kornia's containers still ask for one); boxes and keypoints are moved
         # by the map below.
@@ -66,7 +68,7 @@ class _Remap(AlbuGeometricBase):
     def apply_transform_keypoint(self, input, params, flags, transform=None):
         """Output position ``q`` of a source point ``p`` solves ``map(q) = p`` (:func:`FA.invert_map`)."""
         p = input.data
-        return Keypoints(FA.invert_map(self._map(params, None, p.device), p).to(p.dtype))
+        return Keypoints(FA.invert_map(self._map(params, None, p.device), p, self.invert_iterations).to(p.dtype))
 
 
 # Identity: zero displacement sampled with nearest taps (exact at whole-pixel positions in every dtype).

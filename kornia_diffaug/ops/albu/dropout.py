@@ -14,6 +14,15 @@ from ._base import AlbuIntensityBase, pair, randint
 __all__ = ["AlbuChannelDropout", "AlbuCoarseDropout", "AlbuGridDropout"]
 
 
+def _fill(v) -> float | tuple[float, ...]:
+    """A hole value: a number, or one number per channel (a non-empty sequence) as a tuple."""
+    if isinstance(v, (list, tuple)) and v and all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in v):
+        return tuple(float(t) for t in v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError(f"fill must be a number or a non-empty list of numbers (one per channel), got {v!r}")
+    return float(v)
+
+
 @register_op(identity={"p": 0.0}, example={"num_holes_range": (1, 3), "hole_height_range": (0.1, 0.3),
                                             "hole_width_range": (0.1, 0.3)})
 class AlbuCoarseDropout(AlbuIntensityBase):
@@ -26,7 +35,7 @@ class AlbuCoarseDropout(AlbuIntensityBase):
         num_holes_range: ``(low, high)`` integers ``>= 0``, both ends included.
         hole_height_range: ``(low, high)``: fractions of ``H`` in [0, 1) when ``high < 1``, else pixels.
         hole_width_range: ``(low, high)``: fractions of ``W`` in [0, 1) when ``high < 1``, else pixels.
-        fill: hole value in [0, 1].
+        fill: hole value in [0, 1], or one value per channel (a sequence of ``C`` values).
         fill_mask: mask label for holes, or None to leave masks as they are.
 
     Example:
@@ -41,12 +50,11 @@ class AlbuCoarseDropout(AlbuIntensityBase):
         lo, hi = pair("num_holes_range", num_holes_range, 0)
         if lo != int(lo) or hi != int(hi):
             raise ValueError(f"num_holes_range must hold integers, got {num_holes_range!r}")
-        for name, v in (("fill", fill), ("fill_mask", fill_mask)):
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                raise TypeError(f"{name} must be a number, got {v!r}")
+        if fill_mask is not None and (isinstance(fill_mask, bool) or not isinstance(fill_mask, (int, float))):
+            raise TypeError(f"fill_mask must be a number, got {fill_mask!r}")
         super().__init__(p, same_on_batch, keepdim, generator, num_holes_range=(int(lo), int(hi)),
                          hole_height_range=pair("hole_height_range", hole_height_range, 0),
-                         hole_width_range=pair("hole_width_range", hole_width_range, 0), fill=float(fill),
+                         hole_width_range=pair("hole_width_range", hole_width_range, 0), fill=_fill(fill),
                          fill_mask=None if fill_mask is None else float(fill_mask))
 
     def _sides(self, n, k, side, rng, gen, dev):
@@ -72,7 +80,13 @@ class AlbuCoarseDropout(AlbuIntensityBase):
         return params["top"], params["left"], params["height"], params["width"]
 
     def apply_transform(self, input, params, flags, transform=None):
-        return cutout(input, *self._boxes(params), fill=self._cfg["fill"])
+        fill = self._cfg["fill"]
+        if isinstance(fill, tuple):
+            if len(fill) != input.shape[1]:
+                raise ValueError(f"fill has {len(fill)} values (one per channel) for images of {input.shape[1]} "
+                                 "channels")
+            fill = torch.tensor(fill, dtype=input.dtype, device=input.device)
+        return cutout(input, *self._boxes(params), fill=fill)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         if self._cfg["fill_mask"] is None:

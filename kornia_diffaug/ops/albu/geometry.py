@@ -22,7 +22,8 @@ from ...functional.sampling import uniform
 from .._registry import register_op
 from ._base import AlbuGeometricBase, pair
 
-__all__ = ["AlbuAffine", "AlbuPerspective", "AlbuRandomRotate90", "AlbuSafeRotate", "AlbuTranspose"]
+__all__ = ["AlbuAffine", "AlbuFlip", "AlbuNoOp", "AlbuPerspective", "AlbuRandomRotate90", "AlbuSafeRotate",
+           "AlbuTranspose"]
 
 
 def _xy(name: str, value: Any, lower: float = -math.inf, upper: float = math.inf) -> dict[str, tuple[float, float]]:
@@ -225,3 +226,69 @@ class AlbuRandomRotate90(AlbuGeometricBase):
             raise ValueError(f"RandomRotate90 needs square images in a batch, got {size}")
         k = torch.randint(0, 4, (n,), generator=generator, device=device)
         return {"matrix": FA.rotate90_matrix(k, size), "k": k}
+
+
+@register_op(identity={}, geometric=True)
+class AlbuNoOp(AlbuGeometricBase):
+    """``NoOp``: the identity, ``y = x``, with the identity matrix (masks, boxes and keypoints stay); also what
+    ``ToTensorV2``, ``ToTensor`` and ``ToFloat`` do to the adapter's float ``(B, C, H, W)`` images.
+
+    Args:
+        none besides the common ones.
+
+    Example:
+        >>> op = AlbuNoOp()
+        >>> x = torch.rand(2, 3, 8, 8)
+        >>> bool((op(x) == x).all())
+        True
+    """
+
+    albu_name = "NoOp"
+
+    def __init__(self, p=1.0, same_on_batch=False, keepdim=False, generator=None):
+        super().__init__(p, same_on_batch, keepdim, generator)
+        self._check_modes(0, 0, 0.0)
+
+    def sample(self, n, size, generator, device):
+        return {"matrix": torch.eye(3, dtype=torch.float64, device=device).expand(n, 3, 3).clone()}
+
+    def apply_transform(self, input, params, flags, transform=None):
+        return input
+
+    def apply_transform_mask(self, input, params, flags, transform=None):
+        return input
+
+
+@register_op(identity={"p": 0.0}, geometric=True)
+class AlbuFlip(AlbuGeometricBase):
+    """``Flip`` (1.x): per sample ``d ~ randint[-1, 1]``; 1 flips horizontally, 0 vertically, -1 both (a half
+    turn), as ``cv2.flip(img, d)``. Exact (no resampling).
+
+    Args:
+        none besides the common ones.
+
+    Example:
+        >>> op = AlbuFlip()
+        >>> y = op(torch.rand(2, 3, 8, 6))
+    """
+
+    albu_name = "Flip"
+
+    def __init__(self, p=1.0, same_on_batch=False, keepdim=False, generator=None):
+        super().__init__(p, same_on_batch, keepdim, generator)
+        self._check_modes(0, 0, 0.0)
+
+    def sample(self, n, size, generator, device):
+        d = torch.randint(-1, 2, (n,), generator=generator, device=device)
+        return {"matrix": FA.flip_matrix(d, size), "d": d}
+
+    def _flip(self, x, d):
+        d = d.to(x.device).view(-1, *([1] * (x.ndim - 1)))
+        fx = torch.where(d != 0, x.flip(-1), x)
+        return torch.where(d != 1, fx.flip(-2), fx)
+
+    def apply_transform(self, input, params, flags, transform=None):
+        return self._flip(input, params["d"])
+
+    def apply_transform_mask(self, input, params, flags, transform=None):
+        return self._flip(input, params["d"])

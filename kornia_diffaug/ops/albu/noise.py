@@ -1,4 +1,5 @@
-"""Albumentations' noise transforms as Kornia ops (``GaussNoise``, ``MultiplicativeNoise``).
+"""Albumentations' noise transforms as Kornia ops (``GaussNoise``, ``MultiplicativeNoise``, ``SaltAndPepper``,
+``ISONoise``).
 
 Each sample draws an integer seed; the noise itself is a counter-based hash of it (``functional.albu.noise``),
 so replayed params give the same noise with neither a host sync nor a per-sample loop. Common arguments
@@ -7,6 +8,8 @@ so replayed params give the same noise with neither a host sync nor a per-sample
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ...functional import albu as FA
@@ -14,7 +17,7 @@ from ...functional.sampling import uniform
 from .._registry import register_op
 from ._base import AlbuIntensityBase, pair
 
-__all__ = ["AlbuGaussNoise", "AlbuMultiplicativeNoise"]
+__all__ = ["AlbuGaussNoise", "AlbuISONoise", "AlbuMultiplicativeNoise", "AlbuSaltAndPepper"]
 
 
 def _seeds(n: int, generator, device) -> torch.Tensor:
@@ -80,3 +83,66 @@ class AlbuGaussNoise(AlbuIntensityBase):
 
     def apply_transform(self, input, params, flags, transform=None):
         return FA.gauss_noise(input, params["seed"], params["std"], params["mean"], self._cfg["per_channel"])
+
+
+@register_op(identity={"amount": (0.0, 0.0)})
+class AlbuSaltAndPepper(AlbuIntensityBase):
+    """``SaltAndPepper``: ``int(H W a)`` distinct pixels, ``a ~ U(amount)``, set to 1 (the first ``int(n s)``,
+    ``s ~ U(salt_vs_pepper)``) or 0 (the rest) in every channel.
+
+    Args:
+        amount: ``(low, high)`` of ``a`` in [0, 1], the fraction of pixels replaced.
+        salt_vs_pepper: ``(low, high)`` of ``s`` in [0, 1], the fraction of those set to 1.
+
+    Example:
+        >>> op = AlbuSaltAndPepper((0.01, 0.06))
+        >>> y = op(torch.rand(2, 3, 32, 32))
+    """
+
+    albu_name = "SaltAndPepper"
+
+    def __init__(self, amount=(0.01, 0.06), salt_vs_pepper=(0.4, 0.6), p=1.0, same_on_batch=False, keepdim=False,
+                 generator=None):
+        super().__init__(p, same_on_batch, keepdim, generator, amount=pair("amount", amount, 0, 1),
+                         salt_vs_pepper=pair("salt_vs_pepper", salt_vs_pepper, 0, 1))
+
+    def sample(self, n, size, generator, device):
+        return {"amount": uniform(n, *self._cfg["amount"], generator, device),
+                "salt_ratio": uniform(n, *self._cfg["salt_vs_pepper"], generator, device),
+                "seed": _seeds(n, generator, device)}
+
+    def apply_transform(self, input, params, flags, transform=None):
+        return FA.salt_and_pepper(input, params["seed"], params["amount"], params["salt_ratio"])
+
+
+@register_op(identity={"intensity": (0.0, 0.0)})
+class AlbuISONoise(AlbuIntensityBase):
+    """``ISONoise``: in OpenCV's float HLS, ``H += N(0, c i)`` degrees and ``L += k i (1 - L)``, ``k ~
+    Poisson(std(L) i)`` per pixel, ``c ~ U(color_shift)``, ``i ~ U(intensity)`` (see
+    :func:`kornia_diffaug.functional.albu.iso_noise`).
+
+    Args:
+        color_shift: ``(low, high)`` of ``c`` in [0, 1].
+        intensity: ``(low, high)`` of ``i``, in [0, 10] (0 is the identity).
+
+    Example:
+        >>> op = AlbuISONoise((0.01, 0.05), (0.1, 0.5))
+        >>> y = op(torch.rand(2, 3, 32, 32))
+    """
+
+    albu_name = "ISONoise"
+
+    def __init__(self, color_shift=(0.01, 0.05), intensity=(0.1, 0.5), p=1.0, same_on_batch=False, keepdim=False,
+                 generator=None):
+        super().__init__(p, same_on_batch, keepdim, generator, color_shift=pair("color_shift", color_shift, 0, 1),
+                         intensity=pair("intensity", intensity, 0, 10))
+        lam = 0.5 * self._cfg["intensity"][1]  # std(L) <= 1/2 for L in [0, 1]
+        self._terms = int(math.ceil(lam + 10 * math.sqrt(lam) + 10))
+
+    def sample(self, n, size, generator, device):
+        return {"color_shift": uniform(n, *self._cfg["color_shift"], generator, device),
+                "intensity": uniform(n, *self._cfg["intensity"], generator, device),
+                "seed": _seeds(n, generator, device)}
+
+    def apply_transform(self, input, params, flags, transform=None):
+        return FA.iso_noise(input, params["seed"], params["color_shift"], params["intensity"], self._terms)

@@ -1,0 +1,50 @@
+"""The learn-then-export example: a quick run learns, exports a config that Albumentations loads and that
+our loader reads back to the same config, and writes the comparison table."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("albumentations")
+pytest.importorskip("sklearn")
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+import learn_policy as L  # noqa: E402
+
+
+def test_labelled_split_is_ten_percent_stratified_in_unit_range():
+    x, y, xt, yt = L.labelled_split(0.1)
+    assert x.shape == (125, 1, 16, 16) and xt.shape == (540, 1, 16, 16)
+    assert x.min() >= 0 and x.max() <= 1 and sorted(set(y.tolist())) == list(range(10))
+    assert (L.from_uint8(L.to_uint8(x)) - x).abs().max() <= 0.5 / 255 + 1e-6
+
+
+def test_quick_run_learns_exports_and_compares(tmp_path):
+    import albumentations as A
+    from kornia_diffaug.adapters.albumentations import from_albumentations, to_albumentations
+
+    assert L.main(["--quick", "--out", str(tmp_path)]) == 0
+    cfg = json.loads((tmp_path / "learned_policy.json").read_text())
+    names = [t["__class_fullname__"] for t in cfg["transform"]["transforms"]]
+    assert names == ["RandomBrightnessContrast", "ColorJitter", "Affine", "CoarseDropout"]
+    A.from_dict(cfg)
+    assert to_albumentations(from_albumentations(cfg)) == cfg
+    result = json.loads((tmp_path / "results.json").read_text())
+    trace = result["trace"]
+    assert trace[0]["step"] == 0 and trace[-1]["step"] == 40
+    assert trace[0]["cutout"] != trace[-1]["cutout"]  # the search moved the parameters
+    learned = result["learned"]
+    exported_p = [t["p"] for t in cfg["transform"]["transforms"]]
+    assert exported_p == [learned[op][1] for op in ("brightness", "contrast", "translation", "cutout")]
+    rows = result["rows"]
+    assert [r["augmentation"] for r in rows][0] == "no augmentation" and len(rows) == 3
+    for r in rows:
+        assert len(r["accuracies"]) == 2 and all(0.1 < a <= 1 for a in r["accuracies"]) and math.isfinite(r["std"])
+    assert (tmp_path / "results.md").read_text().count("\n| ") == 4
