@@ -100,6 +100,19 @@ def test_distortions_refuse_inverse_naming_the_op(op, keys):
     assert issubclass(NotInvertibleError, NotImplementedError)
 
 
+def test_grid_shuffle_inverts_exactly():
+    op = OA.AlbuRandomGridShuffle(grid=(3, 2), p=0.6, generator=torch.Generator().manual_seed(0))
+    seq = K.AugmentationSequential(op, data_keys=["input", "mask", "keypoints"])
+    g = torch.Generator().manual_seed(1)
+    x, m = torch.rand(6, 3, 13, 11, generator=g), torch.rand(6, 1, 13, 11, generator=g)
+    kps = torch.rand(6, 4, 2, generator=g) * torch.tensor([10.0, 12.0])
+    out = seq(x, m, kps)
+    assert not torch.equal(out[0], x)
+    img, mask, kp = seq.inverse(*out)
+    assert torch.equal(img, x) and torch.equal(mask, m)
+    torch.testing.assert_close(kp, kps, atol=1e-4, rtol=0)
+
+
 def test_per_sample_branches_invert_each_group():
     seg = OA.PerSampleBranches(OA.AlbuRandomCrop(20, 20, p=0.5, generator=torch.Generator().manual_seed(2)),
                                OA.AlbuResize(16, 16))
