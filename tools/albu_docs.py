@@ -126,9 +126,11 @@ Where the result can differ from Albumentations':
 - Refused with `UnsupportedTransformError` naming the parameter: a reflecting `border_mode` (2 or 4) in
   `Affine`, `ShiftScaleRotate`, `Rotate`, `SafeRotate` or `PadIfNeeded` together with `bbox_params` or
   `keypoint_params` (Albumentations adds mirrored copies of the boxes and keypoints the reflection shows, so
-  their number changes; under `strict=False` they are kept without copies), and boxes through
-  `ElasticTransform`/`GridDistortion`. Replaying boxes without the image needs the params of the last call with
-  the image; `inverse()` is Kornia's and applies none of the above.
+  their number changes; under `strict=False` they are kept without copies). Boxes through the distortions
+  (`ElasticTransform`, `GridDistortion`, `OpticalDistortion`, `PiecewiseAffine`) move as Albumentations 2.0.8
+  moves them: the box of the remapped box mask (rounded edges, far edge at the last pixel). Replaying boxes
+  without the image needs the params of the last call with the image; `inverse()` undoes every step with the
+  conversion's own box conventions (the checks are not undone) and refuses the distortions.
 
 ## Mapped transforms
 

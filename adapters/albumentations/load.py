@@ -23,11 +23,7 @@ from torch import nn
 
 from kornia_diffaug.ops.albu import (
     AlbuCropNonEmptyMaskIfExists,
-    AlbuElasticTransform,
-    AlbuGridDistortion,
     AlbuNoOp,
-    AlbuOpticalDistortion,
-    AlbuPiecewiseAffine,
     AlbuRandomSizedBBoxSafeCrop,
     PerSampleOneOf,
     PerSampleSequential,
@@ -46,8 +42,7 @@ __all__ = ["MAX_DEPTH", "conversion_report", "from_albumentations", "load_config
 
 MAX_DEPTH = 64  # nesting levels of dicts/lists accepted in a config (a real pipeline needs fewer than 10)
 _BOX_KEYS = {"pascal_voc": "bbox_xyxy", "coco": "bbox_xywh", "yolo": "bbox_xyxy", "albumentations": "bbox_xyxy"}
-_REMAPS = (AlbuElasticTransform, AlbuGridDistortion, AlbuOpticalDistortion, AlbuPiecewiseAffine,  # no box matrix
-           AlbuRandomGridShuffle)
+_NO_BOXES = (AlbuRandomGridShuffle,)  # the distortions move boxes as Albumentations does; a tile shuffle cannot
 _DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)  # the pipeline draws their box
 
 
@@ -282,11 +277,12 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     keys, info, box_rules, kp_rules = _data_keys(top, ctx)
     ctx.targets = tuple(k for k, r in (("bbox_params", box_rules), ("keypoint_params", kp_rules)) if r is not None)
     root = _build_node(top, ctx)
-    if any(k.startswith("bbox") for k in keys):
-        bad = [type(m).__name__ for m in root.modules() if isinstance(m, _REMAPS)]
+    if any(k.startswith("bbox") for k in keys):  # under strict=False the shuffle is kept and the boxes dropped
+        bad = [type(m).__name__ for m in root.modules() if isinstance(m, _NO_BOXES)]
         if bad:
-            ctx.at(".bbox_params").unsupported(f"boxes through {', '.join(sorted(set(bad)))} (no matrix to move "
-                                               "them; keypoints and masks do follow)")
+            ctx.at(".bbox_params").unsupported(f"boxes through {', '.join(sorted(set(bad)))} (Albumentations cuts "
+                                               "a box into one box per tile piece, which changes their number; "
+                                               "keypoints and masks do follow)")
             keys = [k for k in keys if not k.startswith("bbox")]
             info.pop("bbox_format", None)
     mods = list(root.children()) if type(root) is nn.Sequential else [root]

@@ -1,7 +1,7 @@
 """The pipeline :func:`~.load.from_albumentations` returns: an ``AugmentationSequential`` that runs the box and
 keypoint checks of ``targets.py`` before every transform (and between the children of ``OneOf``/``SomeOf``/
 ``Sequential``), as Albumentations' ``Compose`` runs them, and moves boxes by each op's matrix with the
-convention Albumentations moves them by.
+convention Albumentations moves them by; its ``inverse`` undoes every step with the same conventions.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from kornia.augmentation import AugmentationSequential
+from kornia.augmentation import AugmentationSequential, GeometricAugmentationBase2D
 from kornia.augmentation.container.base import ImageSequentialBase
-from kornia.augmentation.container.ops import AugmentationSequentialOps
+from kornia.augmentation.container.ops import AugmentationSequentialOps, BoxSequentialOps
 from kornia.constants import DataKey
 from kornia.geometry.boxes import Boxes
 
@@ -20,9 +20,13 @@ from kornia_diffaug.ops.albu import (
     AlbuAffine,
     AlbuCrop,
     AlbuCropNonEmptyMaskIfExists,
+    AlbuElasticTransform,
+    AlbuGridDistortion,
     AlbuLongestMaxSize,
+    AlbuOpticalDistortion,
     AlbuPadIfNeeded,
     AlbuPerspective,
+    AlbuPiecewiseAffine,
     AlbuRandomCrop,
     AlbuRandomResizedCrop,
     AlbuRandomScale,
@@ -48,11 +52,13 @@ _BOX_KEYS = (DataKey.BBOX_XYXY, DataKey.BBOX_XYWH)
 # the centre (W/2, H/2) for flips, rotations and affines: the matrix conjugated by a half-pixel shift (pre -0.5,
 # post +0.5); by the keypoint matrix itself for resizes, resized crops and perspective (no shift); and, for
 # SafeRotate, by its matrix applied to the edges shifted by -0.5 and not shifted back (Albumentations' bbox matrix).
+# The distortions move the edges themselves (their apply_transform_box reads them as pixel edges).
 # Translations (crops, padding) are the same either way. Unlisted rigid ops (Kornia's own) take the conjugation.
 # Looked up by the op's exact class, as the conventions are the class's own.
 _NO_SHIFT = (AlbuResize, AlbuLongestMaxSize, AlbuSmallestMaxSize, AlbuRandomResizedCrop, AlbuPerspective,
              AlbuRandomCrop, AlbuCrop, AlbuPadIfNeeded, AlbuRandomScale, AlbuRandomSizedCrop,
-             AlbuRandomSizedBBoxSafeCrop, AlbuCropNonEmptyMaskIfExists)
+             AlbuRandomSizedBBoxSafeCrop, AlbuCropNonEmptyMaskIfExists, AlbuElasticTransform, AlbuGridDistortion,
+             AlbuOpticalDistortion, AlbuPiecewiseAffine)
 _SHIFTS = {**{c: (0.0, 0.0) for c in _NO_SHIFT}, AlbuSafeRotate: (-0.5, 0.0)}
 _DROPS_OUTSIDE = (AlbuAffine, AlbuSafeRotate)  # fgeometric.bboxes_affine -> validate_bboxes
 # Crops whose box depends on the mask / the boxes they receive (``refine``): Kornia draws the parameters from the
@@ -114,9 +120,38 @@ def _refine(module: Any, param: Any, args: list[Any], keys: list[Any], slots: li
 
 class _TargetOps(AugmentationSequentialOps):
     """Kornia's per-module dispatch, plus Albumentations' box/keypoint checks between transforms (and inside
-    containers, between their children)."""
+    containers, between their children); while ``inverting``, boxes go back leaf by leaf with the shifts their
+    forward step used."""
 
     state: _State | None = None
+    inverting = False
+
+    def inverse(self, *arg, module, param, extra_args, data_keys=None):
+        keys = self.preproc_datakeys(data_keys)
+        if not self.inverting or not any(k in _BOX_KEYS for k in keys):
+            return super().inverse(*arg, module=module, param=param, extra_args=extra_args, data_keys=data_keys)
+        out = [self._inverse_boxes(a, module, param, extra_args.get(k, {})) if k in _BOX_KEYS else
+               super(_TargetOps, self).inverse(a, module=module, param=param, extra_args=extra_args, data_keys=[k])
+               for a, k in zip(arg, keys, strict=True)]
+        return out[0] if len(out) == 1 else out
+
+    def _inverse_boxes(self, b: Boxes, module, param, extra: dict[str, Any]) -> Boxes:
+        """Undo ``module``'s forward step on boxes: ``b = M^-1 (b' - post) - pre`` with the step's shifts
+        (see ``_SHIFTS``), then the axis-aligned box of the corners, as every forward step keeps."""
+        if isinstance(module, PerSampleBranches):
+            return module.each_group(b, param.data, lambda x, ps: self._inverse_chain(x, module, ps, extra))
+        if isinstance(module, ImageSequentialBase) and isinstance(param.data, list):
+            return self._inverse_chain(b, module, param.data, extra)
+        if not isinstance(module, GeometricAugmentationBase2D):
+            return b
+        pre, post = _SHIFTS.get(type(module), (-0.5, 0.5))
+        b = BoxSequentialOps.inverse(_shifted(b, -post), module, param, extra)
+        return _as_boxes(_box_xyxy(_shifted(b, -pre)))
+
+    def _inverse_chain(self, b: Boxes, module, params: list[Any], extra: dict[str, Any]) -> Boxes:
+        for item in reversed(params):
+            b = self._inverse_boxes(b, module.get_submodule(item.name), item, extra)
+        return b
 
     def transform(self, *arg, module, param, extra_args, data_keys=None):
         if self.state is None:
@@ -321,6 +356,34 @@ class AlbumentationsPipeline(AugmentationSequential):
                 t = t.masked_fill(~s.valid.unsqueeze(-1), float("nan"))
             out[i] = t.squeeze(0) if unbatched[i] else t
             self.albumentations_valid[kind] = s.valid.squeeze(0) if unbatched[i] else s.valid
+        return out[0] if len(out) == 1 else out
+
+    def inverse(self, *args: Any, params: Any = None, data_keys: Any = None) -> Any:
+        """Map the outputs of a call back to its inputs' frame (test-time augmentation): images and masks are
+        resampled back by each step's inverse matrix, keypoints move by it, and boxes (``pascal_voc`` or
+        ``coco`` pixels, as the call took them) by it with the conventions of the forward step, each step
+        ending at the axis-aligned box of the corners. Box rows with no area (removed or padding) stay zeros.
+        Raises ``NotImplementedError`` for a step with no inverse (``ElasticTransform``, ``GridDistortion``)."""
+        keys = self.transform_op.preproc_datakeys(data_keys)
+        if len(args) == 1 and isinstance(args[0], dict):
+            return super().inverse(*args, params=params, data_keys=data_keys)
+        new_args, new_keys, fixes = list(args), list(keys), {}
+        for i, (a, k) in enumerate(zip(args, keys, strict=False)):
+            if k in _BOX_KEYS and isinstance(a, torch.Tensor):
+                t = a if a.is_floating_point() else a.to(torch.get_default_dtype())
+                if k == DataKey.BBOX_XYWH:
+                    t = torch.cat([t[..., :2], t[..., :2] + t[..., 2:]], -1)
+                ok = torch.isfinite(t).all(-1) & (t[..., 2] > t[..., 0]) & (t[..., 3] > t[..., 1])
+                new_args[i], new_keys[i], fixes[i] = t.masked_fill(~ok.unsqueeze(-1), 0.0), DataKey.BBOX_XYXY, (k, ok)
+        self.transform_op.inverting = True
+        try:
+            out = super().inverse(*new_args, params=params, data_keys=new_keys)
+        finally:
+            self.transform_op.inverting = False
+        out = [out] if len(keys) == 1 else list(out)
+        for i, (k, ok) in fixes.items():
+            t = out[i].masked_fill(~ok.unsqueeze(-1), 0.0)
+            out[i] = torch.cat([t[..., :2], t[..., 2:] - t[..., :2]], -1) if k == DataKey.BBOX_XYWH else t
         return out[0] if len(out) == 1 else out
 
     def forward_parameters(self, batch_shape: torch.Size) -> list[Any]:

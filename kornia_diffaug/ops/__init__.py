@@ -5,6 +5,7 @@ fused pipeline); ``_base`` is what they share on top of Kornia, ``_registry`` li
 """
 
 from . import albu  # noqa: F401  (registers the Albu* ops)
+from ._base import NotInvertibleError
 from ._registry import OpSpec, get_op_spec, list_ops, register_op
 from .ada import ADAPipeline
 from .color import RandomBrightnessShift, RandomContrastScale, RandomSaturationScale
@@ -13,6 +14,7 @@ from .geometry import RandomIntegerTranslate
 
 __all__ = [
     "ADAPipeline",
+    "NotInvertibleError",
     "OpSpec",
     "RandomBrightnessShift",
     "RandomContrastScale",

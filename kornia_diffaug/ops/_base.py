@@ -35,15 +35,30 @@ from kornia.augmentation.utils import _transform_output_shape
 
 # Kornia's own guards in ``transform_inputs``: autocast output dtype, and ONNX/Dynamo export (where our CPU
 # branch on the gate must not run).
+from kornia.constants import Resample
 from kornia.core.utils import is_autocast_enabled, is_exporting
 
 from .._validate import FLOAT_DTYPES, check_generator, check_probability
 from ..functional.sampling import draw_device
 
-__all__ = ["SeededOpMixin", "allow_per_sample_gating", "is_kornia_augmentation", "next_batch_shape", "own_gate"]
+__all__ = ["NotInvertibleError", "SeededOpMixin", "allow_per_sample_gating", "is_kornia_augmentation",
+           "next_batch_shape", "own_gate", "resample_flag"]
 
 _JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
 _CPU_CHUNK = 8  # samples per ``apply_transform`` call on the CPU's gated path
+
+
+class NotInvertibleError(NotImplementedError):
+    """``inverse`` of an op or container that has no inverse; the message names it and says why. A
+    ``NotImplementedError``, as Kornia raises for what it cannot invert."""
+
+
+def resample_flag(flags: dict[str, Any], default: int) -> int:
+    """The interpolation a call asks for as an OpenCV flag (0 nearest, 1 linear, 2 cubic; Kornia's ``Resample``
+    numbers them alike): ``flags["resample"]`` (a ``Resample`` member, its name or number; what
+    ``extra_args`` sets) when present, else ``default``."""
+    value = flags.get("resample")
+    return default if value is None else int(Resample.get(value).value)
 
 
 def is_kornia_augmentation(module: object) -> bool:
@@ -84,7 +99,7 @@ class SeededOpMixin:
     ``"kornia"`` (Kornia's ``where(gate, apply_transform(x), x)``), ``"whole_batch"`` (no gate: the op gates
     inside its own parameters) or ``"cpu_rows"`` (on the CPU, where reading the gate costs no device sync,
     ``apply_transform`` runs on the gated rows only, a few at a time, and they are copied back: same draws,
-    same results; accelerators, ``torch.compile`` and export keep Kornia's branch-free path).
+    same results; accelerators, ``torch.compile``, ``jit.trace`` and export keep Kornia's branch-free path).
     """
 
     generator: torch.Generator | None
@@ -149,7 +164,7 @@ class SeededOpMixin:
         op: Any = self  # a Kornia augmentation (see the class docstring)
         mode = self.gating
         if mode == "cpu_rows" and (kwargs or input.device.type != "cpu" or op.SUBSTITUTE_SKIPPED_SAMPLES
-                                   or torch.compiler.is_compiling() or is_exporting()):
+                                   or torch.compiler.is_compiling() or is_exporting() or torch.jit.is_tracing()):
             mode = "kornia"
         if mode == "kornia":
             return super().transform_inputs(input, params, flags, transform, **kwargs)  # type: ignore[misc]

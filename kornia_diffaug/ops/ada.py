@@ -18,7 +18,7 @@ from .._validate import check_bool, check_choice, check_generator, check_number,
 from ..functional.ada import ADA_KEYS, ada_augment, ada_geometry, ada_resample
 from ..functional.ada.geometry import GEOMETRY_KEYS, geometry_matrices
 from ..functional.sampling import draw_device
-from ._base import SeededOpMixin
+from ._base import SeededOpMixin, resample_flag
 from ._registry import register_op
 
 __all__ = ["ADAPipeline", "ADA_CONSTANTS", "ADA_PRESETS", "ADA_OPS"]
@@ -372,18 +372,26 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         return ada_augment(input, ada, self.value_range, compensate_phase=self.compensate_phase, m_inv=m_inv)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
-        # Labels follow the geometry only, read from the nearest pixel (no interpolation, no colour).
+        # Masks follow the geometry only (no colour), read from the nearest pixel unless the call's
+        # ``extra_args[DataKey.MASK]["resample"]`` asks to interpolate (then the image's own resampling).
         mats = self._matrices(params, input, _compute_dtype(input))
         if mats is None:
             return input
-        return ada_geometry(input, self._ada_params(params), nearest=True, m_inv=mats[1])
+        nearest = resample_flag(flags, 0) == 0
+        return ada_geometry(input, self._ada_params(params), nearest=nearest, m_inv=mats[1],
+                            compensate_phase=self.compensate_phase)
 
     def inverse_transform(self, input, flags, transform=None, size=None):
         if transform is None:
             raise ValueError("inverse of ADAPipeline needs the forward transform matrix")
         # ``transform`` is the inverse map (output -> input pixels); resampling needs its inverse, the forward map.
         forward = torch.linalg.inv(transform.to(torch.float64))
-        return ada_resample(input, forward, compensate_phase=self.compensate_phase)
+        nearest = resample_flag(flags, 1) == 0  # masks (see inverse_masks), unless extra_args asks to interpolate
+        return ada_resample(input, forward, exact_only=nearest, compensate_phase=self.compensate_phase)
+
+    def inverse_masks(self, input, params, flags, transform=None, **kwargs):
+        kwargs.setdefault("resample", "nearest")  # as the forward mask path; extra_args may say otherwise
+        return super().inverse_masks(input, params, flags, transform, **kwargs)
 
     def config(self) -> dict[str, Any]:
         return {

@@ -345,15 +345,6 @@ def test_any_float_dtype_and_seeded_determinism():
     assert y64.dtype == torch.float64
 
 
-def test_boxes_through_a_distortion_are_refused_under_strict():
-    cfg = _compose(_t("GridDistortion", p=1.0), bbox_params={"format": "pascal_voc"}, keypoint_params={"format": "xy"})
-    with pytest.raises(UnsupportedTransformError, match=r"bbox_params: boxes through AlbuGridDistortion"):
-        from_albumentations(cfg)
-    with pytest.warns(UserWarning, match="boxes through"):
-        pipe = from_albumentations(cfg, strict=False)
-    assert [k.name for k in pipe.data_keys] == ["IMAGE", "KEYPOINTS"]
-
-
 def test_missing_p_takes_albumentations_default_per_transform():
     pipe = from_albumentations(_compose(_t("Blur"), _t("RandomRotate90"), _t("Normalize"), _t("Resize", height=4,
                                                                                               width=4)))

@@ -31,6 +31,7 @@ from .distortion import (
     grid_distortion_map,
     invert_map,
     remap,
+    remap_boxes,
 )
 from .dropout import channel_dropout, grid_dropout_boxes
 from .filter import (
@@ -87,6 +88,7 @@ __all__ = [
     "opencv_sigma",
     "grid_distortion_axis",
     "grid_distortion_map",
+    "remap_boxes",
     "grid_dropout_boxes",
     "hash32",
     "hsv6_to_rgb",

@@ -215,7 +215,9 @@ def equalize(x: torch.Tensor) -> torch.Tensor:
     lut = ((cdf - cdf.gather(1, first)) * 255 / denom).round().clamp(0, 255)
     # A constant channel (every pixel in one bin) stays as it is.
     lut = torch.where(h_first == h * w, torch.arange(256, device=x.device, dtype=lut.dtype).expand_as(lut), lut)
-    return (lut.gather(1, u) / 255).view(b, c, h, w).to(x.dtype)
+    y = (lut.gather(1, u) / 255).view(b, c, h, w).to(x.dtype)
+    # Connected to x with a zero gradient (a step function), so autograd through a pipeline still works.
+    return torch.where(torch.zeros((), dtype=torch.bool, device=x.device), x, y) if x.requires_grad else y
 
 
 def clahe(x: torch.Tensor, clip_limit: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:

@@ -1,7 +1,8 @@
 """Non-affine distortions with Albumentations' (OpenCV) conventions: per-sample maps and ``cv2.remap``.
 
 A map (B, 2, H, W) holds the source ``(x, y)`` of every output pixel (integer pixel centres, see ``_common``).
-No matrix describes it, so keypoints follow by inverting the map (:func:`invert_map`).
+No matrix describes it, so keypoints follow by inverting the map (:func:`invert_map`) and boxes by remapping
+their pixel masks (:func:`remap_boxes`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "grid_distortion_map",
     "invert_map",
     "remap",
+    "remap_boxes",
 ]
 
 
@@ -141,3 +143,37 @@ def invert_map(m: torch.Tensor, points: torch.Tensor, iterations: int = 10) -> t
         at = F.grid_sample(m, grid, mode="bilinear", padding_mode="border", align_corners=False)[:, :, 0]
         q = q + (p - at.transpose(1, 2))
     return q
+
+
+def remap_boxes(boxes: torch.Tensor, m: torch.Tensor, chunk: int = 64) -> torch.Tensor:
+    """Albumentations 2.0.8's ``remap_bboxes``: boxes (B, N, 4) ``[x_min, y_min, x_max, y_max]`` in pixels through
+    the map ``m`` (B, 2, H, W), as the box of the remapped box mask.
+
+    Each box becomes the mask of pixels ``round(x_min) <= u <= round(x_max)``, ``round(y_min) <= v <=
+    round(y_max)`` (rounded half to even, clamped to the image, so the far edge's pixel is included); the mask is
+    remapped with nearest taps and a zero border; the new box is ``[u_min, v_min, u_max, v_max]`` over the
+    remapped mask's pixels (pixel indices: the far edge is the last pixel's index, not one past it). A box whose
+    mask leaves the image entirely keeps its input coordinates. Output float64; ``chunk`` boxes at a time. (At an
+    exact ``.5`` edge Albumentations rounds its float32 normalised coordinates, which may fall either side.)
+    """
+    b, n = boxes.shape[:2]
+    _, _, h, w = m.shape
+    box = boxes.to(m.device, torch.float64)
+    lo = torch.stack([box[..., 0].round().clamp(0, w - 1), box[..., 1].round().clamp(0, h - 1)], -1)
+    hi = torch.stack([box[..., 2].round().clamp(0, w - 1), box[..., 3].round().clamp(0, h - 1)], -1)
+    # The nearest source pixel of every output pixel (OpenCV's rounding of remap's nearest taps), and whether
+    # it is inside the image (the zero border): an output pixel is in a box's remapped mask when its source is.
+    sx, sy = torch.floor(m[:, 0].to(torch.float64) + 0.5), torch.floor(m[:, 1].to(torch.float64) + 0.5)
+    inside = ((sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)).view(b, 1, h * w)
+    sx, sy = sx.view(b, 1, h * w), sy.view(b, 1, h * w)
+    u = torch.arange(w, device=m.device, dtype=torch.float64).repeat(h)
+    v = torch.arange(h, device=m.device, dtype=torch.float64).repeat_interleave(w)
+    out = []
+    for k in range(0, max(n, 1), chunk):
+        l, r = lo[:, k : k + chunk], hi[:, k : k + chunk]
+        hit = (inside & (sx >= l[..., :1]) & (sx <= r[..., :1]) & (sy >= l[..., 1:]) & (sy <= r[..., 1:]))
+        big = torch.tensor(float("inf"), dtype=torch.float64, device=m.device)
+        new = torch.stack([torch.where(hit, u, big).amin(-1), torch.where(hit, v, big).amin(-1),
+                           torch.where(hit, u, -big).amax(-1), torch.where(hit, v, -big).amax(-1)], -1)
+        out.append(torch.where(hit.any(-1, keepdim=True), new, box[:, k : k + chunk]))
+    return torch.cat(out, 1) if out else box

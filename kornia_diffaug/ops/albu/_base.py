@@ -6,10 +6,11 @@ from typing import Any, ClassVar
 
 import torch
 from kornia.augmentation import GeometricAugmentationBase2D, IntensityAugmentationBase2D
+from kornia.constants import Resample
 
 from ..._validate import check_range
 from ...functional import albu as FA
-from .._base import SeededOpMixin
+from .._base import SeededOpMixin, resample_flag
 
 __all__ = ["AlbuGeometricBase", "AlbuIntensityBase", "choice", "odd_sizes", "pair", "randint"]
 
@@ -71,6 +72,15 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
     """Geometric op driven by a forward 3x3 matrix ``params["matrix"]`` (input -> output pixels, OpenCV style);
     ``params["target"]``, when present, is the matrix for boxes and keypoints.
 
+    Kornia's ``flags["resample"]`` holds the op's interpolation, so Kornia's mask rules apply as to its own ops:
+    masks are resampled with nearest unless ``extra_args[DataKey.MASK]["resample"]`` says otherwise, in both
+    directions. ``align_corners`` is not read: masks always use the pixel grid their image uses (OpenCV's), as
+    ``align_corners=None`` asks and as Kornia's resize mask paths do.
+
+    ``inverse`` (and ``AugmentationSequential.inverse``) undoes the op by its matrix: images and masks are
+    resampled by ``matrix^-1`` onto the forward input's size (``forward_input_shape``), boxes and keypoints move
+    by the inverse of their own matrix. Pixels that a crop cut off or a resampling blurred do not come back.
+
     Output size comes from ``output_size((H, W))`` (``fixed_size``: the size whatever the input's, or None).
     An op that changes the size may have ``p < 1``, but a batch cannot hold images of two sizes: a call whose
     gate mixes applied and skipped samples raises (Kornia's error); :class:`PerSampleBranches` runs such ops on
@@ -110,6 +120,7 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
                 raise TypeError(f"fill_mask must be a number (a mask label), got {fill_mask!r}")
             self.fill_mask = float(fill_mask)
             self._cfg["fill_mask"] = self.fill_mask
+        self.flags["resample"] = Resample.get(interpolation)
 
     def output_size(self, size: tuple[int, int]) -> tuple[int, int]:
         return size
@@ -132,11 +143,42 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
 
     def apply_transform(self, input, params, flags, transform=None):
         size = self.output_size((input.shape[-2], input.shape[-1]))
-        return FA.warp(input, params["matrix"], size, self.interpolation, self.border_mode, self.fill)
+        return FA.warp(input, params["matrix"], size, resample_flag(flags, self.interpolation), self.border_mode,
+                       self.fill)
 
     def apply_non_transform(self, input, params, flags, transform=None):
         return input
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         size = self.output_size((input.shape[-2], input.shape[-1]))
-        return FA.warp(input, params["matrix"], size, 0, self.border_mode, self.fill_mask)
+        return FA.warp(input, params["matrix"], size, resample_flag(flags, 0), self.border_mode, self.fill_mask)
+
+    # -- inverse ---------------------------------------------------------------------------------------------
+    def inverse_inputs(self, input, params, flags, transform=None, **kwargs):
+        # Images and masks go back by the pixel matrix; Kornia passes the inverse of compute_transformation's,
+        # which is the box/keypoint matrix for the resizing ops.
+        p = self._params if params is None else params
+        if p is not None and "matrix" in p:
+            transform = torch.linalg.inv(p["matrix"].to(torch.float64))
+        return super().inverse_inputs(input, params, flags, transform, **kwargs)
+
+    def inverse_masks(self, input, params, flags, transform=None, **kwargs):
+        kwargs.setdefault("fill", 0.0)  # masks are padded with 0 both ways
+        return super().inverse_masks(input, params, flags, transform, **kwargs)
+
+    inverse_border: int | None = None  # the border of the inverse warp (None: the op's own border_mode)
+
+    def _inverse_size(self, size: tuple[int, int] | None) -> tuple[int, int]:
+        if size is None:
+            raise ValueError(f"{type(self).__name__}.inverse needs the params of a forward call (their "
+                             "forward_input_shape gives the size to go back to)")
+        return int(size[0]), int(size[1])
+
+    def inverse_transform(self, input, flags, transform=None, size=None):
+        """``x = warp(y, M^-1)`` onto the forward input's ``size``, with the op's borders."""
+        if transform is None:
+            raise ValueError(f"{type(self).__name__}.inverse needs the inverse matrix of a forward call")
+        border = self.border_mode if self.inverse_border is None else self.inverse_border
+        fill = flags.get("fill")
+        return FA.warp(input, transform.to(input.device), self._inverse_size(size),
+                       resample_flag(flags, self.interpolation), border, self.fill if fill is None else fill)

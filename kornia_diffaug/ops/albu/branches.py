@@ -132,7 +132,8 @@ class PerSampleBranches(ImageSequential):
     """Run ``children`` in turn on groups of samples that take the same size path (see the module docstring).
 
     The children's own ``p`` and the containers' choices are drawn per sample as usual; the output has one size
-    for every sample, or the call raises ``ValueError`` naming the sizes.
+    for every sample, or the call raises ``ValueError`` naming the sizes. ``inverse`` undoes each group by its
+    own path (all groups started from the segment's one input size) and merges the rows back.
 
     Example:
         >>> from kornia_diffaug.ops.albu import AlbuRandomCrop, AlbuResize
@@ -202,8 +203,19 @@ class PerSampleBranches(ImageSequential):
         return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).transform_keypoints(
             x, ps, extra_args=extra_args))
 
-    def _inverse(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} cannot be inverted: its samples took different size "
-                                  "paths (the crop or resize that made them is not known from the output)")
+    # Every group came from the segment's one input size, so each inverts on its own and the rows merge back.
+    def inverse_inputs(self, input, params, extra_args=None):
+        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).inverse_inputs(
+            x, ps, extra_args=extra_args))
 
-    inverse_inputs = inverse_masks = inverse_boxes = inverse_keypoints = inverse = _inverse
+    def inverse_masks(self, input, params, extra_args=None):
+        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).inverse_masks(
+            x, ps, extra_args=extra_args))
+
+    def inverse_boxes(self, input, params, extra_args=None):
+        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).inverse_boxes(
+            x, ps, extra_args=extra_args))
+
+    def inverse_keypoints(self, input, params, extra_args=None):
+        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).inverse_keypoints(
+            x, ps, extra_args=extra_args))

@@ -17,6 +17,7 @@ import torch
 from ..._validate import check_int
 from ...functional import albu as FA
 from ...functional.geometry import translation_matrix
+from .._base import resample_flag
 from .._registry import register_op
 from ._base import AlbuGeometricBase, pair
 
@@ -38,9 +39,11 @@ def _int_size(name: str, value: Any) -> tuple[int, int]:
 
 
 class _Crop(AlbuGeometricBase):
-    """Crop ``(x0, y0)`` + size, optionally resized to ``self.size``; exact (nearest) when not resized."""
+    """Crop ``(x0, y0)`` + size, optionally resized to ``self.size``; exact (nearest) when not resized. Its
+    inverse puts the crop back in place on a zero canvas of the input's size."""
 
     resizes = True
+    inverse_border = 0
 
     def output_size(self, size):
         return self._out
@@ -174,7 +177,7 @@ class AlbuRandomResizedCrop(_Crop):
                 "box": box}
 
     def apply_transform(self, input, params, flags, transform=None):
-        return FA.warp(input, params["matrix"], self._out, self.interpolation, 1, 0.0)
+        return FA.warp(input, params["matrix"], self._out, resample_flag(flags, self.interpolation), 1, 0.0)
 
 
 class _Resize(AlbuGeometricBase):
@@ -194,10 +197,15 @@ class _Resize(AlbuGeometricBase):
         return {"matrix": FA.crop_resize_matrix(box, (oh, ow)), "target": FA.crop_resize_matrix(box, (oh, ow), False)}
 
     def apply_transform(self, input, params, flags, transform=None):
-        return FA.resize(input, self.target((input.shape[-2], input.shape[-1])), self.interpolation)
+        size = self.target((input.shape[-2], input.shape[-1]))
+        return FA.resize(input, size, resample_flag(flags, self.interpolation))
 
     def apply_transform_mask(self, input, params, flags, transform=None):
-        return FA.resize(input, self.target((input.shape[-2], input.shape[-1])), 0)
+        return FA.resize(input, self.target((input.shape[-2], input.shape[-1])), resample_flag(flags, 0))
+
+    def inverse_transform(self, input, flags, transform=None, size=None):
+        """A resize back to the forward input's ``size`` (the exact inverse of the half-pixel matrix)."""
+        return FA.resize(input, self._inverse_size(size), resample_flag(flags, self.interpolation))
 
 
 @register_op(identity=None, example={"height": 6, "width": 4}, resizes=True)

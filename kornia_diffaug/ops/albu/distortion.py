@@ -1,16 +1,19 @@
 """Albumentations' non-affine distortions as Kornia ops (``ElasticTransform``, ``GridDistortion``): per-sample
 maps from ``functional.albu.distortion``, resampled with ``cv2.remap`` conventions. Keypoints follow by inverting
-the map; boxes are not supported (no matrix). ``interpolation``, ``border_mode`` and ``fill`` as in
-``ops.albu.geometry``; common arguments (``p``, ``same_on_batch``, ``keepdim``, ``generator``) as in
-``ops.albu.color``."""
+the map; boxes as Albumentations 2.0.8 moves them, the box of the remapped box mask
+(:func:`~kornia_diffaug.functional.albu.remap_boxes`). No inverse (no matrix). ``interpolation``,
+``border_mode`` and ``fill`` as in ``ops.albu.geometry``; common arguments (``p``, ``same_on_batch``,
+``keepdim``, ``generator``) as in ``ops.albu.color``."""
 
 from __future__ import annotations
 
 import torch
+from kornia.geometry.boxes import Boxes
 from kornia.geometry.keypoints import Keypoints
 
 from ..._validate import check_int
 from ...functional import albu as FA
+from .._base import NotInvertibleError, resample_flag
 from .._registry import register_op
 from ._base import AlbuGeometricBase, pair
 
@@ -23,22 +26,44 @@ class _Remap(AlbuGeometricBase):
     invert_iterations = 10  # fixed-point steps solving map(q) = p for keypoints (more for flatter maps)
 
     def compute_transformation(self, input, params, flags):
-        # No matrix describes a distortion; boxes cannot follow (keypoints are handled below).
+        # No matrix describes a distortion (Kornia's containers still ask for one); boxes and keypoints are moved
+        # by the map below.
         return torch.eye(3, device=input.device, dtype=input.dtype).expand(input.shape[0], 3, 3).clone()
+
+    @property
+    def transform_matrix(self) -> None:
+        """None: no matrix describes a distortion, so ``AugmentationSequential.transform_matrix`` skips it, as it
+        skips Kornia's own non-rigid ops."""
+        return None
 
     def _map(self, params, size, device=None):
         raise NotImplementedError
 
     def apply_transform(self, input, params, flags, transform=None):
         m = self._map(params, input.shape[-2:], input.device)
-        return FA.remap(input, m[:, 0], m[:, 1], self.interpolation, self.border_mode, self.fill)
+        return FA.remap(input, m[:, 0], m[:, 1], resample_flag(flags, self.interpolation), self.border_mode,
+                        self.fill)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         m = self._map(params, input.shape[-2:], input.device)
-        return FA.remap(input, m[:, 0], m[:, 1], 0, self.border_mode, self.fill_mask)
+        return FA.remap(input, m[:, 0], m[:, 1], resample_flag(flags, 0), self.border_mode, self.fill_mask)
+
+    def _not_invertible(self, *args, **kwargs):
+        raise NotInvertibleError(
+            f"{type(self).__name__} cannot be inverted: it moves pixels by a per-pixel displacement map, not a "
+            "matrix, and the map has no exact inverse (it can fold and move content out of the frame); invert "
+            "a pipeline without it")
+
+    inverse = inverse_inputs = inverse_masks = inverse_boxes = inverse_keypoints = _not_invertible
 
     def apply_transform_box(self, input, params, flags, transform=None):
-        raise ValueError(f"{type(self).__name__} cannot move boxes (no matrix); use keypoints or masks")
+        """The box of each box's remapped pixel mask, as Albumentations (:func:`FA.remap_boxes`): the corners'
+        ``[x_min, y_min, x_max, y_max]`` are read as pixel edges and the result's far edge is its last pixel."""
+        d = input.data
+        xyxy = torch.cat([d.amin(-2), d.amax(-2)], -1)
+        h, w = (int(v) for v in params["forward_input_shape"][-2:].tolist())  # a CPU tensor: no device sync
+        new = FA.remap_boxes(xyxy, self._map(params, (h, w), d.device)).to(d.dtype)
+        return Boxes.from_tensor(new, mode="xyxy_plus", validate_boxes=False)
 
     def apply_transform_keypoint(self, input, params, flags, transform=None):
         """Output position ``q`` of a source point ``p`` solves ``map(q) = p`` (:func:`FA.invert_map`)."""

@@ -1,8 +1,8 @@
 """Albumentations' lens and mesh distortions as Kornia ops (``OpticalDistortion``, ``PiecewiseAffine``): dense
 per-sample maps from ``functional.albu.maps``, resampled as ``cv2.remap``, built like ``ops.albu.distortion``
-(keypoints follow by inverting the map; boxes are not supported). ``interpolation``, ``border_mode`` and
-``fill`` as in ``ops.albu.geometry``; common arguments (``p``, ``same_on_batch``, ``keepdim``, ``generator``)
-as in ``ops.albu.color``."""
+(keypoints follow by inverting the map, boxes as Albumentations moves them; no inverse). ``interpolation``,
+``border_mode`` and ``fill`` as in ``ops.albu.geometry``; common arguments (``p``, ``same_on_batch``, ``keepdim``,
+``generator``) as in ``ops.albu.color``."""
 
 from __future__ import annotations
 

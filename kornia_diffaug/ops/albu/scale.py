@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from ...functional import albu as FA
+from .._base import resample_flag
 from .._registry import register_op
 from ._base import AlbuGeometricBase, pair
 
@@ -96,7 +97,11 @@ class AlbuRandomScale(AlbuGeometricBase):
         return oh, ow
 
     def apply_transform(self, input, params, flags, transform=None):
-        return FA.resize(input, self._size(input, params), self.interpolation)
+        return FA.resize(input, self._size(input, params), resample_flag(flags, self.interpolation))
 
     def apply_transform_mask(self, input, params, flags, transform=None):
-        return FA.resize(input, self._size(input, params), 0)
+        return FA.resize(input, self._size(input, params), resample_flag(flags, 0))
+
+    def inverse_transform(self, input, flags, transform=None, size=None):
+        """A resize back to the forward input's ``size`` (the exact inverse of the pixel matrix)."""
+        return FA.resize(input, self._inverse_size(size), resample_flag(flags, self.interpolation))

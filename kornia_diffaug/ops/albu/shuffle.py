@@ -109,3 +109,24 @@ class AlbuRandomGridShuffle(AlbuGeometricBase):
         out = FA.grid_shuffle_points(p, params["rows"].to(p.device), params["cols"].to(p.device),
                                      params["mapping"].to(p.device), (int(h), int(w)))
         return Keypoints(out)
+
+    # -- inverse: the same tiles, put back by the inverse permutation (tiles only trade places with tiles of
+    # their own shape, so the edges are the same both ways); exact for images, masks and keypoints.
+    def _undo(self, params):
+        m = params["mapping"]
+        inv = torch.empty_like(m).scatter_(1, m, torch.arange(m.shape[1], device=m.device).expand(m.shape[0], -1))
+        return {**params, "mapping": inv}
+
+    def inverse_inputs(self, input, params, flags, transform=None, **kwargs):
+        p = self._params if params is None else params
+        x = self.transform_tensor(input)
+        y = FA.gather_pixels(x, self._source(self._undo(p), tuple(x.shape[-2:]), x.device))
+        return torch.where(self._gate(p).to(x.device).view(-1, 1, 1, 1), y, x)
+
+    def inverse_keypoints(self, input, params, flags, transform=None, **kwargs):
+        p = self._params if params is None else params
+        back = self.apply_transform_keypoint(input, self._undo(p), flags).data
+        return Keypoints(torch.where(self._gate(p).to(back.device).view(-1, 1, 1), back, input.data))
+
+    def inverse_boxes(self, input, params, flags, transform=None, **kwargs):
+        return self.apply_transform_box(input, params, flags)  # raises, as going forward

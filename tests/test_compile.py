@@ -1,0 +1,81 @@
+"""``torch.compile`` and ``jit.trace`` on the CPU at small sizes: DiffAugment (function and module), ADAPipeline and
+a loaded Albumentations pipeline give eager's output under the same seed; ``fullgraph=True`` where nothing reads
+a tensor value on the host (ADAPipeline reads its ``p`` to skip work, and a ``torch.Generator`` argument is not
+traceable by Dynamo: both break the graph). The ``eager``/``aot_eager`` backends keep this fast; inductor is timed
+in ``benchmarks/bench_compile.py``."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch._dynamo as dynamo
+from torch._dynamo.testing import CompileCounter
+
+from kornia_diffaug import ADAPipeline, DiffAugment, from_albumentations
+from kornia_diffaug.functional import diff_augment
+
+
+def _t(name, **params):
+    return {"__class_fullname__": name, **params}
+
+
+def _same_as_eager(module, x, fullgraph, backend=None, seed=0, reseed=None) -> int:
+    """Compile ``module``, check two compiled calls against eager under the same seed; the number of graphs."""
+    dynamo.reset()
+    counter = CompileCounter()  # runs each captured graph as is (the "eager" backend) and counts them
+    compiled = torch.compile(module, backend=backend or counter, fullgraph=fullgraph)
+    out = []
+    for fn in (module, compiled, compiled):  # the second compiled call runs the cached graphs
+        torch.manual_seed(seed)
+        if reseed is not None:
+            reseed()
+        out.append(fn(x))
+    assert torch.equal(out[1], out[0]) and torch.equal(out[2], out[0])
+    return counter.frame_count
+
+
+@pytest.fixture
+def x():
+    return torch.rand(4, 3, 8, 8, generator=torch.Generator().manual_seed(0)) * 2 - 1
+
+
+def test_diff_augment_function_compiles_fullgraph(x):
+    assert _same_as_eager(lambda t: diff_augment(t, "color,translation,cutout"), x, fullgraph=True) == 1
+
+
+@pytest.mark.parametrize("p", [1.0, 0.5])
+def test_diffaugment_module_compiles_fullgraph(x, p):
+    assert _same_as_eager(DiffAugment("color,translation,cutout", p=p), x, fullgraph=True) == 1
+
+
+def test_diffaugment_module_under_aot_eager(x):
+    _same_as_eager(DiffAugment("translation,cutout", p=0.5), x, fullgraph=True, backend="aot_eager")
+
+
+def test_diffaugment_with_a_generator_compiles_with_graph_breaks(x):
+    g = torch.Generator().manual_seed(3)
+    aug = DiffAugment("translation", p=0.5, generator=g)
+    assert _same_as_eager(aug, x, fullgraph=False, reseed=lambda: g.manual_seed(3)) > 1  # Dynamo: no Generator
+
+
+def test_ada_pipeline_compiles_with_graph_breaks(x):
+    ada = ADAPipeline("color", p=0.5)
+    assert _same_as_eager(ada, x, fullgraph=False) > 1  # it reads p on the host to skip work
+
+
+def test_loaded_pipeline_compiles_fullgraph(x):
+    cfg = _t("Compose", p=1.0, transforms=[_t("HorizontalFlip", p=0.5), _t("GaussianBlur", p=0.5, blur_limit=[3, 5]),
+                                           _t("RandomBrightnessContrast", p=0.5)])
+    assert _same_as_eager(from_albumentations(cfg), (x + 1) / 2, fullgraph=True) == 1
+
+
+def test_jit_trace_of_loaded_gaussian_blur_replays_any_draw():
+    op = from_albumentations(_t("GaussianBlur", p=0.5, blur_limit=[3, 7], sigma_limit=[0.5, 2.0]))
+    x = torch.rand(8, 3, 16, 16, generator=torch.Generator().manual_seed(1))
+    torch.manual_seed(0)
+    traced = torch.jit.trace(op, x, check_trace=False)  # the check reruns with new draws: it cannot agree
+    for seed in (0, 1, 2):  # draws and gates are traced as ops, not frozen at the traced values
+        torch.manual_seed(seed)
+        y = traced(x)
+        torch.manual_seed(seed)
+        assert torch.equal(y, op(x))
