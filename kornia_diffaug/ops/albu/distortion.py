@@ -147,7 +147,8 @@ class AlbuElasticTransform(_Remap):
         return super().apply_transform(self._affine(input, params, self.interpolation, self.fill), params, flags)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
-        return super().apply_transform_mask(self._affine(input, params, 0, self.fill_mask), params, flags)
+        mode = resample_flag(flags, 0)  # nearest unless the call's mask extra_args ask otherwise
+        return super().apply_transform_mask(self._affine(input, params, mode, self.fill_mask), params, flags)
 
     def apply_transform_keypoint(self, input, params, flags, transform=None):
         """The affine moves a point first (forward matrix), then the map is inverted at the moved point."""
