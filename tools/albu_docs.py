@@ -192,8 +192,8 @@ WHY = {
     "IAAPiecewiseAffine": "imgaug / 1.x warp through scikit-image's triangulated mesh, a per-image piecewise "
                           "affine we do not reproduce (2.x's PiecewiseAffine map is mapped)",
     "PiecewiseAffine": "1.x parameters (cval, mode, order): the same scikit-image mesh warp as IAAPiecewiseAffine",
-    "RandomCropFromBorders": "its output size is drawn per image, and in this config nothing after it brings "
-                             "the images back to one size",
+    "OneOf": "its branches end at different sizes whatever the input size (here a crop of a size drawn per image "
+             "beside a fixed-size crop), so Albumentations returns images of several sizes: not one batch tensor",
     "Superpixels": "segments each image separately (SLIC), which does not batch",
 }
 

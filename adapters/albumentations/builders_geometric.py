@@ -12,9 +12,9 @@ from torch import nn
 from .builders import border, fill, flag_off, interp, mask_fill, no_mirrored_targets, p_of, resize_p, size, xy_pairs
 from .parse import Args
 
-__all__ = ["b_affine", "b_center_crop", "b_crop", "b_elastic", "b_grid_distortion", "b_max_size", "b_pad",
-           "b_perspective", "b_random_crop", "b_random_scale", "b_resize", "b_rotate", "b_rrc", "b_safe_rotate",
-           "b_ssr"]
+__all__ = ["b_affine", "b_center_crop", "b_crop", "b_crop_from_borders", "b_elastic", "b_grid_distortion",
+           "b_max_size", "b_pad", "b_perspective", "b_random_crop", "b_random_scale", "b_resize", "b_rotate", "b_rrc",
+           "b_safe_rotate", "b_ssr"]
 
 
 # ----------------------------------------------------------------------------------------------- affine family
@@ -130,6 +130,12 @@ def b_random_scale(cls: type[nn.Module], a: Args) -> nn.Module:
     its size is drawn per image, so the loader groups the samples by size until a later transform fixes it."""
     return cls(scale_limit=a.range("scale_limit", (-0.1, 0.1)), interpolation=interp(a), p=p_of(a),
                generator=a.ctx.generator)
+
+
+def b_crop_from_borders(cls: type[nn.Module], a: Args) -> nn.Module:
+    """``RandomCropFromBorders``: four fractions in [0, 1]; its size is drawn per image (grouped by the loader)."""
+    return cls(**{k: a.number(k, 0.1, 0, 1) for k in ("crop_left", "crop_right", "crop_top", "crop_bottom")},
+               p=resize_p(a), generator=a.ctx.generator)
 
 
 # ----------------------------------------------------------------------------------------------- distortions

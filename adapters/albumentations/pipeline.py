@@ -28,6 +28,7 @@ from kornia_diffaug.ops.albu import (
     AlbuPerspective,
     AlbuPiecewiseAffine,
     AlbuRandomCrop,
+    AlbuRandomCropFromBorders,
     AlbuRandomResizedCrop,
     AlbuRandomScale,
     AlbuRandomSizedBBoxSafeCrop,
@@ -56,7 +57,7 @@ _BOX_KEYS = (DataKey.BBOX_XYXY, DataKey.BBOX_XYWH)
 # Translations (crops, padding) are the same either way. Unlisted rigid ops (Kornia's own) take the conjugation.
 # Looked up by the op's exact class, as the conventions are the class's own.
 _NO_SHIFT = (AlbuResize, AlbuLongestMaxSize, AlbuSmallestMaxSize, AlbuRandomResizedCrop, AlbuPerspective,
-             AlbuRandomCrop, AlbuCrop, AlbuPadIfNeeded, AlbuRandomScale, AlbuRandomSizedCrop,
+             AlbuRandomCrop, AlbuCrop, AlbuPadIfNeeded, AlbuRandomScale, AlbuRandomCropFromBorders, AlbuRandomSizedCrop,
              AlbuRandomSizedBBoxSafeCrop, AlbuCropNonEmptyMaskIfExists, AlbuElasticTransform, AlbuGridDistortion,
              AlbuOpticalDistortion, AlbuPiecewiseAffine)
 _SHIFTS = {**{c: (0.0, 0.0) for c in _NO_SHIFT}, AlbuSafeRotate: (-0.5, 0.0)}

@@ -35,6 +35,7 @@ from kornia_diffaug.ops.albu import (
     AlbuPerspective,
     AlbuPosterize,
     AlbuRandomCrop,
+    AlbuRandomCropFromBorders,
     AlbuRandomResizedCrop,
     AlbuRandomRotate90,
     AlbuRandomScale,
@@ -53,6 +54,7 @@ from .builders_geometric import (
     b_affine,
     b_center_crop,
     b_crop,
+    b_crop_from_borders,
     b_elastic,
     b_grid_distortion,
     b_max_size,
@@ -168,6 +170,11 @@ TABLE: dict[str, Entry] = {
                          {"case": {"scale_limit": (0.5, 0.5)}, "kind": "resample", "bound": 1.0,
                           "note": "the size is drawn per image: samples are grouped by size until a later "
                                   "transform fixes it; boxes scale by s, not int(W s) / W (within 1 px)"}),
+    "RandomCropFromBorders": Entry(AlbuRandomCropFromBorders, b_crop_from_borders, CROP_KEYS,
+                                   {"case": {"crop_left": 0.0, "crop_right": 0.0, "crop_top": 0.0,
+                                             "crop_bottom": 0.0}, "kind": "exact", "bound": 0,
+                                    "note": "the size is drawn per image: samples are grouped by size until a later "
+                                            "transform fixes it"}),
     "PadIfNeeded": Entry(AlbuPadIfNeeded, b_pad, {**MASK, "padding": (0, None), "value": ANY},
                          {"case": {"min_height": 80, "min_width": 70, "border_mode": 4}, "kind": "exact", "bound": 0}),
     "RandomBrightnessContrast": Entry(AlbuBrightnessContrast, b_brightness_contrast, {},

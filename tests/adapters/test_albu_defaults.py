@@ -31,6 +31,7 @@ REQUIRED = {
     "LongestMaxSize": {"max_size": 8},
     "SmallestMaxSize": {"max_size": 8},
     "RandomScale": {"scale_limit": (0.5, 0.5), "p": 1.0},  # a scale range alone leaves images of several sizes
+    "RandomCropFromBorders": {"crop_left": 0.0, "crop_right": 0.0, "crop_top": 0.0, "crop_bottom": 0.0},  # as above
     "RandomSizedCrop": {"min_max_height": (8, 12), "size": (8, 8)},
     "RandomSizedBBoxSafeCrop": {"height": 8, "width": 8},
     "CropNonEmptyMaskIfExists": {"height": 8, "width": 8},

@@ -206,3 +206,29 @@ def test_paths_that_meet_for_some_input_sizes_are_checked_at_call_time(transform
     with pytest.raises(ValueError, match=rf"transform\.transforms\[0\]: .*for 40x48 inputs the samples end at "
                                          rf"different sizes.*one size for {meets[0]}x{meets[1]} inputs"):
         pipe(torch.rand(4, 3, 40, 48))
+
+
+def test_random_crop_from_borders_then_resize_matches_albumentations_per_sample():
+    """RandomCropFromBorders -> Resize: each sample's crop is drawn for its image (a size of its own), then
+    resized; every sample equals Albumentations' Crop at the drawn box then Resize."""
+    ts = [A.RandomCropFromBorders(crop_left=0.2, crop_right=0.2, crop_top=0.1, crop_bottom=0.3, p=1),
+          A.Resize(24, 24)]
+    pipe = from_albumentations(_cfg(*ts, keypoint_params=A.KeypointParams(**KP)),
+                               generator=torch.Generator().manual_seed(4))
+    b, h, w = 6, 40, 48
+    u = _coords(b, h, w)
+    kps = torch.tensor([[20.0, 18.0]]).repeat(b, 1, 1)
+    y, kp = pipe(_t(u), kps)
+    assert y.shape == (b, 3, 24, 24)
+    groups = _groups(pipe)
+    assert len(groups) > 1
+    for g in groups:
+        box = g.data["params"][0].data["box"]
+        for j, r in enumerate(g.data["rows"].tolist()):
+            x0, y0, x1, y1 = (int(v) for v in box[j].tolist())
+            assert 0 <= x0 <= int(0.2 * w) and x1 >= int(0.8 * w) and 0 <= y0 <= int(0.1 * h) and y1 >= int(0.7 * h)
+            ref = A.Compose([A.Crop(x_min=x0, y_min=y0, x_max=x1, y_max=y1), A.Resize(24, 24)],
+                            keypoint_params=A.KeypointParams(**KP))
+            out = ref(image=u[r], keypoints=kps[r].numpy())
+            assert np.abs(y[r].permute(1, 2, 0).numpy() * 255 - out["image"]).max() <= 1.0
+            assert np.allclose(kp[r].numpy(), np.asarray(out["keypoints"])[:, :2], atol=1e-4)

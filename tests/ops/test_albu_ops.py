@@ -21,7 +21,7 @@ ONE_X_ONLY = {"Flip"}
 
 
 def test_every_albu_op_is_registered():
-    assert len(ALBU_OPS) == 57
+    assert len(ALBU_OPS) == 58
     assert [n for n in ALBU_OPS if n not in list_ops()] == []
     assert all(get_op_spec(n).cls is getattr(albu, n) for n in ALBU_OPS)
 

@@ -41,7 +41,7 @@ from .geometry import (
 )
 from .maps import AlbuOpticalDistortion, AlbuPiecewiseAffine
 from .noise import AlbuGaussNoise, AlbuMultiplicativeNoise
-from .scale import AlbuRandomScale
+from .scale import AlbuRandomCropFromBorders, AlbuRandomScale
 
 __all__ = [
     "AlbuAffine",
@@ -77,6 +77,7 @@ __all__ = [
     "AlbuRandomCrop",
     "AlbuRandomResizedCrop",
     "AlbuRandomRotate90",
+    "AlbuRandomCropFromBorders",
     "AlbuRandomScale",
     "AlbuRandomSizedBBoxSafeCrop",
     "AlbuRandomSizedCrop",
