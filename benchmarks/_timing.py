@@ -28,6 +28,17 @@ def time_call(fn: Callable[[], object], device: torch.device, repeats: int = 20,
     return statistics.median(times)
 
 
+def best_of(fn: Callable[[], object], repeats: int) -> float:
+    """The fastest of ``repeats`` wall times (s) of ``fn`` after one warm-up call (CPU work: no sync needed)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
 def interleaved(fns: Sequence[Callable[[], object]], repeats: int, device: torch.device,
                 warmup: int = 2) -> list[list[float]]:
     """Per-round wall times (ms) of each closure, run in rotating order so load spikes hit all of them alike."""

@@ -13,12 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import time
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
 from kornia_diffaug.adapters.albumentations import from_albumentations
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._timing import best_of  # noqa: E402
 
 CASES = [  # (version that wrote it, transform)
     ("1.3.1", {"__class_fullname__": "ElasticTransform", "p": 1.0, "alpha": 1, "sigma": 50, "alpha_affine": 50,
@@ -45,23 +49,13 @@ print((best[2] - best[0]) / batch)
 """
 
 
-def _best(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def _theirs_208(t: dict, u: np.ndarray, repeats: int) -> float:
     import albumentations as A
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tr = A.from_dict({"transform": t})
-    return _best(lambda: [tr(image=img) for img in u], repeats) / len(u)
+    return best_of(lambda: [tr(image=img) for img in u], repeats) / len(u)
 
 
 def main() -> None:
@@ -84,7 +78,7 @@ def main() -> None:
             with torch.no_grad():
                 pipe(x)
 
-        tk = _best(ours, args.repeats) / args.batch
+        tk = best_of(ours, args.repeats) / args.batch
         if version.startswith("1."):
             try:
                 out = subprocess.run([args.albu13, "-c", _THEIRS, json.dumps(t), str(args.size), str(args.batch),

@@ -10,12 +10,16 @@ Prints one row per transform: ms per image for each and the ratio (ours / Albume
 from __future__ import annotations
 
 import argparse
-import time
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
 from kornia_diffaug.adapters.albumentations import from_albumentations
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._timing import best_of  # noqa: E402
 
 CASES = {  # row label -> (transform, parameters)
     "ImageCompression": ("ImageCompression", {"quality_range": (50, 90)}),
@@ -36,16 +40,6 @@ CASES = {  # row label -> (transform, parameters)
                                               "noise_params": {"mean_range": (0, 0), "std_range": (0.05, 0.1)}}),
     "AdditiveNoise beta": ("AdditiveNoise", {"noise_type": "beta", "spatial_mode": "shared"}),
 }
-
-
-def _best(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
@@ -69,13 +63,13 @@ def main() -> None:
             warnings.simplefilter("ignore")
             t = A.from_dict(cfg)
         pipe = from_albumentations(cfg, generator=torch.Generator().manual_seed(0))
-        ta = _best(lambda t=t: [t(image=img) for img in u], args.repeats) / args.batch
+        ta = best_of(lambda t=t: [t(image=img) for img in u], args.repeats) / args.batch
 
         def ours(pipe=pipe):
             with torch.no_grad():
                 pipe(x)
 
-        tk = _best(ours, args.repeats) / args.batch
+        tk = best_of(ours, args.repeats) / args.batch
         print(f"{label:20s} {ta * 1e3:18.2f} {tk * 1e3:9.2f} {tk / ta:7.2f}")
 
 

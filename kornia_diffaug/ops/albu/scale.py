@@ -21,8 +21,37 @@ from ._base import AlbuGeometricBase, pair
 __all__ = ["AlbuRandomCropFromBorders", "AlbuRandomScale"]
 
 
+class _DrawnSize(AlbuGeometricBase):
+    """An op whose output size is decided by its own draw ``draw_size`` (one row per sample); subclasses define
+    ``draw_size``, ``size_from`` and ``extreme_sizes``, and ``sample`` reads ``self._given`` (drawn beforehand)."""
+
+    resizes = True
+    _given: torch.Tensor | None = None
+
+    def forward_parameters_given(self, batch_shape: torch.Size, drawn: torch.Tensor) -> dict[str, torch.Tensor]:
+        """:meth:`forward_parameters` with the size-deciding draw made beforehand (``draw_size``)."""
+        self._given = drawn
+        try:
+            return self.forward_parameters(batch_shape)
+        finally:
+            self._given = None
+
+    def _one_size(self, sizes: set[tuple[int, int]], size: tuple[int, int]) -> tuple[int, int]:
+        if len(sizes) > 1:
+            raise ValueError(f"{self.albu_name} draws sizes {sorted(sizes)} for one batch; a batch holds one size "
+                             "(in a loaded pipeline, PerSampleBranches groups the samples by size)")
+        return sizes.pop() if sizes else tuple(self.output_size(size))
+
+    def _size(self, input: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[int, int]:
+        o = params["output_size"]
+        if o.shape[0] == 0:
+            return self.output_size((input.shape[-2], input.shape[-1]))
+        oh, ow = (int(v) for v in o[0].tolist())  # a CPU tensor: no device sync
+        return oh, ow
+
+
 @register_op(identity=None, example={"scale_limit": (0.5, 0.5)}, resizes=True)
-class AlbuRandomScale(AlbuGeometricBase):
+class AlbuRandomScale(_DrawnSize):
     """``RandomScale``: resize by ``s ~ U(1 + lo, 1 + hi)`` to ``(int(H s), int(W s))`` (``cv2.resize``, half-pixel
     centres); keypoints and boxes are scaled by ``s`` itself, as Albumentations scales keypoints (its boxes, in
     normalised coordinates, scale by the size ratio ``int(W s) / W``: at most one pixel from ``s`` at the far edge).
@@ -37,7 +66,6 @@ class AlbuRandomScale(AlbuGeometricBase):
     """
 
     albu_name = "RandomScale"
-    resizes = True
 
     @property
     def variable_size(self) -> bool:
@@ -69,34 +97,15 @@ class AlbuRandomScale(AlbuGeometricBase):
         lo, hi = self._cfg["scale_limit"]
         return self.size_from(size, 1.0 + (lo + hi) / 2)
 
-    def forward_parameters_given(self, batch_shape: torch.Size, scales: torch.Tensor) -> dict[str, torch.Tensor]:
-        """:meth:`forward_parameters` with the scales drawn beforehand (``draw_size``), one per sample."""
-        self._given = scales
-        try:
-            return self.forward_parameters(batch_shape)
-        finally:
-            self._given = None
-
     def sample(self, n, size, generator, device):
-        given = getattr(self, "_given", None)
+        given = self._given
         s = self.draw_size(n, generator, device) if given is None else given.to(device, torch.float64)
-        out = [self.size_from(size, float(v)) for v in s.cpu().tolist()]
-        if len(set(out)) > 1:
-            raise ValueError(f"RandomScale draws sizes {sorted(set(out))} for one batch; a batch holds one size "
-                             "(in a loaded pipeline, PerSampleBranches groups the samples by size)")
-        oh, ow = out[0] if out else self.output_size(size)
+        oh, ow = self._one_size({self.size_from(size, float(v)) for v in s.cpu().tolist()}, size)
         box = torch.tensor([[0.0, 0.0, size[1], size[0]]], dtype=torch.float64, device=device).expand(n, 4)
         target = torch.eye(3, dtype=torch.float64, device=device).repeat(n, 1, 1)
         target[:, 0, 0] = target[:, 1, 1] = s
         return {"matrix": FA.crop_resize_matrix(box, (oh, ow)), "target": target, "scale": s,
                 "output_size": torch.tensor([[oh, ow]], dtype=torch.long).expand(n, 2)}
-
-    def _size(self, input: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[int, int]:
-        o = params["output_size"]
-        if o.shape[0] == 0:
-            return self.output_size((input.shape[-2], input.shape[-1]))
-        oh, ow = (int(v) for v in o[0].tolist())  # a CPU tensor: no device sync
-        return oh, ow
 
     def apply_transform(self, input, params, flags, transform=None):
         return FA.resize(input, self._size(input, params), resample_flag(flags, self.interpolation))
@@ -111,7 +120,7 @@ class AlbuRandomScale(AlbuGeometricBase):
 
 @register_op(identity=None, example={"crop_left": 0.0, "crop_right": 0.0, "crop_top": 0.0, "crop_bottom": 0.0},
              geometric=True, resizes=True)
-class AlbuRandomCropFromBorders(AlbuGeometricBase):
+class AlbuRandomCropFromBorders(_DrawnSize):
     """``RandomCropFromBorders``: crop ``[x0, x1) x [y0, y1)`` with ``x0 = randint[0, int(crop_left W)]``,
     ``x1 = randint[max(x0 + 1, int((1 - crop_right) W)), W]`` and likewise ``y0, y1`` (Python's ``randint``, both
     ends included); exact (no resampling). Its size is drawn per image, as for :class:`AlbuRandomScale`.
@@ -128,7 +137,6 @@ class AlbuRandomCropFromBorders(AlbuGeometricBase):
     """
 
     albu_name = "RandomCropFromBorders"
-    resizes = True
 
     def __init__(self, crop_left=0.1, crop_right=0.1, crop_top=0.1, crop_bottom=0.1, p=1.0, same_on_batch=False,
                  keepdim=False, generator=None):
@@ -170,33 +178,14 @@ class AlbuRandomCropFromBorders(AlbuGeometricBase):
     def output_size(self, size):
         return tuple(size) if self.variable_size else self.size_from(size, (0.0, 0.0, 0.0, 0.0))
 
-    def forward_parameters_given(self, batch_shape: torch.Size, u: torch.Tensor) -> dict[str, torch.Tensor]:
-        """:meth:`forward_parameters` with the uniforms drawn beforehand (``draw_size``), one row per sample."""
-        self._given = u
-        try:
-            return self.forward_parameters(batch_shape)
-        finally:
-            self._given = None
-
     def sample(self, n, size, generator, device):
-        given = getattr(self, "_given", None)
+        given = self._given
         u = self.draw_size(n, generator, device) if given is None else given.to(device, torch.float64)
         boxes = [self._box(size, row) for row in u.cpu().tolist()]
-        sizes = {(y1 - y0, x1 - x0) for x0, y0, x1, y1 in boxes}
-        if len(sizes) > 1:
-            raise ValueError(f"RandomCropFromBorders draws sizes {sorted(sizes)} for one batch; a batch holds one "
-                             "size (in a loaded pipeline, PerSampleBranches groups the samples by size)")
-        oh, ow = sizes.pop() if sizes else self.output_size(size)
+        oh, ow = self._one_size({(y1 - y0, x1 - x0) for x0, y0, x1, y1 in boxes}, size)
         box = torch.tensor(boxes, dtype=torch.float64, device=device).view(-1, 4)
         return {"matrix": FA.crop_resize_matrix(box, (oh, ow)), "box": box, "u": u,
                 "output_size": torch.tensor([[oh, ow]], dtype=torch.long).expand(n, 2)}
-
-    def _size(self, input: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[int, int]:
-        o = params["output_size"]
-        if o.shape[0] == 0:
-            return self.output_size((input.shape[-2], input.shape[-1]))
-        oh, ow = (int(v) for v in o[0].tolist())  # a CPU tensor: no device sync
-        return oh, ow
 
     def apply_transform(self, input, params, flags, transform=None):
         return FA.warp(input, params["matrix"], self._size(input, params), 0, 0, 0.0)
