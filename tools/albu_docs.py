@@ -173,9 +173,11 @@ def render(results: list[Parity], albu_version: str) -> str:
         rows.append(f"| `{name}` | {kornia} | {kind} | {_case(spec['case']) if spec['case'] is not None else '-'} "
                     f"| {measured} | {bound} |")
     text = _HEADER.format(albu=albu_version, n=len(TABLE)) + "\n".join(rows) + "\n"
-    unmapped = ("OpticalDistortion, ImageCompression, "
-                "RandomScale (per-image sizes), D4, Emboss, ISONoise, RandomFog/Rain/Snow/SunFlare/Shadow, "
-                "Superpixels, Lambda (never: a config is data)")
+    unmapped = ("D4, Superpixels (segments each image separately, which does not batch), BBoxSafeRandomCrop alone "
+                "(its size depends on each image's boxes; followed directly by a Resize it loads, as "
+                "RandomSizedBBoxSafeCrop), the 1.x / imgaug PiecewiseAffine (scikit-image's mesh warp), the WebP "
+                "ImageCompression, RandomSnow's texture and RandomSunFlare's physics_based methods, "
+                "Lambda (never: a config is data)")
     text += (f"\nContainers: {', '.join(c for c in supported_transforms() if c not in TABLE)}.\n\n"
              f"Not mapped (refused with `UnsupportedTransformError` under `strict=True`): {unmapped}.\n\n"
              f"Measured with Python {platform.python_version()}.\n")

@@ -10,6 +10,7 @@ keys and the rules of the returned :class:`.pipeline.AlbumentationsPipeline`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import warnings
@@ -141,8 +142,11 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
         return module
     entry = TABLE.get(name)
     if entry is None:
-        ctx.unsupported(name)
+        ctx.unsupported(_WHY_NOT.get(name, name))
         return None
+    fused = node.get("_fused") if name == "RandomSizedBBoxSafeCrop" else None
+    if fused is not None:
+        node = {k: v for k, v in node.items() if k != "_fused"}
     node, why = to_2_0(name, node, ctx.version)
     if why is not None:
         ctx.unsupported(f"{name}: {why}")
@@ -159,6 +163,8 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
         ctx.float_from.append(ctx.path)
     module._albumentations = {"__class_fullname__": name, **plain(a.params)}  # type: ignore[assignment]
     module._albumentations_path = ctx.path  # type: ignore[assignment]  # data crops are checked by it too
+    if fused is not None:
+        module._albumentations_fused = fused  # type: ignore[assignment]
     return module
 
 
@@ -175,13 +181,53 @@ def _config_error(a: Args) -> Iterator[None]:
         raise ValueError(msg if msg.startswith(a.ctx.path) else f"{a.where}: {msg}") from None
 
 
+# Transforms refused whatever their parameters, with why.
+_WHY_NOT = {
+    "BBoxSafeRandomCrop": "BBoxSafeRandomCrop: its output size depends on each image's boxes, so a batch of one "
+                          "size cannot hold its outputs; it loads when a Resize follows it directly (together "
+                          "they are RandomSizedBBoxSafeCrop)",
+}
+
+_RESIZE_KEYS = {"height", "width", "interpolation", "mask_interpolation", "area_for_downscale", "p", "always_apply",
+                "__class_fullname__"}
+
+
+def _short(t: Any) -> str | None:
+    if not isinstance(t, dict) or not isinstance(t.get("__class_fullname__"), str):
+        return None
+    return t["__class_fullname__"].rpartition(".")[2]
+
+
+def _is_one(t: dict, default: float) -> bool:
+    return t.get("always_apply") is True or t.get("p", default) == 1
+
+
+def _fused_bbox_safe(crop: dict, resize: dict) -> dict | None:
+    """``BBoxSafeRandomCrop`` then ``Resize`` (both applied) is Albumentations' ``RandomSizedBBoxSafeCrop``
+    (which subclasses the first and resizes its crop): one row of the table, whose output has one size."""
+    if not (_is_one(crop, 1.0) and _is_one(resize, 1.0)) or set(resize) - _RESIZE_KEYS:
+        return None
+    if resize.get("area_for_downscale") is not None or resize.get("mask_interpolation", 0) != 0:
+        return None
+    return {"__class_fullname__": "RandomSizedBBoxSafeCrop", "p": 1.0, "height": resize.get("height"),
+            "width": resize.get("width"), "erosion_rate": crop.get("erosion_rate", 0.0),
+            "interpolation": resize.get("interpolation", 1), "_fused": "BBoxSafeRandomCrop + Resize"}
+
+
 def _children(node: dict, ctx: Ctx) -> tuple[list[nn.Module], list[float]]:
     ts = node.get("transforms")
     if not isinstance(ts, list):
         raise ValueError(f"{ctx.path}: 'transforms' must be a list, got {type(ts).__name__}")
     mods, weights = [], []
+    skip = -1
     for i, t in enumerate(ts):
+        if i == skip:
+            continue
         sub = ctx.at(f".transforms[{i}]")
+        if _short(t) == "BBoxSafeRandomCrop" and i + 1 < len(ts) and _short(ts[i + 1]) == "Resize":
+            fused = _fused_bbox_safe(t, ts[i + 1])
+            if fused is not None:
+                t, skip = fused, i + 1
         m = _build_node(t, sub)
         if m is not None:
             mods.append(m)
@@ -285,6 +331,13 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
                                                "keypoints and masks do follow)")
             keys = [k for k in keys if not k.startswith("bbox")]
             info.pop("bbox_format", None)
+    if box_rules is not None and box_rules.check_each_transform and (
+            box_rules.min_area or box_rules.min_width or box_rules.min_height):
+        for m in [m for m in root.modules() if getattr(m, "_albumentations_fused", None)]:
+            # Albumentations filters the boxes between the crop and the resize too, in the crop's pixels.
+            dataclasses.replace(ctx, path=m._albumentations_path).unsupported(
+                f"{m._albumentations_fused} with bbox_params min_area/min_width/min_height (Albumentations also "
+                "filters the boxes between the two, at the crop's size)")
     mods = list(root.children()) if type(root) is nn.Sequential else [root]
     nested = [m for m in root.modules() if isinstance(m, _DATA_CROPS) and not any(m is t for t in mods)]
     for m in nested:  # the pipeline draws their box from the data only between top-level transforms

@@ -232,3 +232,26 @@ def test_random_crop_from_borders_then_resize_matches_albumentations_per_sample(
             out = ref(image=u[r], keypoints=kps[r].numpy())
             assert np.abs(y[r].permute(1, 2, 0).numpy() * 255 - out["image"]).max() <= 1.0
             assert np.allclose(kp[r].numpy(), np.asarray(out["keypoints"])[:, :2], atol=1e-4)
+
+
+def test_bbox_safe_random_crop_then_resize_is_random_sized_bbox_safe_crop():
+    """BBoxSafeRandomCrop -> Resize is Albumentations' RandomSizedBBoxSafeCrop (which subclasses the crop and
+    resizes it): loaded as that one op, every box kept inside; alone, its size depends on the boxes: refused."""
+    bb = A.BboxParams(format="pascal_voc")
+    cfg = _cfg(A.BBoxSafeRandomCrop(erosion_rate=0.0), A.Resize(32, 40), A.HorizontalFlip(p=0.5), bbox_params=bb)
+    pipe = from_albumentations(cfg, generator=torch.Generator().manual_seed(0))
+    names = [type(m).__name__ for m in pipe.children()]
+    assert names[0] == "AlbuRandomSizedBBoxSafeCrop" and len(names) == 2
+    assert pipe.children().__next__()._albumentations_path == "transform.transforms[0]"
+    boxes = torch.tensor([[10.0, 8.0, 30.0, 24.0], [40.0, 30.0, 60.0, 50.0]]).repeat(4, 1, 1)
+    y, bx = pipe(torch.rand(4, 3, 56, 64), boxes)
+    assert y.shape == (4, 3, 32, 40)
+    assert pipe.albumentations_valid["bboxes"].all()  # a box-safe crop keeps every box
+    assert (bx[..., 0] >= 0).all() and (bx[..., 2] <= 40).all() and (bx[..., 3] <= 32).all()
+    with pytest.raises(UnsupportedTransformError, match=r"transforms\[0\]: BBoxSafeRandomCrop: its output size "
+                                                        r"depends on each image's boxes"):
+        from_albumentations(_cfg(A.BBoxSafeRandomCrop(), A.HorizontalFlip(), bbox_params=bb))
+    strict_area = A.BboxParams(format="pascal_voc", min_area=10)
+    with pytest.raises(UnsupportedTransformError, match=r"transforms\[0\]: BBoxSafeRandomCrop \+ Resize with "
+                                                        r"bbox_params min_area"):
+        from_albumentations(_cfg(A.BBoxSafeRandomCrop(), A.Resize(32, 40), bbox_params=strict_area))
