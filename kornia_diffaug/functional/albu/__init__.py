@@ -21,7 +21,7 @@ from .color import (
     sepia,
     solarize,
 )
-from .crop import crop_origin, crop_resize_matrix, resize, resized_crop_box
+from .crop import crop_box, crop_origin, crop_resize_matrix, resize, resized_crop_box
 from .crop_data import bbox_safe_crop_box, mask_crop_box, sized_crop_box
 from .distortion import (
     elastic_affine_matrix,
@@ -75,6 +75,7 @@ __all__ = [
     "color_jitter",
     "conv_per_sample",
     "counter_noise",
+    "crop_box",
     "crop_origin",
     "crop_resize_matrix",
     "down_up",

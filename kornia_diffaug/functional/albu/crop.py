@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from ..._validate import check_image
 from ._common import INTERPOLATIONS
 
-__all__ = ["crop_origin", "crop_resize_matrix", "resize", "resized_crop_box"]
+__all__ = ["crop_box", "crop_origin", "crop_resize_matrix", "resize", "resized_crop_box"]
 
 
 def crop_resize_matrix(box: torch.Tensor, size: tuple[int, int], half_pixel: bool = True) -> torch.Tensor:
@@ -34,6 +34,20 @@ def crop_resize_matrix(box: torch.Tensor, size: tuple[int, int], half_pixel: boo
     m[:, 0, 2] = (h - box[:, 0]) * sx - h
     m[:, 1, 2] = (h - box[:, 1]) * sy - h
     return m
+
+
+def crop_box(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """``y[i] = x[i, :, y0:y0 + h, x0:x0 + w]`` for integer corners ``box[i] = (x0, y0, ...)`` (B, 4) inside the
+    image, ``size = (h, w)``: exact, as two gathers (no resampling, no host sync); the gradient scatters back."""
+    check_image(x)
+    b, c, _, w_in = x.shape
+    h, w = size
+    dev = x.device
+    x0 = box[:, 0].round().long().to(dev)
+    y0 = box[:, 1].round().long().to(dev)
+    rows = (y0.view(-1, 1) + torch.arange(h, device=dev)).view(b, 1, h, 1).expand(b, c, h, w_in)
+    cols = (x0.view(-1, 1) + torch.arange(w, device=dev)).view(b, 1, 1, w).expand(b, c, h, w)
+    return x.gather(2, rows).gather(3, cols)
 
 
 def resize(x: torch.Tensor, size: tuple[int, int], interpolation: int = 1) -> torch.Tensor:

@@ -38,6 +38,18 @@ def _int_size(name: str, value: Any) -> tuple[int, int]:
     return check_int(f"{name}[0]", value[0]), check_int(f"{name}[1]", value[1])
 
 
+class _ExactCrop:
+    """Mixin of the crops that do not resize: the box is cut out exactly (a gather, not a resampling)."""
+
+    _out: tuple[int, int]
+
+    def apply_transform(self, input, params, flags, transform=None):
+        return FA.crop_box(input, params["box"], self._out)
+
+    def apply_transform_mask(self, input, params, flags, transform=None):
+        return FA.crop_box(input, params["box"], self._out)
+
+
 class _Crop(AlbuGeometricBase):
     """Crop ``(x0, y0)`` + size, optionally resized to ``self.size``; exact (nearest) when not resized. Its
     inverse puts the crop back in place on a zero canvas of the input's size."""
@@ -71,7 +83,7 @@ class _Crop(AlbuGeometricBase):
 
 
 @register_op(identity=None, example={"height": 3, "width": 2}, geometric=True, resizes=True, min_size=(3, 2))
-class AlbuRandomCrop(_Crop):
+class AlbuRandomCrop(_ExactCrop, _Crop):
     """``RandomCrop``: an ``(height, width)`` window at ``y0 = int((H - height + 1) u)``,
     ``x0 = int((W - width + 1) v)``, ``u, v ~ U(0, 1)``; exact (no resampling).
 
@@ -100,7 +112,7 @@ class AlbuRandomCrop(_Crop):
 
 @register_op(identity=None, example={"x_min": 1, "y_min": 0, "x_max": 3, "y_max": 2}, geometric=True, resizes=True,
              min_size=(2, 3))
-class AlbuCrop(_Crop):
+class AlbuCrop(_ExactCrop, _Crop):
     """``Crop`` of the fixed box ``[x_min, x_max) x [y_min, y_max)``; with ``center=True``, ``CenterCrop`` of
     ``(y_max - y_min, x_max - x_min)`` at ``((H - h) // 2, (W - w) // 2)``. Exact (no resampling).
 
