@@ -128,6 +128,17 @@ def merge_rows(parts: list[Any], rows: list[torch.Tensor]) -> Any:
     return merged
 
 
+def _per_group(name: str) -> Callable[..., Any]:
+    """``ImageSequential``'s pass ``name`` (``transform_inputs``, ``inverse_masks``, ...) run on each group."""
+    base = getattr(ImageSequential, name)
+
+    def run(self: PerSampleBranches, input: Any, params: list[ParamItem], extra_args: Any = None) -> Any:
+        return self.each_group(input, params, lambda x, ps: base(self, x, ps, extra_args=extra_args))
+
+    run.__name__ = run.__qualname__ = name
+    return run
+
+
 class PerSampleBranches(ImageSequential):
     """Run ``children`` in turn on groups of samples that take the same size path (see the module docstring).
 
@@ -187,35 +198,13 @@ class PerSampleBranches(ImageSequential):
         parts = [run(take_rows(x, g.data["rows"]), g.data["params"]) for g in params]
         return merge_rows(parts, [g.data["rows"] for g in params])
 
-    def transform_inputs(self, input, params, extra_args=None):
-        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).transform_inputs(
-            x, ps, extra_args=extra_args))
-
-    def transform_masks(self, input, params, extra_args=None):
-        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).transform_masks(
-            x, ps, extra_args=extra_args))
-
-    def transform_boxes(self, input, params, extra_args=None):
-        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).transform_boxes(
-            x, ps, extra_args=extra_args))
-
-    def transform_keypoints(self, input, params, extra_args=None):
-        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).transform_keypoints(
-            x, ps, extra_args=extra_args))
-
-    # Every group came from the segment's one input size, so each inverts on its own and the rows merge back.
-    def inverse_inputs(self, input, params, extra_args=None):
-        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).inverse_inputs(
-            x, ps, extra_args=extra_args))
-
-    def inverse_masks(self, input, params, extra_args=None):
-        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).inverse_masks(
-            x, ps, extra_args=extra_args))
-
-    def inverse_boxes(self, input, params, extra_args=None):
-        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).inverse_boxes(
-            x, ps, extra_args=extra_args))
-
-    def inverse_keypoints(self, input, params, extra_args=None):
-        return self.each_group(input, params, lambda x, ps: super(PerSampleBranches, self).inverse_keypoints(
-            x, ps, extra_args=extra_args))
+    # Each of Kornia's per-data-key passes runs per group; every group came from the segment's one input size, so
+    # each also inverts on its own and the rows merge back.
+    transform_inputs = _per_group("transform_inputs")
+    transform_masks = _per_group("transform_masks")
+    transform_boxes = _per_group("transform_boxes")
+    transform_keypoints = _per_group("transform_keypoints")
+    inverse_inputs = _per_group("inverse_inputs")
+    inverse_masks = _per_group("inverse_masks")
+    inverse_boxes = _per_group("inverse_boxes")
+    inverse_keypoints = _per_group("inverse_keypoints")
