@@ -130,6 +130,16 @@ def _box(b: int, size: int, device: torch.device) -> torch.Tensor:
     return kern
 
 
+def _drops(x: torch.Tensor, layer: torch.Tensor, color: tuple[float, ...], drop_width: int,
+           dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """The drops ``layer`` (B, H, W) thickened to ``drop_width`` (B, 1, H, W, float64) and their colour (1, C, 1, 1)
+    in ``dtype`` (RGB ``color``; other channel counts use its mean)."""
+    c = x.shape[1]
+    lay = _thicken(layer.to(x.device, torch.float64).unsqueeze(1), drop_width)
+    col = torch.tensor(color if c == 3 else (sum(color) / len(color),) * c, dtype=dtype, device=x.device)
+    return lay, col.view(1, -1, 1, 1)
+
+
 def rain(x: torch.Tensor, layer: torch.Tensor, color: tuple[float, ...], drop_width: int, blur_value: int,
          brightness: float) -> torch.Tensor:
     """``RandomRain``: ``y = clamp(brightness clamp(x + blur(L color)))``, ``L`` the drops (B, H, W) of
@@ -139,9 +149,8 @@ def rain(x: torch.Tensor, layer: torch.Tensor, color: tuple[float, ...], drop_wi
     b, c, h, w = x.shape
     if x.numel() == 0:
         return x.clone()
-    lay = _thicken(layer.to(x.device, torch.float64).unsqueeze(1), drop_width)
-    col = torch.tensor(color if c == 3 else (sum(color) / len(color),) * c, dtype=torch.float64, device=x.device)
-    drops = lay * col.view(1, -1, 1, 1)
+    lay, col = _drops(x, layer, color, drop_width, torch.float64)
+    drops = lay * col
     if blur_value > 1:
         drops = separable_blur(drops, _box(b, blur_value, x.device))
     y = torch.minimum(x + drops.to(x.dtype), x.clamp_min(1))  # cv2.add saturates
@@ -158,9 +167,8 @@ def rain_1x(x: torch.Tensor, layer: torch.Tensor, color: tuple[float, ...], drop
     b, c, h, w = x.shape
     if x.numel() == 0:
         return x.clone()
-    lay = _thicken(layer.to(x.device, torch.float64).unsqueeze(1), drop_width)
-    col = torch.tensor(color if c == 3 else (sum(color) / len(color),) * c, dtype=x.dtype, device=x.device)
-    y = torch.where(lay > 0, col.view(1, -1, 1, 1), x)
+    lay, col = _drops(x, layer, color, drop_width, x.dtype)
+    y = torch.where(lay > 0, col, x)
     if blur_value > 1:
         y = separable_blur(y, _box(b, blur_value, x.device)).to(x.dtype)
     return saturate(y * brightness, x)
