@@ -217,9 +217,9 @@ class _TargetOps(AugmentationSequentialOps):
         then every argument, and the kept-entry masks, back in batch order."""
         st = self.state
         started, parts = st.started, []
+        one = len(param.data) == 1
         for g in param.data:
             rows = g.data["rows"]
-            one = len(param.data) == 1
             sub = list(args) if one else [take_rows(a, rows) for a in args]
             sub_slots = [None if s is None else _Slot(s.kind, s.valid if one else s.valid[rows.to(s.valid.device)])
                          for s in slots]
