@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from typing import Any
 
 from torch import nn
@@ -41,8 +42,10 @@ _MAX_OUTCOMES = 256
 
 def _after(a: Outcome, b: Outcome) -> Outcome:
     """Outcome ``a`` followed by the relative outcome ``b`` (``("var",)``: a size drawn per sample)."""
-    if b[0] == "fixed" or b == SAME:
-        return b if b[0] == "fixed" else a
+    if b[0] == "fixed":
+        return b
+    if b == SAME:
+        return a
     if VAR in (a, b):
         return VAR
     if a[0] == "fixed":
@@ -60,12 +63,15 @@ def _leaf(m: nn.Module) -> Outcome:
     return ("fixed", *fixed) if fixed is not None else ("in", (m,))
 
 
-def _seq(children: list[nn.Module]) -> frozenset[Outcome] | None:
+def _seq(children: list[nn.Module], optional: bool = False) -> frozenset[Outcome] | None:
+    """The outcomes of ``children`` run in turn (``optional``: each may also not run)."""
     acc = {SAME}
     for c in children:
         o = outcomes(c)
         if o is None:
             return None
+        if optional:
+            o = o | {SAME}
         acc = {_after(a, b) for a in acc for b in o}
         if len(acc) > _MAX_OUTCOMES:
             return None
@@ -78,14 +84,12 @@ def outcomes(m: nn.Module, forced: bool = False) -> frozenset[Outcome] | None:
     skip = {SAME} if getattr(m, "p", 1.0) < 1 and not forced else set()
     if isinstance(m, PerSampleBranches):
         return _seq(list(m.children()))
-    if isinstance(m, PerSampleSequential):
-        o = _seq(list(m.children()))
-    elif isinstance(m, PerSampleOneOf):
+    if isinstance(m, PerSampleOneOf):
         parts = [outcomes(c, forced=True) for c in m.children()]
         o = None if any(x is None for x in parts) else frozenset().union(*parts)
     elif isinstance(m, PerSampleSomeOf):
         o = _some_of(m)
-    elif isinstance(m, nn.Sequential):
+    elif isinstance(m, nn.Sequential):  # after OneOf/SomeOf: Kornia's containers are nn.Sequentials too
         o = _seq(list(m.children()))
     elif changes_size(m):
         o = frozenset({_leaf(m)})
@@ -97,8 +101,8 @@ def outcomes(m: nn.Module, forced: bool = False) -> frozenset[Outcome] | None:
 def _some_of(m: PerSampleSomeOf) -> frozenset[Outcome] | None:
     kids = list(m.children())
     if m.replace:  # each copy may run or not: a superset of what can happen
-        return _seq([PerSampleSequential(c, p=0.5) for c in kids]) if len(kids) <= 8 else None
-    if sum(1 for _ in itertools.combinations(range(len(kids)), m.n)) > _MAX_OUTCOMES:
+        return _seq(kids, optional=True) if len(kids) <= 8 else None
+    if math.comb(len(kids), m.n) > _MAX_OUTCOMES:
         return None
     out: set[Outcome] = set()
     for combo in itertools.combinations(kids, m.n):
