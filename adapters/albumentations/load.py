@@ -193,9 +193,11 @@ _RESIZE_KEYS = {"height", "width", "interpolation", "mask_interpolation", "area_
 
 
 def _short(t: Any) -> str | None:
-    if not isinstance(t, dict) or not isinstance(t.get("__class_fullname__"), str):
+    """``class_name`` of ``t``, or None where it is not a valid transform (the build reports that, with its path)."""
+    try:
+        return class_name(t, "") if isinstance(t, dict) else None
+    except (ValueError, UnsupportedTransformError):
         return None
-    return t["__class_fullname__"].rpartition(".")[2]
 
 
 def _is_one(t: dict, default: float) -> bool:
