@@ -49,6 +49,8 @@ def gaussian_blur_fields(fields: torch.Tensor, sigma: float, rule: str = "opencv
     if rule not in ("opencv", "scipy"):
         raise ValueError(f"rule must be 'opencv' or 'scipy', got {rule!r}")
     b, k, h, w = fields.shape
+    if fields.numel() == 0:
+        return fields.clone()
     if rule == "opencv" and k > 1:
         return gaussian_blur_fields(fields.reshape(b, 1, k * h, w), sigma, rule).view(b, k, h, w)
     r = int(round(sigma * 8 + 1)) // 2 if rule == "opencv" else int(4.0 * sigma + 0.5)
@@ -56,11 +58,17 @@ def gaussian_blur_fields(fields: torch.Tensor, sigma: float, rule: str = "opencv
     t = torch.arange(-r, r + 1, device=fields.device, dtype=torch.float64)
     g = torch.exp(-0.5 * (t / sigma) ** 2)
     g = (g / g.sum()).to(fields.dtype)
-    xp = fields.reshape(b * k, 1, h, w)
-    xp = xp[..., border_index(w, r, mode, fields.device)]
-    xp = conv2d(xp, g.view(1, 1, 1, -1))
-    xp = xp[..., border_index(h, r, mode, fields.device), :]
-    return conv2d(xp, g.view(1, 1, -1, 1)).view(b, k, h, w)
+    g = g.view(1, 1, 1, -1)
+
+    def rows(x: torch.Tensor) -> torch.Tensor:
+        # Every row of every sample through one 1-D convolution of a single image, so a sample's result does not
+        # depend on the batch it is in (a batched float32 convolution may sum in another order per batch size).
+        n, _, hh, ww = x.shape
+        return conv2d(x.reshape(1, 1, n * hh, ww), g).view(n, 1, hh, -1)
+
+    xp = rows(fields.reshape(b * k, 1, h, w)[..., border_index(w, r, mode, fields.device)])
+    xp = xp[..., border_index(h, r, mode, fields.device), :].transpose(-1, -2)
+    return rows(xp).transpose(-1, -2).reshape(b, k, h, w)
 
 
 def elastic_affine_matrix(jitter: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
