@@ -58,17 +58,15 @@ def gaussian_blur_fields(fields: torch.Tensor, sigma: float, rule: str = "opencv
     t = torch.arange(-r, r + 1, device=fields.device, dtype=torch.float64)
     g = torch.exp(-0.5 * (t / sigma) ** 2)
     g = (g / g.sum()).to(fields.dtype)
-    g = g.view(1, 1, 1, -1)
+    col_w, col_h = border_index(w, r, mode, fields.device), border_index(h, r, mode, fields.device)
 
-    def rows(x: torch.Tensor) -> torch.Tensor:
-        # Every row of every sample through one 1-D convolution of a single image, so a sample's result does not
-        # depend on the batch it is in (a batched float32 convolution may sum in another order per batch size).
-        n, _, hh, ww = x.shape
-        return conv2d(x.reshape(1, 1, n * hh, ww), g).view(n, 1, hh, -1)
+    def one(f: torch.Tensor) -> torch.Tensor:  # one sample's K fields (K, 1, H, W)
+        f = conv2d(f[..., col_w], g.view(1, 1, 1, -1))
+        return conv2d(f[..., col_h, :], g.view(1, 1, -1, 1))
 
-    xp = rows(fields.reshape(b * k, 1, h, w)[..., border_index(w, r, mode, fields.device)])
-    xp = xp[..., border_index(h, r, mode, fields.device), :].transpose(-1, -2)
-    return rows(xp).transpose(-1, -2).reshape(b, k, h, w)
+    # One sample per convolution: a batched float32 convolution may sum in another order for another batch size,
+    # and a sample's field must not depend on the batch it is in (the per-sample contract; chunked subsets).
+    return torch.cat([one(f) for f in fields.reshape(b, k, 1, h, w)]).view(b, k, h, w)
 
 
 def elastic_affine_matrix(jitter: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
