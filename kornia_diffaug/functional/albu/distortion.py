@@ -13,7 +13,6 @@ import torch
 import torch.nn.functional as F
 
 from ..._validate import check_image
-from .._conv import conv2d
 from ._common import border_index, sample
 
 __all__ = [
@@ -57,16 +56,24 @@ def gaussian_blur_fields(fields: torch.Tensor, sigma: float, rule: str = "opencv
     mode = "replicate" if rule == "opencv" else "symmetric"
     t = torch.arange(-r, r + 1, device=fields.device, dtype=torch.float64)
     g = torch.exp(-0.5 * (t / sigma) ** 2)
-    g = (g / g.sum()).to(fields.dtype)
-    col_w, col_h = border_index(w, r, mode, fields.device), border_index(h, r, mode, fields.device)
+    g = g / g.sum()
+    mw, mh_t = _blur_matrix(w, g, mode, fields.dtype), _blur_matrix(h, g, mode, fields.dtype).T
+    # Each pass is one matrix product with the border folded in (y = x M): far faster than a 1-channel convolution
+    # with 8 sigma + 1 taps. One sample per product: a batched product may sum in another order for another batch
+    # size, and a sample's field must not depend on the batch it is in (the per-sample contract; chunked subsets).
+    return torch.stack([mh_t @ (f @ mw) for f in fields.reshape(b, k, h, w)])
 
-    def one(f: torch.Tensor) -> torch.Tensor:  # one sample's K fields (K, 1, H, W)
-        f = conv2d(f[..., col_w], g.view(1, 1, 1, -1))
-        return conv2d(f[..., col_h, :], g.view(1, 1, -1, 1))
 
-    # One sample per convolution: a batched float32 convolution may sum in another order for another batch size,
-    # and a sample's field must not depend on the batch it is in (the per-sample contract; chunked subsets).
-    return torch.cat([one(f) for f in fields.reshape(b, k, 1, h, w)]).view(b, k, h, w)
+def _blur_matrix(n: int, g: torch.Tensor, mode: str, dtype: torch.dtype) -> torch.Tensor:
+    """(n, n) ``M`` with ``(x M)_j = sum_i g_i x[idx(j + i)]``: the 1-D filter ``g`` (2r + 1 taps, float64) on a
+    side of ``n`` pixels padded by ``border_index(n, r, mode)``, summed in float64, returned in ``dtype``."""
+    r = (g.numel() - 1) // 2
+    idx = border_index(n, r, mode, g.device)
+    j = torch.arange(n, device=g.device).unsqueeze(1)
+    rows = idx[j + torch.arange(2 * r + 1, device=g.device)]  # (n, 2r + 1): source pixel of tap i of output j
+    m = torch.zeros(n * n, dtype=torch.float64, device=g.device)
+    m.index_add_(0, (rows * n + j).flatten(), g.expand(n, -1).flatten())
+    return m.view(n, n).to(dtype)
 
 
 def elastic_affine_matrix(jitter: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
