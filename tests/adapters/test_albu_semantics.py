@@ -20,7 +20,7 @@ from kornia_diffaug.adapters.albumentations import (
     to_albumentations,
 )
 
-from kornia_diffaug.functional.albu import pad2d
+from kornia_diffaug.functional.albu import median_blur, pad2d
 from kornia_diffaug.functional.albu._median_net import run_median
 
 AX = Path(__file__).resolve().parent / "fixtures" / "albumentationsx"
@@ -203,10 +203,28 @@ def test_median_network_in_chunks_equals_one_pass_and_passes_the_gradient_to_the
     for k in (5, 7, 11):
         xp = pad2d(x, k // 2, "replicate")
         whole = run_median(xp, k)
-        assert torch.equal(run_median(xp, k, chunk=40), whole)
+        assert torch.equal(run_median(xp, k, chunk_bytes=40 * xp.element_size()), whole)
         (grad,) = torch.autograd.grad(whole.sum(), x)
         assert grad.sum().item() == pytest.approx(whole.numel())  # one unit per output, to one pixel each
         assert ((grad - grad.round()).abs() < 1e-12).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+def test_median_on_uint8_levels_equals_the_float_network_bit_for_bit(dtype):
+    # Without autograd, an image of exact u / 255 levels is filtered as uint8; with autograd (or any other value)
+    # the float network runs. Both must give the same bits, and the level path must not take non-level images.
+    g = torch.Generator().manual_seed(5)
+    levels = torch.randint(0, 256, (3, 3, 23, 17), generator=g).to(dtype) / 255
+    other = levels + torch.rand(levels.shape, generator=g).to(dtype) * 1e-3
+    for x in (levels, other):
+        for k in (3, 5, 9):
+            sizes = (k,)
+            ksize = torch.full((3,), k)
+            fast = median_blur(x, ksize, sizes)
+            slow = median_blur(x.clone().requires_grad_(), ksize, sizes).detach()
+            assert fast.dtype == dtype and torch.equal(fast, slow)
+            ref = pad2d(x.double(), k // 2, "replicate").unfold(-2, k, 1).unfold(-2, k, 1).flatten(-2)
+            assert torch.equal(fast.double(), ref.median(-1).values)
 
 
 # ----------------------------------------------------------------------------------------------- any value

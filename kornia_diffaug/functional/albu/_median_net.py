@@ -124,11 +124,13 @@ def _eval(xp: torch.Tensor, k: int, h: int, w: int) -> torch.Tensor:
     return vals[out[0]][..., out[1] : out[1] + h, out[2] : out[2] + w]
 
 
-def run_median(xp: torch.Tensor, k: int, chunk: int = 1 << 20) -> torch.Tensor:
+def run_median(xp: torch.Tensor, k: int, chunk_bytes: int = 1 << 18) -> torch.Tensor:
     """Median of every ``k x k`` window of the padded ``xp`` (B, C, H + k - 1, W + k - 1), in row chunks of about
-    ``chunk`` output values."""
+    ``chunk_bytes`` of output (each node is one pass over a chunk: chunks that stay in cache beat whole images,
+    2-2.5x at 256 px; 256 KiB was the fastest measured for float32 and uint8)."""
     hp, wp = xp.shape[-2:]
     h, w = hp - k + 1, wp - k + 1
+    chunk = max(1, chunk_bytes // xp.element_size())
     per_row = max(1, xp.shape[0] * xp.shape[1] * w)
     rows = max(1, min(h, chunk // per_row))
     if rows >= h:
