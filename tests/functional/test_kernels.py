@@ -121,3 +121,15 @@ def test_hue_rotation_stays_finite_in_half_precision_outside_unit_range():
     # In range, the hue rotation is unchanged: a quarter turn of a pure red is chartreuse-green (h 0 -> 1.5).
     red = torch.tensor([1.0, 0.0, 0.0]).view(1, 3, 1, 1)
     torch.testing.assert_close(_hue_rotate(red, torch.tensor([0.25])).flatten(), torch.tensor([0.5, 1.0, 0.0]))
+
+
+def test_a_same_on_batch_parameter_gives_every_sample_the_same_bits():
+    # An expanded (stride-0) per-sample parameter once let the whole batch run as one 1-D pow loop, where the last
+    # sample's pixels fell in the scalar tail (1 ulp from the vectorised body): identical inputs, different rows.
+    from kornia_diffaug.functional.albu import gamma
+
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        x = torch.rand(1, 3, 12, 10, generator=g).expand(6, -1, -1, -1).contiguous()
+        y = gamma(x, torch.full((1,), 1.1321).expand(6))
+        assert all(torch.equal(y[0], y[i]) for i in range(6))
