@@ -1,6 +1,7 @@
 """``torch.compile`` and ``jit.trace`` on the CPU at small sizes: DiffAugment (function and module), ADAPipeline and
 a loaded Albumentations pipeline give eager's output under the same seed; ``fullgraph=True`` where nothing reads
-a tensor value on the host (ADAPipeline reads its ``p`` to skip work, and a ``torch.Generator`` argument is not
+a tensor value on the host (the CPU's host reads that skip work are off while a graph is recorded:
+``kornia_diffaug._host``; Kornia's containers read their gates, and a ``torch.Generator`` argument is not
 traceable by Dynamo: both break the graph). The ``eager``/``aot_eager`` backends keep this fast; inductor is timed
 in ``benchmarks/bench_compile.py``."""
 
@@ -58,9 +59,25 @@ def test_diffaugment_with_a_generator_compiles_with_graph_breaks(x):
     assert _same_as_eager(aug, x, fullgraph=False, reseed=lambda: g.manual_seed(3)) > 1  # Dynamo: no Generator
 
 
-def test_ada_pipeline_compiles_with_graph_breaks(x):
-    ada = ADAPipeline("color", p=0.5)
-    assert _same_as_eager(ada, x, fullgraph=False) > 1  # it reads p on the host to skip work
+@pytest.mark.parametrize("spec", ["color", "bgc"])
+def test_ada_pipeline_compiles_fullgraph(x, spec):
+    ada = ADAPipeline(spec, p=0.5)  # no host read of p, of a gate or of a matrix while a graph is recorded
+    assert _same_as_eager(ada, x, fullgraph=True) == 1
+
+
+@pytest.mark.parametrize("p", [0.0, 0.5])
+def test_jit_trace_of_ada_pipeline_replays_any_draw_and_p(p):
+    ada = ADAPipeline("bgc", p=p)
+    x = torch.rand(8, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    torch.manual_seed(0)
+    traced = torch.jit.trace(ada, x, check_trace=False)
+    for new_p in (p, 0.5):  # p = 0 at trace time must not freeze the identity: p is read as a buffer
+        ada.p.fill_(new_p)
+        for seed in range(6):  # the CPU skips (all samples gated, pixel-aligned matrices) are not frozen either
+            torch.manual_seed(seed)
+            y = traced(x)
+            torch.manual_seed(seed)
+            assert torch.equal(y, ada(x))
 
 
 def test_loaded_pipeline_compiles_fullgraph(x):
@@ -75,6 +92,43 @@ def test_jit_trace_of_loaded_gaussian_blur_replays_any_draw():
     torch.manual_seed(0)
     traced = torch.jit.trace(op, x, check_trace=False)  # the check reruns with new draws: it cannot agree
     for seed in (0, 1, 2):  # draws and gates are traced as ops, not frozen at the traced values
+        torch.manual_seed(seed)
+        y = traced(x)
+        torch.manual_seed(seed)
+        assert torch.equal(y, op(x))
+
+
+_FAMILIES = {  # op family of the README's "works with" table -> a loaded config of it, and fullgraph or not
+    "crops, resizes, pads": (_t("Compose", p=1.0, transforms=[
+        _t("RandomCrop", height=12, width=12, p=1.0), _t("Resize", height=10, width=10, p=1.0),
+        _t("PadIfNeeded", min_height=14, min_width=14, border_mode=0, p=1.0)]), False),  # Kornia reads p (.item())
+    "RandomResizedCrop": (_t("Compose", p=1.0, transforms=[_t("RandomResizedCrop", size=[12, 12], p=1.0),
+                                                          _t("HorizontalFlip", p=0.5)]), False),
+    "affine-like": (_t("Compose", p=1.0, transforms=[_t("Affine", rotate=[-20, 20], p=1.0),
+                                                    _t("ShiftScaleRotate", p=1.0)]), True),
+    "elastic": (_t("ElasticTransform", p=1.0, alpha=1, sigma=5), True),
+    "grid": (_t("GridDistortion", p=1.0), True),
+    "optical": (_t("OpticalDistortion", p=1.0), True),
+}
+
+
+@pytest.mark.parametrize("family", list(_FAMILIES))
+def test_loaded_families_compile_to_eager_output(family):
+    cfg, fullgraph = _FAMILIES[family]
+    x = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    _same_as_eager(from_albumentations(cfg), x, fullgraph=fullgraph)
+
+
+@pytest.mark.parametrize("cfg", [_t("Affine", rotate=[-20, 20], p=0.5), _t("HorizontalFlip", p=0.5),
+                                 _t("ElasticTransform", p=0.5, alpha=1, sigma=5), _t("GridDistortion", p=0.5),
+                                 _t("RandomCrop", height=12, width=12, p=1.0), _t("Resize", height=12, width=12)],
+                         ids=lambda c: c["__class_fullname__"])
+def test_jit_trace_of_each_family_replays_any_draw(cfg):
+    op = from_albumentations(cfg)
+    x = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(1))
+    torch.manual_seed(0)
+    traced = torch.jit.trace(op, x, check_trace=False)
+    for seed in (0, 1, 2):
         torch.manual_seed(seed)
         y = traced(x)
         torch.manual_seed(seed)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import torch
 
+from .._host import host_reads_free
 from .._validate import check_image, check_shifts
 from ._broadcast import per_sample
 from .erase import rectangle_mask
@@ -92,7 +93,7 @@ def _folds(x: torch.Tensor, k: torch.Tensor | None) -> bool:
     multiplied by 0, which is exact only for finite ``x``. Checked on the CPU (the read costs no device sync,
     and a broadcast select costs several passes there; accelerators keep ``torch.where``) through a sum:
     a finite sum of ``x`` (or the colour offset ``k``, made of its mean) means every pixel is finite."""
-    if x.device.type != "cpu" or torch.is_grad_enabled():
+    if not host_reads_free(x) or torch.is_grad_enabled():
         return False
     return bool(torch.isfinite(k).all()) if k is not None else bool(torch.isfinite(x.sum()))
 

@@ -38,6 +38,7 @@ from kornia.augmentation.utils import _transform_output_shape
 from kornia.constants import Resample
 from kornia.core.utils import is_autocast_enabled, is_exporting
 
+from .._host import host_reads_free
 from .._validate import FLOAT_DTYPES, check_generator, check_probability
 from ..functional.sampling import draw_device
 
@@ -163,8 +164,8 @@ class SeededOpMixin:
     def transform_inputs(self, input, params, flags, transform=None, **kwargs) -> torch.Tensor:
         op: Any = self  # a Kornia augmentation (see the class docstring)
         mode = self.gating
-        if mode == "cpu_rows" and (kwargs or input.device.type != "cpu" or op.SUBSTITUTE_SKIPPED_SAMPLES
-                                   or torch.compiler.is_compiling() or is_exporting() or torch.jit.is_tracing()):
+        if mode == "cpu_rows" and (kwargs or not host_reads_free(input) or op.SUBSTITUTE_SKIPPED_SAMPLES
+                                   or is_exporting()):
             mode = "kornia"
         if mode == "kornia":
             return super().transform_inputs(input, params, flags, transform, **kwargs)  # type: ignore[misc]

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from kornia.augmentation import GeometricAugmentationBase2D
 
+from .._host import host_reads_free
 from .._validate import check_bool, check_choice, check_generator, check_number, check_probability, check_value_range
 from ..functional.ada import ADA_KEYS, ada_augment, ada_geometry, ada_resample
 from ..functional.ada.geometry import GEOMETRY_KEYS, geometry_matrices
@@ -232,6 +233,8 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
     def _host_p(self) -> float | None:
         """``p`` as a Python float if known without a device sync, else ``None``."""
         buf: torch.Tensor = self._buffers["p"]  # type: ignore[assignment]
+        if not host_reads_free():
+            return None  # a graph is being recorded (compile, export, jit.trace): p = 0 must not be frozen into it
         if buf.device.type == "cpu":
             return float(buf)
         if self._p_shadow is not None and self._p_shadow[0] == (buf.data_ptr(), buf._version):
@@ -344,6 +347,8 @@ class ADAPipeline(SeededOpMixin, GeometricAugmentationBase2D):
         ``transform_matrix`` for float64 images). Keyed on the draw's very tensors and version counters."""
         geo = tuple((k, params[k]) for k in GEOMETRY_KEYS if k in params)
         head = (tuple(x.shape[-2:]), dtype, x.device)
+        if torch.compiler.is_compiling():  # Dynamo cannot key on version counters; the graph computes them once
+            return geometry_matrices(params, head[0], dtype, x.device)
         key = tuple((k, v, -1 if v.is_inference() else v._version) for k, v in geo)
         hit = self._matrix_cache
         if hit is not None and hit[0] == head and len(hit[1]) == len(key) and all(

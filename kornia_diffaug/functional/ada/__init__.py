@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
+from ..._host import host_reads_free
 from ..._validate import check_image
 from .color import (
     COLOR_KEYS,
@@ -58,7 +59,7 @@ ADA_PARAM_DOC = {
 
 def _select(active: torch.Tensor, new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
     """``new`` where a sample is ``active``, else ``old``; on CPU (a free host read) just ``new`` when all are."""
-    if active.device.type == "cpu" and new.device.type == "cpu" and bool(active.all()):
+    if host_reads_free(active, new) and bool(active.all()):
         return new
     return torch.where(active.view(-1, 1, 1, 1).to(new.device), new, old)
 
@@ -86,7 +87,7 @@ def ada_resample(
     if exact_only:
         return resample_nearest(x, m_inv)
     pixel_aligned = ((m_inv - m_inv.round()).abs() < 1e-6).flatten(1).all(dim=1)
-    if compact or (compact is None and x.device.type == "cpu"):
+    if compact or (compact is None and host_reads_free(x, m_inv)):
         # No device to wait for on CPU: each sample goes through just the sampler it needs (at p = 0.2 about
         # 40% are pixel-aligned, at p = 1 almost none).
         idx = torch.nonzero(~pixel_aligned).flatten()

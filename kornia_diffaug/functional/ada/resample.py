@@ -16,6 +16,7 @@ import math
 import torch
 import torch.nn.functional as tF
 
+from ..._host import host_reads_free
 from ..._validate import check_image
 from .._conv import conv2d, conv_transpose2d
 
@@ -370,9 +371,12 @@ def _sampling_grid(
         # throughout: masks mixed into float ops are several times slower on CPU.
         c = (n - 1) / 2
         d = (s - c).abs_()
-        if s.device.type != "cpu" or bool(d.max() > c + q):  # CPU: skip the pass when nothing is outside
+        if not host_reads_free(s) or bool(d.max() > c + q):  # CPU: skip the pass when nothing is outside
             outside = d.sub_(c + q).sign_().clamp_(min=0)  # 1 outside the margin, 0 inside
             s.addcmul_(outside, reflect_coordinates(s, n).sub_(s))
         # Normalised coordinates of the padded upsampled image (align_corners=False): s -> (2 (s + q) + 1) / Wp - 1.
-        torch.add(s.mul_(2 / (n + 2 * q)), (2 * q + 1) / (n + 2 * q) - 1, out=grid[..., axis])
+        if torch.compiler.is_compiling():  # Dynamo does not write ``out=`` into a strided view
+            grid[..., axis] = s.mul_(2 / (n + 2 * q)).add_((2 * q + 1) / (n + 2 * q) - 1)
+        else:
+            torch.add(s.mul_(2 / (n + 2 * q)), (2 * q + 1) / (n + 2 * q) - 1, out=grid[..., axis])
     return grid

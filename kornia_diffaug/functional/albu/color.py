@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from ..._host import host_reads_free
 from ..._validate import check_image
 from .._broadcast import per_sample
 from ._common import GRAY_WEIGHTS, border_index, saturate, take2d
@@ -113,7 +114,7 @@ def color_jitter(
             idx = (torch.full_like(pos, k) if phase == 0 else pos + 1 + k).clamp(max=3)
             live = (idx < pos) if phase == 0 else (pos + 1 + k <= 3)
             sel = torch.where(live, order.gather(1, idx), torch.full_like(idx, -1)).view(-1)
-            if x.device.type == "cpu" and not torch.compiler.is_compiling():
+            if host_reads_free(x):
                 # No sync cost on the CPU: step only the samples with an op in this slot (the rest are identity).
                 rows = (sel >= 0).nonzero().view(-1)
                 if rows.numel() == 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..._host import host_reads_free
 from ..._validate import check_image
 from .._conv import conv2d
 from ._common import INTERPOLATIONS, pad2d
@@ -107,8 +108,7 @@ def _med3(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
 def _uint8_levels(x: torch.Tensor) -> torch.Tensor | None:
     """``x * 255`` when every pixel is a uint8 level ``u`` with ``u / 255 == x`` bit for bit (what a uint8 image
     divided by 255 holds), else ``None``; also ``None`` unless the call is eager CPU work without autograd."""
-    if (x.device.type != "cpu" or torch.compiler.is_compiling() or torch.jit.is_tracing()
-            or (torch.is_grad_enabled() and x.requires_grad)):
+    if not host_reads_free(x) or (torch.is_grad_enabled() and x.requires_grad):
         return None
     u = (x * 255).round_().clamp_(0, 255)
     return u if torch.equal(u / 255, x) else None  # no sync cost on the CPU
@@ -155,7 +155,7 @@ def median_blur(x: torch.Tensor, ksize: torch.Tensor, sizes: tuple[int, ...]) ->
     if x.numel() == 0:
         return x.clone()
     ksize = ksize.to(x.device)
-    if x.device.type == "cpu" and not torch.compiler.is_compiling():
+    if host_reads_free(x):
         # No sync cost on the CPU: each sample computes only its own size.
         out = x
         for k in sizes:
