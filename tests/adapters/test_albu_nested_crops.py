@@ -372,3 +372,17 @@ def test_mask_crop_with_p_below_one_and_a_mask_only(nested):
     cfg = _config([first, T("PadIfNeeded", min_height=60, min_width=80, border_mode=0, p=1.0)], boxes=False,
                   keypoints=False)
     _check_per_image(cfg, _coords_image(60, 80), 10, 5, mask=mask, image_atol=1e-3)
+
+
+def test_inverse_undoes_a_nested_data_crop():
+    """``inverse`` takes boxes and keypoints back through the nested crop's drawn window (and the flips); with
+    ``erosion_rate`` 0 the window holds every box whole, so they come back as they went in."""
+    crop = T("RandomSizedBBoxSafeCrop", height=40, width=50, p=1.0)
+    cfg = _config([T("Sequential", p=1.0, transforms=[T("HorizontalFlip", p=1.0), crop]), T("VerticalFlip", p=1.0)])
+    pipe = from_albumentations(cfg, generator=torch.Generator().manual_seed(6))
+    args, _ = _batch(_coords_image(80, 100), 3, BOXES_2, KPS_2)
+    y, b, k = pipe(*args)
+    assert pipe.albumentations_valid["bboxes"].all()
+    _, b0, k0 = pipe.inverse(y, b, k, params=pipe._params)
+    torch.testing.assert_close(b0, args[1], rtol=0, atol=1e-4)
+    torch.testing.assert_close(k0, args[2], rtol=0, atol=1e-4)
