@@ -189,8 +189,6 @@ WHY = {
     "ShiftScaleRotate.border_mode": "a reflected border makes Albumentations add mirrored copies of the boxes "
                                     "and keypoints it shows: a per-image number of new boxes that the fixed "
                                     "(B, N, 4) layout and the labels cannot hold",
-    "RandomSizedBBoxSafeCrop inside a container": "its crop is drawn from the boxes as they reach it, which the "
-                                                  "pipeline reads between top-level transforms only",
     "IAAPiecewiseAffine": "imgaug / 1.x warp through scikit-image's triangulated mesh, a per-image piecewise "
                           "affine we do not reproduce (2.x's PiecewiseAffine map is mapped)",
     "PiecewiseAffine": "1.x parameters (cval, mode, order): the same scikit-image mesh warp as IAAPiecewiseAffine",

@@ -23,9 +23,6 @@ import torch
 from torch import nn
 
 from kornia_diffaug.ops.albu import (
-    AlbuCropNonEmptyMaskIfExists,
-    AlbuNoOp,
-    AlbuRandomSizedBBoxSafeCrop,
     PerSampleOneOf,
     PerSampleSequential,
     PerSampleSomeOf,
@@ -44,7 +41,6 @@ __all__ = ["MAX_DEPTH", "conversion_report", "from_albumentations", "load_config
 MAX_DEPTH = 64  # nesting levels of dicts/lists accepted in a config (a real pipeline needs fewer than 10)
 _BOX_KEYS = {"pascal_voc": "bbox_xyxy", "coco": "bbox_xywh", "yolo": "bbox_xyxy", "albumentations": "bbox_xyxy"}
 _NO_BOXES = (AlbuRandomGridShuffle,)  # the distortions move boxes as Albumentations does; a tile shuffle cannot
-_DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)  # the pipeline draws their box
 
 
 # ----------------------------------------------------------------------------------------------- reading
@@ -341,13 +337,6 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
                 f"{m._albumentations_fused} with bbox_params min_area/min_width/min_height (Albumentations also "
                 "filters the boxes between the two, at the crop's size)")
     mods = list(root.children()) if type(root) is nn.Sequential else [root]
-    nested = [m for m in root.modules() if isinstance(m, _DATA_CROPS) and not any(m is t for t in mods)]
-    for m in nested:  # the pipeline draws their box from the data only between top-level transforms
-        ctx.at(m._albumentations_path[len(ctx.path):]).unsupported(f"{m._albumentations['__class_fullname__']} "
-                                                                    "inside a container")
-    if nested:
-        root = _without(root, nested)
-        mods = list(root.children()) if type(root) is nn.Sequential else [root]
     mods = group_by_size(mods, ctx, top=True)
     if not mods:
         mods = [nn.Identity()]
@@ -357,15 +346,6 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
     pipe.albumentations_targets = info
     pipe.albumentations_compose = {k: plain(top[k]) for k in ("bbox_params", "keypoint_params") if top.get(k)}
     return pipe
-
-
-def _without(root: nn.Module, drop: list[nn.Module]) -> nn.Module:
-    """``root`` with the modules ``drop`` replaced by ``NoOp`` (non-strict loading of refused nested crops)."""
-    for parent in list(root.modules()):
-        for key, child in list(parent.named_children()):
-            if any(child is d for d in drop):
-                setattr(parent, key, AlbuNoOp())
-    return root
 
 
 def conversion_report(config: Any) -> str:

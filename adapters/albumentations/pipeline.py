@@ -1,7 +1,9 @@
 """The pipeline :func:`~.load.from_albumentations` returns: an ``AugmentationSequential`` that runs the box and
 keypoint checks of ``targets.py`` before every transform (and between the children of ``OneOf``/``SomeOf``/
 ``Sequential``), as Albumentations' ``Compose`` runs them, and moves boxes by each op's matrix with the
-convention Albumentations moves them by; its ``inverse`` undoes every step with the same conventions.
+convention Albumentations moves them by; its ``inverse`` undoes every step with the same conventions. A crop drawn
+from the data (``RandomSizedBBoxSafeCrop``, ``CropNonEmptyMaskIfExists``) draws its window from the mask and boxes
+as they reach it; a container that holds one runs its children one at a time on every argument for that.
 """
 
 from __future__ import annotations
@@ -65,6 +67,13 @@ _DROPS_OUTSIDE = (AlbuAffine, AlbuSafeRotate)  # fgeometric.bboxes_affine -> val
 # Crops whose box depends on the mask / the boxes they receive (``refine``): Kornia draws the parameters from the
 # shape alone, so the box is drawn here, when the op's turn comes, from the data as it reaches the op.
 _DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)
+
+
+def _holds_data_crop(module: Any) -> bool:
+    """``module`` is a container with a data crop among its descendants: its children then run one at a time on
+    every argument, so the crop's box is drawn from the image, masks and boxes as the children before it left them
+    (Albumentations' containers call their children in turn)."""
+    return not isinstance(module, _DATA_CROPS) and any(isinstance(m, _DATA_CROPS) for m in module.modules())
 
 
 class _Slot:
@@ -159,6 +168,14 @@ class _TargetOps(AugmentationSequentialOps):
             if isinstance(module, _DATA_CROPS):
                 keys = self.preproc_datakeys(data_keys)
                 _refine(module, param, list(arg), keys, [None] * len(arg))
+            elif _holds_data_crop(module):  # no box or keypoint argument: no slot, so no check runs
+                self.state = _State(BoxRules(), KeypointRules(), {})
+                try:
+                    out = self._step(list(arg), self.preproc_datakeys(data_keys), [None] * len(arg), module, param,
+                                     extra_args)
+                finally:
+                    self.state = None
+                return out[0] if len(out) == 1 else out
             return super().transform(*arg, module=module, param=param, extra_args=extra_args, data_keys=data_keys)
         keys = self.preproc_datakeys(data_keys)
         slots = [self.state.slots.get(i) for i in range(len(arg))]
@@ -173,6 +190,10 @@ class _TargetOps(AugmentationSequentialOps):
         st = self.state
         if isinstance(module, PerSampleBranches):
             return self._groups(args, keys, slots, module, param, extra_args)
+        if isinstance(module, ImageSequentialBase) and isinstance(param.data, list) and _holds_data_crop(module):
+            for child_param in param.data:  # every argument child by child: a data crop sees what reaches it
+                args = self._step(args, keys, slots, module.get_submodule(child_param.name), child_param, extra_args)
+            return args
         if isinstance(module, ImageSequentialBase) and isinstance(param.data, list):
             # The image (and masks) through the container at once; boxes and keypoints child by child, so each
             # leaf moves them with its own convention and the checks run between children as Albumentations'

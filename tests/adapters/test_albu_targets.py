@@ -478,15 +478,21 @@ def test_crop_non_empty_mask_ignores_values_and_channels_and_needs_a_mask():
     pipe = from_albumentations(_mask_crop_config(4, 4))
     with pytest.raises(ValueError, match="Can not find mask for CropNonEmptyMaskIfExists"):
         pipe(torch.rand(1, 3, 10, 10), torch.tensor([[[1.0, 1.0, 3.0, 3.0]]]), torch.tensor([[[2.0, 2.0]]]))
-    one_of = {"__class_fullname__": "OneOf", "transforms": [
-        {"__class_fullname__": "CropNonEmptyMaskIfExists", "height": 4, "width": 4}]}
-    with pytest.raises(UnsupportedTransformError, match=r"^transform\.transforms\[0\]: CropNonEmptyMaskIfExists "
-                                                        "inside a container"):
-        from_albumentations(one_of)
-    with pytest.raises(UnsupportedTransformError, match=r"^transform\.transforms\[1\]\.transforms\[0\]: Crop"):
-        from_albumentations({"__class_fullname__": "Compose", "transforms": [{"__class_fullname__": "NoOp"}, one_of]})
-    with pytest.warns(UserWarning, match="inside a container"):
-        assert from_albumentations(one_of, strict=False)(torch.rand(1, 3, 6, 6)).shape == (1, 3, 6, 6)
+    # Inside a container (here after a flip) the crop is drawn from the mask as it reaches it, as in Albumentations:
+    # the one non-empty pixel, at the top-right corner before the flip, is then the top-left one, which only the
+    # top-left window holds (tests/adapters/test_albu_nested_crops.py has the rest).
+    one_of = {"__class_fullname__": "OneOf", "transforms": [{"__class_fullname__": "Sequential", "transforms": [
+        {"__class_fullname__": "HorizontalFlip", "p": 1.0},
+        {"__class_fullname__": "CropNonEmptyMaskIfExists", "height": 4, "width": 4}]}]}
+    pipe = from_albumentations({"__class_fullname__": "Compose",
+                                "transforms": [{"__class_fullname__": "NoOp"}, one_of]})
+    x, mask = torch.rand(3, 3, 10, 10), torch.zeros(3, 1, 10, 10)
+    mask[:, :, 0, 9] = 1
+    y, m = pipe(x, mask, data_keys=["input", "mask"])
+    torch.testing.assert_close(y, x.flip(-1)[..., :4, :4])
+    assert m[:, 0, 0, 0].all() and m.sum() == 3
+    with pytest.raises(ValueError, match="Can not find mask for CropNonEmptyMaskIfExists"):
+        from_albumentations(one_of)(x)
 
 
 def test_random_sized_bbox_safe_crop_keeps_every_box_like_albumentations():

@@ -37,7 +37,6 @@ BY_NAME = {e.name: e for e in ENTRIES}
 EXPECTED_REFUSALS: dict[str, str] = {
     "ccpd_default_det_kp.json": "ShiftScaleRotate: border_mode=4 with bbox_params and",
     "effhandegonet_kp.json": "OneOf: leaves images of different sizes (a per-sample draw",
-    "hf_run_object_detection_train_det.json": "RandomSizedBBoxSafeCrop inside a container",
     "mmdet_albu_example_det.json": "ShiftScaleRotate: border_mode=4 with bbox_params",
     "signlang_train_cls.json": "IAAPiecewiseAffine: the 1.x / imgaug piecewise affine",
     "sivl_triplet_cls.json": "PiecewiseAffine: the 1.x / imgaug piecewise affine (cval,",
