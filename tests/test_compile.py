@@ -133,3 +133,20 @@ def test_jit_trace_of_each_family_replays_any_draw(cfg):
         y = traced(x)
         torch.manual_seed(seed)
         assert torch.equal(y, op(x))
+
+
+@pytest.mark.parametrize("p", [0.5, 1.0])
+def test_jit_trace_of_diffaugment_replays_any_draw_with_gradients(p):
+    op = DiffAugment("color,translation,cutout", p=p)
+    x = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(3), requires_grad=True)
+    torch.manual_seed(0)
+    traced = torch.jit.trace(op, x, check_trace=False)
+    for seed in range(4):
+        torch.manual_seed(seed)
+        y = traced(x)
+        (g,) = torch.autograd.grad(y.sum(), x)
+        torch.manual_seed(seed)
+        y0 = op(x)
+        assert torch.equal(y, y0)
+        # The trace records the composed ops, whose autograd sums in another order than the fused adjoint.
+        torch.testing.assert_close(g, torch.autograd.grad(y0.sum(), x)[0], rtol=1e-5, atol=1e-6)

@@ -168,8 +168,10 @@ def diffaugment_fused(
         return x.clone()
     # ``+ 0.0`` writes a fill of -0.0 as +0.0, the one value the CPU fold could not reproduce bit for bit.
     fill_t = torch.as_tensor(fill, dtype=x.dtype, device=x.device) + 0.0
-    if color is not None and any(isinstance(v, torch.Tensor) and v.requires_grad for v in color):
-        # Learnable magnitudes: the composed ops, so that autograd reaches them.
+    if torch.jit.is_tracing() or (color is not None and any(isinstance(v, torch.Tensor) and v.requires_grad
+                                                            for v in color)):
+        # Learnable magnitudes: the composed ops, so that autograd reaches them. jit.trace: the same ops (the
+        # tracer cannot record a custom autograd.Function that takes tuples).
         coef, m_c, _, index, keep, other = _plan(x, color, translation, cutout, fill_t)
         return _compose(x, coef, m_c, index, keep, other)
     with torch.no_grad():  # the custom backward holds the adjoints of the means: no graph through them
