@@ -77,34 +77,32 @@ def piecewise_affine_mesh_map(moved: torch.Tensor, rows: torch.Tensor, cols: tor
         size: the image ``(H, W)``.
 
     In the cell ``[x_j, x_j+1] x [y_i, y_i+1]`` with local coordinates ``u = (x - x_j) / (x_j+1 - x_j)``, ``v``
-    likewise, and moved corners ``P00, P01`` (top) ``P10, P11`` (bottom): top-left diagonal, ``u >= v``:
-    ``P00 + u (P01 - P00) + v (P11 - P01)``, else ``P00 + v (P10 - P00) + u (P11 - P10)``; top-right diagonal,
-    ``u + v <= 1``: ``P00 + u (P01 - P00) + v (P10 - P00)``, else ``P11 + (1 - u) (P10 - P11) + (1 - v) (P01 -
-    P11)``. Every pixel lies in the grid's hull, so none maps to skimage's ``-1`` (outside the mesh). float64.
+    likewise, and moved corners ``P00, P01`` (top) ``P10, P11`` (bottom), each triangle is ``O + u A + v B``:
+    top-left diagonal, ``u >= v``: ``(P00, P01 - P00, P11 - P01)``, else ``(P00, P11 - P10, P10 - P00)``; top-right
+    diagonal, ``u + v <= 1``: ``(P00, P01 - P00, P10 - P00)``, else ``(P01 + P10 - P11, P11 - P10, P11 - P01)``.
+    Every pixel lies in the grid's hull, so none maps to skimage's ``-1`` (outside the mesh). float64.
     """
     h, w = size
     b = moved.shape[0]
     dev = moved.device
-    big_c = diagonals.shape[-1] + 1
+    big_r, big_c = diagonals.shape[-2] + 1, diagonals.shape[-1] + 1
     i, y0, y1 = _axis(rows.to(dev), h, torch.arange(h, device=dev, dtype=torch.float64))  # (B, H)
     j, x0, x1 = _axis(cols.to(dev), w, torch.arange(w, device=dev, dtype=torch.float64))  # (B, W)
     v = ((torch.arange(h, device=dev, dtype=torch.float64) - y0) / (y1 - y0)).view(b, h, 1)
     u = ((torch.arange(w, device=dev, dtype=torch.float64) - x0) / (x1 - x0)).view(b, 1, w)
-    ii, jj = i.view(b, h, 1), j.view(b, 1, w)
-    pts = moved.to(torch.float64)
-
-    def corner(di: int, dj: int) -> torch.Tensor:
-        k = ((ii + di) * big_c + (jj + dj)).reshape(b, h * w, 1).expand(b, h * w, 2)
-        return pts.gather(1, k).view(b, h, w, 2)
-
-    p00, p01, p10, p11 = corner(0, 0), corner(0, 1), corner(1, 0), corner(1, 1)
-    d = diagonals.to(dev).flatten(1).gather(1, (ii * (big_c - 1) + jj).reshape(b, h * w)).view(b, h, w, 1)
-    u, v = torch.broadcast_tensors(u, v)
-    u, v = u.unsqueeze(-1), v.unsqueeze(-1)
-    main = torch.where(u >= v, p00 + u * (p01 - p00) + v * (p11 - p01), p00 + v * (p10 - p00) + u * (p11 - p10))
-    anti = torch.where(u + v <= 1, p00 + u * (p01 - p00) + v * (p10 - p00),
-                       p11 + (1 - u) * (p10 - p11) + (1 - v) * (p01 - p11))
-    return torch.where(d, main, anti).permute(0, 3, 1, 2)
+    g = moved.to(torch.float64).view(b, big_r, big_c, 2)
+    p00, p01, p10, p11 = g[:, :-1, :-1], g[:, :-1, 1:], g[:, 1:, :-1], g[:, 1:, 1:]
+    d = diagonals.to(dev).unsqueeze(-1)
+    first = torch.cat([p00, p01 - p00, torch.where(d, p11 - p01, p10 - p00)], -1)  # (B, R-1, C-1, 6): O, A, B
+    second = torch.cat([torch.where(d, p00, p01 + p10 - p11), p11 - p10, torch.where(d, p10 - p00, p11 - p01)], -1)
+    coef = torch.stack([first, second], 3).reshape(b, (big_r - 1) * (big_c - 1) * 2, 6)  # per cell: its two triangles
+    cell = i.view(b, h, 1) * (big_c - 1) + j.view(b, 1, w)  # (B, H, W)
+    top_left = diagonals.to(dev).flatten(1).gather(1, cell.reshape(b, h * w)).view(b, h, w)
+    other = torch.where(top_left, u < v, u + v > 1)
+    c = coef.gather(1, (cell * 2 + other).reshape(b, h * w, 1).expand(b, h * w, 6)).view(b, h, w, 6)
+    mx = c[..., 0] + u * c[..., 2] + v * c[..., 4]
+    my = c[..., 1] + u * c[..., 3] + v * c[..., 5]
+    return torch.stack([mx, my], 1)
 
 
 def mesh_keypoints(m: torch.Tensor, points: torch.Tensor, threshold: float | None, chunk_elems: int = 1 << 22
