@@ -1,5 +1,6 @@
 """Per-image time of the transforms loaded with 1.x meanings (``ElasticTransform(alpha_affine)``, 1.x
-``RandomRain``, 1.x ``PiecewiseAffine``) against Albumentations 1.3.1 itself, and 2.x ``ElasticTransform`` against 2.0.8.
+``RandomRain``, 1.x ``PiecewiseAffine``) against Albumentations 1.3.1 itself, and 2.x ``ElasticTransform`` against
+2.0.8.
 
     python benchmarks/bench_albu_1x.py [--size 256] [--batch 8] [--threads 1] [--albu13 /tmp/a13/bin/python]
 
