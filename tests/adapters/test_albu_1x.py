@@ -298,6 +298,18 @@ def test_a_1x_piecewise_affine_moves_boxes_and_keypoints_in_a_pipeline():
     assert pipe.albumentations_valid["keypoints"].all()
 
 
+def test_a_1x_piecewise_affine_with_no_positive_jitter_leaves_everything_where_it_was():
+    """1.3.1 fails there (no transform) and 1.4.18 redraws; images, masks, boxes and keypoints come back."""
+    cfg = _mesh_cfg("1.3.1", scale=0.0, targets={"bbox_params": {"format": "pascal_voc", "label_fields": []},
+                                                 "keypoint_params": {"format": "xy"}})
+    pipe = from_albumentations(cfg, strict=True)
+    x = torch.rand(2, 3, 20, 26)
+    boxes = torch.tensor([[[1.5, 2.25, 10.0, 9.5]], [[3.0, 4.0, 25.5, 19.0]]])
+    kps = torch.tensor([[[6.3, 7.7]], [[0.2, 18.9]]])
+    y, b, k = pipe(x, boxes, kps, data_keys=["input", "bbox_xyxy", "keypoints"])
+    assert torch.equal(y, x) and torch.equal(b, boxes) and torch.equal(k, kps)
+
+
 # ----------------------------------------------------------------------------------------------- RandomRain
 RAIN = [("slant_left", -7, 9, 1, 5, 0.7), ("slant_right", 12, 14, 1, 3, 0.9), ("no_blur", 3, 6, 1, 1, 0.8)]
 

@@ -123,7 +123,8 @@ def mesh_keypoints(m: torch.Tensor, points: torch.Tensor, threshold: float | Non
         kk = k[:, s : s + step]
         d2 = (q[:, :1] - kk[..., :1]) ** 2 + (q[:, 1:] - kk[..., 1:]) ** 2  # (B, n, HW)
         val = torch.where(inside, 1 / (torch.sqrt(d2.to(torch.float32)) + 1), torch.zeros((), device=m.device))
-        best, idx = val.max(-1)
+        idx = val.argmax(-1)  # the first of equal maxima, as numpy's argmax
+        best = val.gather(-1, idx.unsqueeze(-1)).squeeze(-1)
         xy = torch.stack([idx % w, idx // w], -1).to(torch.float64)
         if threshold is not None:
             xy = torch.where((best >= threshold).unsqueeze(-1), xy, torch.full_like(xy, -1.0))

@@ -28,14 +28,16 @@ _LABEL_EPS = 1e-6  # below a whole label by less than this is the label (floatin
 
 
 @functools.lru_cache(maxsize=64)
-def _diagonal_table(rows: tuple[int, int], cols: tuple[int, int], size: tuple[int, int]) -> torch.Tensor:
-    """(rows range, cols range, R - 1, C - 1) bool: each grid's cell diagonals (``FA.mesh_diagonals``), padded."""
+def _diagonal_table(rows: tuple[int, int], cols: tuple[int, int], size: tuple[int, int],
+                    device: torch.device) -> torch.Tensor:
+    """(rows range, cols range, R - 1, C - 1) bool: each grid's cell diagonals (``FA.mesh_diagonals``), padded;
+    kept on ``device`` (no copy per call)."""
     r_hi, c_hi = rows[1], cols[1]
     out = torch.zeros(rows[1] - rows[0] + 1, cols[1] - cols[0] + 1, r_hi - 1, c_hi - 1, dtype=torch.bool)
     for a, r in enumerate(range(rows[0], rows[1] + 1)):
         for b, c in enumerate(range(cols[0], cols[1] + 1)):
             out[a, b, : r - 1, : c - 1] = torch.tensor(FA.mesh_diagonals(r, c, size))
-    return out
+    return out.to(device)
 
 
 # Zero scale draws no positive jitter: 1.x then has no transform (it fails); the input comes back.
@@ -117,15 +119,14 @@ class AlbuPiecewiseAffineMesh(_Remap):
         real = ((i < rows.view(-1, 1, 1)) & (j < cols.view(-1, 1, 1))).reshape(-1, big_r * big_c)
         jit = e * s.view(-1, 1, 1)  # (dy, dx) per point, as 1.x's jitter columns
         moves = ((jit > 0).any(-1) & real).any(-1)
-        if not c["absolute_scale"]:
-            jit = jit * torch.tensor([float(h), float(w)], device=device, dtype=torch.float64)
+        dy, dx = (jit[..., 0], jit[..., 1]) if c["absolute_scale"] else (jit[..., 0] * h, jit[..., 1] * w)
         step_x = w / (cols.double() - 1).view(-1, 1, 1)
         step_y = h / (rows.double() - 1).view(-1, 1, 1)
         gx = torch.where(j == (cols - 1).view(-1, 1, 1), float(w), j * step_x).expand(-1, big_r, -1)
         gy = torch.where(i == (rows - 1).view(-1, 1, 1), float(h), i * step_y).expand(-1, -1, big_c)
-        mx = (gx.reshape(-1, big_r * big_c) + jit[..., 1]).clamp(0, w - 1)
-        my = (gy.reshape(-1, big_r * big_c) + jit[..., 0]).clamp(0, h - 1)
-        table = _diagonal_table(c["nb_rows"], c["nb_cols"], (int(h), int(w))).to(device)
+        mx = (gx.reshape(-1, big_r * big_c) + dx).clamp(0, w - 1)
+        my = (gy.reshape(-1, big_r * big_c) + dy).clamp(0, h - 1)
+        table = _diagonal_table(c["nb_rows"], c["nb_cols"], (int(h), int(w)), torch.device(device))
         pick = (rows - c["nb_rows"][0]) * table.shape[1] + (cols - c["nb_cols"][0])
         diag = table.flatten(0, 1)[pick]
         m = FA.piecewise_affine_mesh_map(torch.stack([mx, my], -1), rows, cols, diag, (int(h), int(w)))
@@ -160,14 +161,16 @@ class AlbuPiecewiseAffineMesh(_Remap):
         return y
 
     def _points(self, p, params):
+        """Points (B, N, 2) moved by 1.x's rule, and the (B,) gate of samples that move."""
         h, w = (int(v) for v in params["forward_input_shape"][-2:].tolist())  # a CPU tensor: no device sync
-        m = self._map(params, (h, w), p.device)
-        return FA.mesh_keypoints(m, p, self._cfg["keypoints_threshold"])
+        m, moves = self._mesh(params, (h, w), p.device)
+        return FA.mesh_keypoints(m, p, self._cfg["keypoints_threshold"]), moves
 
     def apply_transform_keypoint(self, input, params, flags, transform=None):
         """1.x's ``keypoint_piecewise_affine``: the pixel whose warped distance map peaks (whole pixels)."""
         p = input.data
-        return Keypoints(self._points(p, params).to(p.dtype))
+        q, moves = self._points(p, params)
+        return Keypoints(torch.where(moves.view(-1, 1, 1), q, p.to(q.dtype)).to(p.dtype))
 
     def apply_transform_box(self, input, params, flags, transform=None):
         """1.x's ``bbox_piecewise_affine``: the four corners of ``[x_min, y_min, x_max, y_max]`` move as keypoints;
@@ -178,11 +181,12 @@ class AlbuPiecewiseAffineMesh(_Remap):
         corners = torch.stack([torch.stack([x1, y1], -1), torch.stack([x2, y1], -1), torch.stack([x2, y2], -1),
                                torch.stack([x1, y2], -1)], 2)  # (B, N, 4, 2)
         b, n = corners.shape[:2]
-        q = self._points(corners.reshape(b, n * 4, 2), params).view(b, n, 4, 2)
-        found = q[..., 0] >= 0
+        q, moves = self._points(corners.reshape(b, n * 4, 2), params)
+        q = q.view(b, n, 4, 2)
+        found = q[..., 0] >= 0  # a lost corner is (-1, -1)
         big = torch.tensor(float("inf"), dtype=q.dtype, device=q.device)
         lo = torch.where(found.unsqueeze(-1), q, big).amin(2)
         hi = torch.where(found.unsqueeze(-1), q, -big).amax(2)
         old = torch.cat([d.amin(-2), d.amax(-2)], -1).to(q.dtype)
-        new = torch.where(found.any(-1, keepdim=True), torch.cat([lo, hi], -1), old)
+        new = torch.where(found.any(-1, keepdim=True) & moves.view(-1, 1, 1), torch.cat([lo, hi], -1), old)
         return Boxes.from_tensor(new.to(d.dtype), mode="xyxy_plus", validate_boxes=False)
