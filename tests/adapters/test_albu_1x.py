@@ -3,7 +3,8 @@
 - ``ElasticTransform(alpha_affine=...)``: 1.x's random affine, uniform noise and scipy smoothing, against
   Albumentations 1.3.1's own kernel on fixed draws (``fixtures/albumentations1x``, written by 1.3.1).
 - 1.x ``PiecewiseAffine`` and 0.x ``IAAPiecewiseAffine``: scikit-image's triangulated mesh, against 1.3.1's own
-  transform (images, masks, keypoints, boxes) on fixed draws; which versions get it.
+  transform (images, masks, keypoints, boxes) and imgaug 0.4.0's (images, masks) on fixed draws
+  (``fixtures/imgaug``); which versions get it.
 - 1.x ``RandomRain``: drops counted from the area, ``rain_type`` lengths, integer slant, painted ``LINE_8``
   segments, the whole image blurred (against 1.3.1's ``add_rain`` on fixed drops).
 - ``SafeRotate(mask_value=None)``, ``IAAEmboss``; mask fills honoured (or refused), never dropped.
@@ -223,6 +224,29 @@ def test_piecewise_affine_mesh_grid_size_of_a_sample_does_not_depend_on_its_batc
     y = op.apply_transform(img.repeat(2, 1, 1, 1), two, op.flags)
     torch.testing.assert_close(y[:1], op.apply_transform(img, params, op.flags), atol=0, rtol=0)
     assert (y[1] - y[0]).abs().max() > 1e-3
+
+
+IMGAUG = [  # as fixtures/imgaug/make_fixtures.py: name, (H, W), rows, cols, scale, order, mode, cval
+    ("linear_constant", (22, 30), 4, 4, 0.04, 1, "constant", 0),
+    ("nearest_edge", (27, 19), 3, 5, 0.05, 0, "edge", 0),
+]
+
+
+@pytest.mark.parametrize("case", IMGAUG, ids=[c[0] for c in IMGAUG])
+def test_iaa_piecewise_affine_equals_imgaug_0_4_0(case):
+    """imgaug's own PiecewiseAffine on our draws (what 0.x's IAAPiecewiseAffine runs): uint8 images equal after
+    rounding (imgaug rounds its float result), masks through the image's order and cval, rounded, exact."""
+    name, (h, w), r, c, s, order, mode, cval = case
+    d = np.load(FIX.parent / "imgaug" / "piecewise.npz")
+    op = _only(from_albumentations(_mesh_cfg("0.5.2", "IAA", scale=[s, s], nb_rows=r, nb_cols=c, order=order,
+                                             mode=mode, cval=cval), strict=True))
+    params = {"rows": torch.tensor([r]), "cols": torch.tensor([c]), "scale": torch.tensor([s], dtype=torch.float64),
+              "noise": torch.from_numpy(d[f"{name}.noise"])[None], "forward_input_shape": torch.tensor([1, 3, h, w])}
+    x = torch.from_numpy(d[f"{name}.image"]).permute(2, 0, 1)[None].double() / 255
+    y = op.apply_transform(x, params, op.flags) * 255
+    assert torch.equal(y.round(), torch.from_numpy(d[f"{name}.out"]).permute(2, 0, 1)[None].double())
+    mask = op.apply_transform_mask(torch.from_numpy(d[f"{name}.mask"]).double()[None, None], params, op.flags)
+    assert torch.equal(mask[0, 0], torch.from_numpy(d[f"{name}.mask_out"]).double())
 
 
 def _mesh_cfg(version, name="PiecewiseAffine", targets=None, **kw):
