@@ -23,7 +23,7 @@ __all__ = ["AlbuPiecewiseAffineMesh"]
 # symmetric -> reflect, reflect -> mirror). The map never leaves [0, W - 1] x [0, H - 1] (the moved points are
 # clipped to it and every pixel is a convex blend of them), so a border is only ever read with weight 0: wrap
 # (grid-wrap) reads the same as replicate there.
-MODES = {"constant": 0, "edge": 1, "symmetric": 2, "reflect": 4, "wrap": 1}
+_MODES = {"constant": 0, "edge": 1, "symmetric": 2, "reflect": 4, "wrap": 1}
 _LABEL_EPS = 1e-6  # below a whole label by less than this is the label (floating-point error, not a blend)
 
 
@@ -84,8 +84,8 @@ class AlbuPiecewiseAffineMesh(_Remap):
         for name, v in (("order", order), ("mask_order", mask_order)):
             if v not in (0, 1) or isinstance(v, bool):
                 raise ValueError(f"{name} must be 0 (nearest) or 1 (bilinear), got {v!r}")
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {sorted(MODES)} (scikit-image's), got {mode!r}")
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {sorted(_MODES)} (scikit-image's), got {mode!r}")
         if mask_rounding not in ("floor", "round"):
             raise ValueError(f"mask_rounding must be 'floor' or 'round', got {mask_rounding!r}")
         if keypoints_threshold is not None and (isinstance(keypoints_threshold, bool)
@@ -95,7 +95,7 @@ class AlbuPiecewiseAffineMesh(_Remap):
                          absolute_scale=bool(absolute_scale), order=order, mask_order=mask_order, mode=mode,
                          cval=cval, mask_rounding=mask_rounding,
                          keypoints_threshold=None if keypoints_threshold is None else float(keypoints_threshold))
-        self._check_modes(order, MODES[mode], cval, cval_mask)
+        self._check_modes(order, _MODES[mode], cval, cval_mask)
         self._cfg["cval"] = self.fill
         self._cfg["cval_mask"] = self._cfg.pop("fill_mask")
 
