@@ -1,5 +1,6 @@
 """Per-image time of the transforms loaded with 1.x meanings (``ElasticTransform(alpha_affine)``, 1.x
-``RandomRain``) against Albumentations 1.3.1 itself, and 2.x ``ElasticTransform`` against 2.0.8.
+``RandomRain``, 1.x ``PiecewiseAffine``) against Albumentations 1.3.1 itself, and 2.x ``ElasticTransform`` against
+2.0.8.
 
     python benchmarks/bench_albu_1x.py [--size 256] [--batch 8] [--threads 1] [--albu13 /tmp/a13/bin/python]
 
@@ -29,6 +30,8 @@ CASES = [  # (version that wrote it, transform)
                "border_mode": 4}),
     ("1.3.1", {"__class_fullname__": "RandomRain", "p": 1.0, "slant_lower": -10, "slant_upper": 10,
                "drop_length": 20}),
+    ("1.3.1", {"__class_fullname__": "PiecewiseAffine", "p": 1.0, "scale": [0.03, 0.05], "nb_rows": 4, "nb_cols": 4,
+               "interpolation": 1, "cval": 0, "mode": "constant"}),
     ("2.0.8", {"__class_fullname__": "ElasticTransform", "p": 1.0, "alpha": 1, "sigma": 50}),
 ]
 

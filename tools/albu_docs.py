@@ -128,9 +128,10 @@ Where the result can differ from Albumentations':
   `keypoint_params` (Albumentations adds mirrored copies of the boxes and keypoints the reflection shows, so
   their number changes; under `strict=False` they are kept without copies). Boxes through the distortions
   (`ElasticTransform`, `GridDistortion`, `OpticalDistortion`, `PiecewiseAffine`) move as Albumentations 2.0.8
-  moves them: the box of the remapped box mask (rounded edges, far edge at the last pixel). Replaying boxes
-  without the image needs the params of the last call with the image; `inverse()` undoes every step with the
-  conversion's own box conventions (the checks are not undone) and refuses the distortions.
+  moves them: the box of the remapped box mask (rounded edges, far edge at the last pixel); through 1.x's
+  `PiecewiseAffine` (scikit-image's mesh) as 1.x moves them: each corner as a keypoint, the box spanning them.
+  Replaying boxes without the image needs the params of the last call with the image; `inverse()` undoes every
+  step with the conversion's own box conventions (the checks are not undone) and refuses the distortions.
 
 ## Mapped transforms
 
@@ -175,9 +176,8 @@ def render(results: list[Parity], albu_version: str) -> str:
     text = _HEADER.format(albu=albu_version, n=len(TABLE)) + "\n".join(rows) + "\n"
     unmapped = ("D4, Superpixels (segments each image separately, which does not batch), BBoxSafeRandomCrop alone "
                 "(its size depends on each image's boxes; followed directly by a Resize it loads, as "
-                "RandomSizedBBoxSafeCrop), the 1.x / imgaug PiecewiseAffine (scikit-image's mesh warp), the WebP "
-                "ImageCompression, RandomSnow's texture and RandomSunFlare's physics_based methods, "
-                "Lambda (never: a config is data)")
+                "RandomSizedBBoxSafeCrop), the WebP ImageCompression, RandomSnow's texture and RandomSunFlare's "
+                "physics_based methods, Lambda (never: a config is data)")
     text += (f"\nContainers: {', '.join(c for c in supported_transforms() if c not in TABLE)}.\n\n"
              f"Not mapped (refused with `UnsupportedTransformError` under `strict=True`): {unmapped}.\n\n"
              f"Measured with Python {platform.python_version()}.\n")
@@ -189,9 +189,6 @@ WHY = {
     "ShiftScaleRotate.border_mode": "a reflected border makes Albumentations add mirrored copies of the boxes "
                                     "and keypoints it shows: a per-image number of new boxes that the fixed "
                                     "(B, N, 4) layout and the labels cannot hold",
-    "IAAPiecewiseAffine": "imgaug / 1.x warp through scikit-image's triangulated mesh, a per-image piecewise "
-                          "affine we do not reproduce (2.x's PiecewiseAffine map is mapped)",
-    "PiecewiseAffine": "1.x parameters (cval, mode, order): the same scikit-image mesh warp as IAAPiecewiseAffine",
     "OneOf": "its branches end at different sizes whatever the input size (here a crop of a size drawn per image "
              "beside a fixed-size crop), so Albumentations returns images of several sizes: not one batch tensor",
     "Superpixels": "segments each image separately (SLIC), which does not batch",

@@ -13,6 +13,8 @@ from typing import Any
 
 from torch import nn
 
+from kornia_diffaug.ops.albu import AlbuPiecewiseAffineMesh
+
 from .builders import border, fill, flag_off, interp, mask_fill, no_mirrored_targets, p_of, resize_p, size
 from .parse import Args
 
@@ -144,13 +146,29 @@ def b_optical_distortion(cls: type[nn.Module], a: Args) -> nn.Module:
                fill=fill(a), fill_mask=mask_fill(a, "fill_mask", "mask_value"), p=p_of(a), generator=a.ctx.generator)
 
 
+_MESH_KEYS = ("cval", "cval_mask", "mode", "order", "keypoints_threshold")
+_MESH_UNTIL = (1, 4, 19)  # 1.4.19 replaced scikit-image's mesh by a remap (1.4.24: the old keys have no effect)
+
+
 def b_piecewise_affine(cls: type[nn.Module], a: Args) -> nn.Module:
-    """2.x ``PiecewiseAffine`` (an inverse-distance map of the moved grid). 1.x and imgaug's (``cval``/``mode``/
-    ``order``/``keypoints_threshold``) warped by scikit-image's triangulated mesh instead: refused."""
-    old = [k for k in ("cval", "cval_mask", "mode", "order", "keypoints_threshold") if k in a.params]
-    if old or a.name.startswith("IAA"):
-        a.ctx.unsupported(f"{a.name}: the 1.x / imgaug piecewise affine ({', '.join(old) or 'IAA'}) warps by "
-                          "scikit-image's triangulated mesh; only 2.x's inverse-distance map is reproduced")
+    """2.x ``PiecewiseAffine`` (an inverse-distance map of the moved grid), or, for imgaug's ``IAAPiecewiseAffine``
+    and configs written before 1.4.19, scikit-image's triangulated mesh (:class:`AlbuPiecewiseAffineMesh`)."""
+    v = a.ctx.version
+    iaa = a.name.startswith("IAA")
+    if iaa or (a.ctx.one_x and v < _MESH_UNTIL):
+        return _b_piecewise_mesh(a, iaa)
+    old = [k for k in _MESH_KEYS if k in a.params]
+    if old:
+        keys = ", ".join(old)
+        if v is None:
+            why = (f"{keys} without __version__ (1.x before 1.4.19 warps by scikit-image's mesh, reproduced when "
+                   "__version__ says so; 1.4.19 on, by a remap)")
+        elif v < (2, 0, 0):
+            why = (f"{keys} from Albumentations {'.'.join(map(str, v))} (1.4.19 to 1.4.x remap with them: not "
+                   "reproduced)")
+        else:
+            why = f"{keys}: 1.x parameters in a {'.'.join(map(str, v))} config (2.x's PiecewiseAffine has none)"
+        a.ctx.unsupported(f"{a.name}: {why}")
         for k in old:
             a.raw(k)
     if a.raw("keypoint_remapping_method", "mask") not in ("mask", "direct"):
@@ -162,6 +180,50 @@ def b_piecewise_affine(cls: type[nn.Module], a: Args) -> nn.Module:
                absolute_scale=a.boolean("absolute_scale", False), interpolation=interp(a),
                border_mode=border(a, 0, "border_mode"), fill=fill(a), fill_mask=mask_fill(a, "fill_mask", "mask_value"),
                p=p_of(a), generator=a.ctx.generator)
+
+
+def _b_piecewise_mesh(a: Args, iaa: bool) -> nn.Module:
+    """1.x's ``PiecewiseAffine`` / 0.x's ``IAAPiecewiseAffine`` (imgaug's): scikit-image's spline ``order`` 0 or 1
+    (1.x: ``interpolation``, ``mask_interpolation``), its ``mode`` and ``cval`` (uint8 levels). 1.x reads a number
+    ``scale`` as a constant, 0.x as ``(0, scale)``. imgaug warps masks as the image (same order and ``cval``,
+    rounded back to integers) and moves keypoints and boxes by rules of its own: refused with them."""
+    s = a.raw("scale", (0.03, 0.05))
+    if isinstance(s, (int, float)) and not isinstance(s, bool):
+        a.params["scale"] = (0.0, s) if iaa else (s, s)
+    orders = {}
+    for key, default in (("order", 1),) if iaa else (("interpolation", 1), ("mask_interpolation", 0)):
+        orders[key] = a.integer(key, default)
+        if orders[key] not in (0, 1):
+            a.ctx.unsupported(f"{a.name}: {key}={orders[key]} (a scikit-image spline order; supported: 0 nearest, "
+                              "1 linear)")
+            orders[key] = 1
+    mode = a.raw("mode", "constant")
+    if not isinstance(mode, str):
+        a.ctx.unsupported(f"{a.name}: mode={mode!r} (one scikit-image border name)")
+        mode = "constant"
+    cval = a.raw("cval", 0)
+    if isinstance(cval, (list, tuple)):
+        if len(cval) == 2 and cval[0] == cval[1]:
+            a.params["cval"] = cval = cval[0]
+        else:
+            a.ctx.unsupported(f"{a.name}: cval={cval!r} (a random fill per image)")
+            a.params["cval"] = cval = 0
+    if iaa:
+        if a.ctx.targets:
+            a.ctx.unsupported(f"{a.name} with {' and '.join(a.ctx.targets)} (imgaug moves them by distance maps "
+                              "warped bilinearly, not reproduced; 1.x's PiecewiseAffine is)")
+        order = orders["order"]
+        extra = {"mask_order": order, "cval_mask": mask_fill(a, "cval"), "mask_rounding": "round",
+                 "keypoints_threshold": 0.01}
+    else:
+        order = orders["interpolation"]
+        t = a.raw("keypoints_threshold", 0.01)
+        extra = {"mask_order": orders["mask_interpolation"], "cval_mask": mask_fill(a, "cval_mask"),
+                 "mask_rounding": "floor", "keypoints_threshold": t}
+    return AlbuPiecewiseAffineMesh(scale=a.range("scale", (0.03, 0.05)), nb_rows=a.raw("nb_rows", 4),
+                                   nb_cols=a.raw("nb_cols", 4), absolute_scale=a.boolean("absolute_scale", False),
+                                   order=order, mode=mode, cval=fill(a, "cval"), p=p_of(a),
+                                   generator=a.ctx.generator, **extra)
 
 
 # ----------------------------------------------------------------------------------------------- crops

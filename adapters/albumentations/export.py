@@ -19,7 +19,13 @@ from torch import nn
 
 from kornia_diffaug.functional.albu import opencv_sigma
 from kornia_diffaug.nn import LearnablePolicy
-from kornia_diffaug.ops.albu import AlbuGaussianBlur, PerSampleOneOf, PerSampleSequential, PerSampleSomeOf
+from kornia_diffaug.ops.albu import (
+    AlbuGaussianBlur,
+    AlbuPiecewiseAffineMesh,
+    PerSampleOneOf,
+    PerSampleSequential,
+    PerSampleSomeOf,
+)
 
 from .export_learned import albumentations_twins
 from .parse import UnsupportedTransformError, plain
@@ -63,6 +69,9 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
                 "transforms": [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(m.children())]}
     if isinstance(m, AlbuGaussianBlur) and m.config()["size_rule"] == "opencv":
         return _gaussian_blur_2x(m, path)
+    if isinstance(m, AlbuPiecewiseAffineMesh):
+        raise UnsupportedTransformError(f"{path}: {type(m).__name__} warps by scikit-image's triangulated mesh (1.x's "
+                                        "PiecewiseAffine, imgaug's); 2.0.8's PiecewiseAffine computes another map")
     why = _only_1x(m)
     if why:
         raise UnsupportedTransformError(f"{path}: {type(m).__name__} computes 1.x's {m.albu_name} ({why}), which "

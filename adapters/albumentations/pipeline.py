@@ -29,6 +29,7 @@ from kornia_diffaug.ops.albu import (
     AlbuPadIfNeeded,
     AlbuPerspective,
     AlbuPiecewiseAffine,
+    AlbuPiecewiseAffineMesh,
     AlbuRandomCrop,
     AlbuRandomCropFromBorders,
     AlbuRandomResizedCrop,
@@ -61,7 +62,7 @@ _BOX_KEYS = (DataKey.BBOX_XYXY, DataKey.BBOX_XYWH)
 _NO_SHIFT = (AlbuResize, AlbuLongestMaxSize, AlbuSmallestMaxSize, AlbuRandomResizedCrop, AlbuPerspective,
              AlbuRandomCrop, AlbuCrop, AlbuPadIfNeeded, AlbuRandomScale, AlbuRandomCropFromBorders, AlbuRandomSizedCrop,
              AlbuRandomSizedBBoxSafeCrop, AlbuCropNonEmptyMaskIfExists, AlbuElasticTransform, AlbuGridDistortion,
-             AlbuOpticalDistortion, AlbuPiecewiseAffine)
+             AlbuOpticalDistortion, AlbuPiecewiseAffine, AlbuPiecewiseAffineMesh)
 _SHIFTS = {**{c: (0.0, 0.0) for c in _NO_SHIFT}, AlbuSafeRotate: (-0.5, 0.0)}
 _DROPS_OUTSIDE = (AlbuAffine, AlbuSafeRotate)  # fgeometric.bboxes_affine -> validate_bboxes
 # Crops whose box depends on the mask / the boxes they receive (``refine``): Kornia draws the parameters from the

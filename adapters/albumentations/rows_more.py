@@ -14,6 +14,7 @@ from kornia_diffaug.ops.albu import (
     AlbuOpticalDistortion,
     AlbuPerspective,
     AlbuPiecewiseAffine,
+    AlbuPiecewiseAffineMesh,
     AlbuRandomSizedBBoxSafeCrop,
     AlbuRandomSizedCrop,
     AlbuSharpen,
@@ -73,16 +74,19 @@ _ROWS_A = {
     "IAAPerspective": Entry(AlbuPerspective, b_iaa_perspective, {},
                             {"case": None, "kind": "config", "bound": 0,
                              "note": f"0.x: as Perspective; {_NOT_IN_2X}"}, "IAAPerspective"),
-    "IAAPiecewiseAffine": Entry(AlbuPiecewiseAffine, b_piecewise_affine, {},
+    "IAAPiecewiseAffine": Entry(AlbuPiecewiseAffineMesh, b_piecewise_affine, {},
                                 {"case": None, "kind": "config", "bound": 0,
-                                 "note": "refused: imgaug's triangulated mesh warp is not reproduced"},
+                                 "note": "0.x: imgaug's mesh warp, as 1.x's PiecewiseAffine; masks warped as the "
+                                         f"image and rounded; refused with boxes or keypoints; {_NOT_IN_2X}"},
                                 "IAAPiecewiseAffine"),
     "OpticalDistortion": Entry(AlbuOpticalDistortion, b_optical_distortion, DIST_KEYS,
                                {"case": {"distort_limit": (0.3, 0.3)}, "kind": "resample", "bound": 1.5}),
     "PiecewiseAffine": Entry(AlbuPiecewiseAffine, b_piecewise_affine, DIST_KEYS,
                              {"case": None, "kind": "config", "bound": 0,
                               "note": "the jitter is random: the map equals Albumentations' for the same jitter "
-                                      "within 1e-5 px (tests); 2.0.8 fails on scale 0"}),
+                                      "within 1e-5 px (tests); 2.0.8 fails on scale 0. Written before 1.4.19: "
+                                      "scikit-image's mesh (AlbuPiecewiseAffineMesh), equal to 1.3.1's on the same "
+                                      "jitter within 3e-8, keypoints and boxes exact (tests)"}),
     "RandomSizedCrop": Entry(AlbuRandomSizedCrop, b_random_sized_crop, {**NO_BORDER, "area_for_downscale": (None,)},
                              {"case": {"min_max_height": (48, 48), "size": (32, 40), "w2h_ratio": 1.34},
                               "kind": "resample", "bound": 1.0}),

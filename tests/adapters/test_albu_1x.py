@@ -2,6 +2,9 @@
 
 - ``ElasticTransform(alpha_affine=...)``: 1.x's random affine, uniform noise and scipy smoothing, against
   Albumentations 1.3.1's own kernel on fixed draws (``fixtures/albumentations1x``, written by 1.3.1).
+- 1.x ``PiecewiseAffine`` and 0.x ``IAAPiecewiseAffine``: scikit-image's triangulated mesh, against 1.3.1's own
+  transform (images, masks, keypoints, boxes) and imgaug 0.4.0's (images, masks) on fixed draws
+  (``fixtures/imgaug``); which versions get it.
 - 1.x ``RandomRain``: drops counted from the area, ``rain_type`` lengths, integer slant, painted ``LINE_8``
   segments, the whole image blurred (against 1.3.1's ``add_rain`` on fixed drops).
 - ``SafeRotate(mask_value=None)``, ``IAAEmboss``; mask fills honoured (or refused), never dropped.
@@ -19,10 +22,12 @@ import numpy as np
 import pytest
 import torch
 from kornia.constants import Resample
+from kornia.geometry.boxes import Boxes
+from kornia.geometry.keypoints import Keypoints
 from kornia_diffaug.adapters.albumentations import UnsupportedTransformError, from_albumentations, to_albumentations
 
 from kornia_diffaug.functional import albu as FA
-from kornia_diffaug.ops.albu import AlbuElasticTransform, AlbuRandomRain
+from kornia_diffaug.ops.albu import AlbuElasticTransform, AlbuPiecewiseAffineMesh, AlbuRandomRain
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "albumentations1x"
 
@@ -143,6 +148,190 @@ def test_elastic_masks_and_keypoints_follow_the_affine_and_the_field():
         assert torch.dist(centre, k[i, 0].double()) < 1.5, (centre, k[i, 0])
     moved = (k - pts).norm(dim=-1)
     assert (moved > 0.5).all()  # the affine moved them
+
+
+# ----------------------------------------------------------------------------------------------- PiecewiseAffine
+PIECEWISE = [  # as make_fixtures.py: name, (H, W), rows, cols, scale, absolute, order, mask order, mode, cval, mask
+    ("constant", (20, 28), 4, 4, 0.04, False, 1, 0, "constant", 0, 0),
+    ("rows3_cols5_abs_edge", (23, 17), 3, 5, 1.5, True, 0, 0, "edge", 0, 0),
+    ("rows6_cols4_reflect", (36, 44), 6, 4, 0.03, False, 1, 1, "reflect", 0.5, 3),
+    ("rows2_cols2_symmetric", (16, 24), 2, 2, 0.08, False, 1, 0, "symmetric", 0, 0),
+    ("rows5_cols7_wrap", (30, 26), 5, 7, 0.02, False, 1, 0, "wrap", 0, 0),
+]
+
+
+def _mesh_case(case, big=7):
+    """The op and the params that replay the fixture's draws (the grid padded to ``big x big``)."""
+    name, (h, w), r, c, s, absolute, order, mask_order, mode, cval, cval_mask = case
+    d = np.load(FIX / "piecewise.npz")
+    op = AlbuPiecewiseAffineMesh(scale=(s, s), nb_rows=(2, big), nb_cols=(2, big), absolute_scale=absolute,
+                                 order=order, mask_order=mask_order, mode=mode, cval=cval / 255, cval_mask=cval_mask)
+    noise = torch.zeros(1, big, big, 2, dtype=torch.float64)
+    noise[0, :r, :c] = torch.from_numpy(d[f"{name}.noise"]).view(r, c, 2)
+    params = {"rows": torch.tensor([r]), "cols": torch.tensor([c]), "scale": torch.tensor([s], dtype=torch.float64),
+              "noise": noise.view(1, big * big, 2), "forward_input_shape": torch.tensor([1, 3, h, w])}
+    return op, params, {k.split(".", 1)[1]: d[k] for k in d.files if k.startswith(f"{name}.")}
+
+
+@pytest.mark.parametrize("case", PIECEWISE, ids=[c[0] for c in PIECEWISE])
+def test_piecewise_affine_mesh_equals_albumentations_1_3_1(case):
+    """1.3.1's PiecewiseAffine on our draws: the same triangles (scipy's Delaunay), images within 1e-7 (1.3.1 rounds
+    its float32 output), masks, keypoints and boxes exact; uint8 images within 1.3.1's truncation (< 1 level)."""
+    op, params, d = _mesh_case(case)
+    h, w = case[1]
+    r, c = case[2], case[3]
+    tri = {frozenset(t) for t in d["simplices"].tolist()}
+    diag = FA.mesh_diagonals(r, c, (h, w))
+    for i in range(r - 1):
+        for j in range(c - 1):
+            a, b, e, f = i * c + j, i * c + j + 1, (i + 1) * c + j, (i + 1) * c + j + 1
+            assert (frozenset((a, b, f)) in tri) == diag[i][j] and (frozenset((a, e, f)) in tri) == diag[i][j]
+    img = torch.from_numpy(d["image"]).permute(2, 0, 1)[None].double()
+    err = (op.apply_transform(img, params, op.flags) - torch.from_numpy(d["out"]).permute(2, 0, 1)).abs()
+    assert err.max() < 1e-7, err.max()
+    u8 = (img * 255).round() / 255
+    diff = op.apply_transform(u8, params, op.flags) * 255 - torch.from_numpy(d["uint8_out"]).permute(2, 0, 1)
+    if case[6] == 0:
+        assert diff.abs().max() < 1e-9  # nearest: whole levels both sides
+    else:  # 1.3.1 casts with astype(uint8), truncating (a whole level where its float fell 1e-16 below one)
+        assert diff.min() > -1e-6 and diff.max() < 1 + 1e-6 and diff.mean() > 0.3, (diff.min(), diff.max())
+    mask = torch.from_numpy(d["mask"]).double()[None, None]
+    got = op.apply_transform_mask(mask, params, op.flags)[0, 0]
+    ref = torch.from_numpy(d["mask_out"]).double()
+    if case[7] == 0:
+        assert torch.equal(got, ref)
+    else:
+        # bilinear labels truncated: 1.3.1 differs only where its blend of equal labels fell a rounding error below
+        # the label (1 - 1e-16 cast to 0), and such pixels are few
+        m, _ = op._mesh(params, (h, w), "cpu")
+        blend = FA.remap(mask, m[:, 0], m[:, 1], 1, op.border_mode, op.fill_mask)[0, 0]
+        off = got != ref
+        assert ((blend[off] - blend[off].round()).abs() < 1e-9).all() and off.float().mean() < 0.01
+        assert (got[~off] == ref[~off]).all() and (got != got.round()).sum() == 0
+    kp = op.apply_transform_keypoint(Keypoints(torch.from_numpy(d["keypoints"])[None]), params, op.flags).data[0]
+    assert torch.equal(kp, torch.from_numpy(d["keypoints_out"]))
+    box = Boxes.from_tensor(torch.from_numpy(d["boxes"])[None], mode="xyxy_plus", validate_boxes=False)
+    out = op.apply_transform_box(box, params, op.flags).data[0]
+    np.testing.assert_allclose(torch.cat([out.amin(-2), out.amax(-2)], -1).numpy(), d["boxes_out"], atol=1e-9)
+
+
+def test_piecewise_affine_mesh_grid_size_of_a_sample_does_not_depend_on_its_batch():
+    """Samples with other grids (padded to the largest) change nothing in a sample's output."""
+    op, params, d = _mesh_case(PIECEWISE[0])
+    img = torch.from_numpy(d["image"]).permute(2, 0, 1)[None].double()
+    two = {**params, "rows": torch.tensor([4, 7]), "cols": torch.tensor([4, 2]),
+           "scale": params["scale"].repeat(2), "noise": torch.cat([params["noise"], torch.randn(1, 49, 2).double()])}
+    y = op.apply_transform(img.repeat(2, 1, 1, 1), two, op.flags)
+    torch.testing.assert_close(y[:1], op.apply_transform(img, params, op.flags), atol=0, rtol=0)
+    assert (y[1] - y[0]).abs().max() > 1e-3
+
+
+IMGAUG = [  # as fixtures/imgaug/make_fixtures.py: name, (H, W), rows, cols, scale, order, mode, cval
+    ("linear_constant", (22, 30), 4, 4, 0.04, 1, "constant", 0),
+    ("nearest_edge", (27, 19), 3, 5, 0.05, 0, "edge", 0),
+]
+
+
+@pytest.mark.parametrize("case", IMGAUG, ids=[c[0] for c in IMGAUG])
+def test_iaa_piecewise_affine_equals_imgaug_0_4_0(case):
+    """imgaug's own PiecewiseAffine on our draws (what 0.x's IAAPiecewiseAffine runs): uint8 images equal after
+    rounding (imgaug rounds its float result), masks through the image's order and cval, rounded, exact."""
+    name, (h, w), r, c, s, order, mode, cval = case
+    d = np.load(FIX.parent / "imgaug" / "piecewise.npz")
+    op = _only(from_albumentations(_mesh_cfg("0.5.2", "IAA", scale=[s, s], nb_rows=r, nb_cols=c, order=order,
+                                             mode=mode, cval=cval), strict=True))
+    params = {"rows": torch.tensor([r]), "cols": torch.tensor([c]), "scale": torch.tensor([s], dtype=torch.float64),
+              "noise": torch.from_numpy(d[f"{name}.noise"])[None], "forward_input_shape": torch.tensor([1, 3, h, w])}
+    x = torch.from_numpy(d[f"{name}.image"]).permute(2, 0, 1)[None].double() / 255
+    y = op.apply_transform(x, params, op.flags) * 255
+    assert torch.equal(y.round(), torch.from_numpy(d[f"{name}.out"]).permute(2, 0, 1)[None].double())
+    mask = op.apply_transform_mask(torch.from_numpy(d[f"{name}.mask"]).double()[None, None], params, op.flags)
+    assert torch.equal(mask[0, 0], torch.from_numpy(d[f"{name}.mask_out"]).double())
+
+
+def _mesh_cfg(version, name="PiecewiseAffine", targets=None, **kw):
+    if name == "PiecewiseAffine":
+        t = {"__class_fullname__": "PiecewiseAffine", "always_apply": False, "p": 1.0, "scale": [0.03, 0.05],
+             "nb_rows": [4, 4], "nb_cols": [4, 4], "interpolation": 1, "mask_interpolation": 0, "cval": 0,
+             "cval_mask": 0, "mode": "constant", "absolute_scale": False, "keypoints_threshold": 0.01, **kw}
+    else:
+        t = {"__class_fullname__": "albumentations.imgaug.transforms.IAAPiecewiseAffine", "always_apply": False,
+             "p": 1.0, "scale": [0.03, 0.05], "nb_rows": 4, "nb_cols": 4, "order": 1, "cval": 0, "mode": "constant",
+             **kw}
+    cfg = _cfg(version, t)
+    cfg["transform"].update(targets or {})
+    return cfg
+
+
+@pytest.mark.parametrize("version", ["0.5.2", "1.3.1", "1.4.18"])
+def test_a_1x_piecewise_affine_config_loads_strictly_as_the_mesh(version):
+    pipe = from_albumentations(_mesh_cfg(version, mask_interpolation=1, cval_mask=2, cval=51), strict=True)
+    op = _only(pipe)
+    assert isinstance(op, AlbuPiecewiseAffineMesh) and pipe.albumentations_dropped == []
+    c = op.config()
+    assert (c["order"], c["mask_order"], c["mode"], c["cval"], c["cval_mask"], c["mask_rounding"]) == (
+        1, 1, "constant", 0.2, 2.0, "floor")
+    x = torch.rand(2, 3, 24, 30, dtype=torch.float64, requires_grad=True)
+    y, m = pipe(x, torch.ones(2, 1, 24, 30), data_keys=["input", "mask"])
+    assert y.shape == x.shape and set(m.unique().tolist()) <= {0.0, 1.0, 2.0}
+    y.sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    with pytest.raises(UnsupportedTransformError, match=r"transforms\[0\]: AlbuPiecewiseAffineMesh .*mesh"):
+        to_albumentations(pipe)
+    one = _only(from_albumentations(_mesh_cfg(version, scale=0.04), strict=True)).config()
+    assert one["scale"] == (0.04, 0.04)  # 1.x: a number is a constant
+
+
+def test_piecewise_affine_keys_of_1_4_19_and_later_and_without_version_are_refused():
+    for version, why in (("1.4.24", "from Albumentations 1.4.24"), (None, "without __version__")):
+        cfg = _mesh_cfg(version)
+        if version is None:
+            del cfg["__version__"]
+        with pytest.raises(UnsupportedTransformError, match=rf"transforms\[0\]: PiecewiseAffine: cval, .*{why}"):
+            from_albumentations(cfg, strict=True)
+    two = _cfg("2.0.8", {"__class_fullname__": "PiecewiseAffine", "p": 1.0})
+    assert type(_only(from_albumentations(two, strict=True))).__name__ == "AlbuPiecewiseAffine"
+    with pytest.raises(UnsupportedTransformError, match=r"interpolation=3 \(a scikit-image spline order"):
+        from_albumentations(_mesh_cfg("1.3.1", interpolation=3), strict=True)
+
+
+def test_iaa_piecewise_affine_reads_imgaug_semantics_and_refuses_boxes_and_keypoints():
+    """imgaug: a number ``scale`` is ``(0, scale)``; masks take the image's order and ``cval`` (uint8 labels),
+    rounded; boxes and keypoints follow imgaug's own rules, refused."""
+    op = _only(from_albumentations(_mesh_cfg("0.5.2", "IAA", scale=0.05, cval=3), strict=True))
+    c = op.config()
+    assert (c["scale"], c["mask_order"], c["cval_mask"], c["mask_rounding"]) == ((0.0, 0.05), 1, 3.0, "round")
+    for key, params in (("bbox_params", {"format": "pascal_voc"}), ("keypoint_params", {"format": "xy"})):
+        with pytest.raises(UnsupportedTransformError, match=rf"IAAPiecewiseAffine with {key}"):
+            from_albumentations(_mesh_cfg("0.5.2", "IAA", targets={key: params}), strict=True)
+    with pytest.raises(UnsupportedTransformError, match=r"IAAPiecewiseAffine: cval=\[0, 255\]"):
+        from_albumentations(_mesh_cfg("0.5.2", "IAA", cval=[0, 255]), strict=True)
+
+
+def test_a_1x_piecewise_affine_moves_boxes_and_keypoints_in_a_pipeline():
+    """With bbox_params / keypoint_params: 1.x's corner rule and keypoint rule inside the pipeline (whole pixels;
+    a lost keypoint, (-1, -1), is removed as 1.x's Compose removes it)."""
+    cfg = _mesh_cfg("1.3.1", targets={"bbox_params": {"format": "pascal_voc", "label_fields": []},
+                                      "keypoint_params": {"format": "xy", "remove_invisible": True}})
+    pipe = from_albumentations(cfg, strict=True, generator=torch.Generator().manual_seed(0))
+    boxes = torch.tensor([[[4.0, 5.0, 20.0, 18.0]], [[10.0, 2.0, 28.0, 9.0]]])
+    kps = torch.tensor([[[6.3, 7.7], [15.0, 11.0]], [[1.5, 2.5], [29.0, 23.0]]])
+    _, b, k = pipe(torch.rand(2, 3, 24, 30), boxes, kps, data_keys=["input", "bbox_xyxy", "keypoints"])
+    assert torch.equal(b, b.round()) and torch.equal(k, k.round())
+    assert (b - boxes).abs().max() < 4 and (k - kps).abs().max() < 4
+    assert pipe.albumentations_valid["keypoints"].all()
+
+
+def test_a_1x_piecewise_affine_with_no_positive_jitter_leaves_everything_where_it_was():
+    """1.3.1 fails there (no transform) and 1.4.18 redraws; images, masks, boxes and keypoints come back."""
+    cfg = _mesh_cfg("1.3.1", scale=0.0, targets={"bbox_params": {"format": "pascal_voc", "label_fields": []},
+                                                 "keypoint_params": {"format": "xy"}})
+    pipe = from_albumentations(cfg, strict=True)
+    x = torch.rand(2, 3, 20, 26)
+    boxes = torch.tensor([[[1.5, 2.25, 10.0, 9.5]], [[3.0, 4.0, 25.5, 19.0]]])
+    kps = torch.tensor([[[6.3, 7.7]], [[0.2, 18.9]]])
+    y, b, k = pipe(x, boxes, kps, data_keys=["input", "bbox_xyxy", "keypoints"])
+    assert torch.equal(y, x) and torch.equal(b, boxes) and torch.equal(k, kps)
 
 
 # ----------------------------------------------------------------------------------------------- RandomRain

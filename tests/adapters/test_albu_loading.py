@@ -471,7 +471,7 @@ def test_old_names_and_replay_compose_load_with_their_parameters_and_run():
     _t("NoOp", p=1.0), _t("Flip", p=1.0), _t("OpticalDistortion", p=1.0, distort_limit=0.3),
     _t("OpticalDistortion", p=1.0, distort_limit=0.3, mode="fisheye"), _t("PiecewiseAffine", p=1.0),
     _t("RandomSizedCrop", min_max_height=[10, 20], size=[16, 12]), _t("IAAPerspective", p=1.0),
-    _t("IAASharpen", p=1.0), _t("IAAAdditiveGaussianNoise", p=1.0),
+    _t("IAASharpen", p=1.0), _t("IAAAdditiveGaussianNoise", p=1.0), _t("IAAPiecewiseAffine", p=1.0),
 ], ids=lambda t: t["__class_fullname__"])
 def test_new_rows_pass_gradients_to_the_input(t):
     pipe = from_albumentations(_compose(t), generator=torch.Generator().manual_seed(0))
@@ -484,8 +484,8 @@ def test_new_rows_pass_gradients_to_the_input(t):
     ([_t("ToFloat", max_value=4095)], r"transforms\[0\]: ToFloat: max_value=4095"),
     ([_t("ToFloat"), _t("Normalize")], r"transforms\[1\]: Normalize after ToFloat \(transform\.transforms\[0\]\)"),
     ([_t("ToFloat"), _t("OneOf", transforms=[_t("RGBShift")])], r"transforms\[1\]\.transforms\[0\]: RGBShift after"),
-    ([_t("IAAPiecewiseAffine")], r"transforms\[0\]: IAAPiecewiseAffine: .*triangulated mesh"),
-    ([_t("PiecewiseAffine", cval=0, mode="constant")], r"PiecewiseAffine: the 1\.x / imgaug piecewise affine"),
+    ([_t("IAAPiecewiseAffine", order=3)], r"transforms\[0\]: IAAPiecewiseAffine: order=3 \(a scikit-image spline"),
+    ([_t("PiecewiseAffine", cval=0, mode="constant")], r"PiecewiseAffine: cval, mode: 1\.x parameters"),
     ([_t("ToTensor", num_classes=3)], r"ToTensor: num_classes=3"),
     ([_t("ToTensor", normalize={"mean": [0.5], "std": [0.2]})], r"ToTensor: normalize="),
     ([_t("IAAAffine", mode="wrap")], r"IAAAffine: mode='wrap'"),

@@ -38,8 +38,6 @@ EXPECTED_REFUSALS: dict[str, str] = {
     "ccpd_default_det_kp.json": "ShiftScaleRotate: border_mode=4 with bbox_params and",
     "effhandegonet_kp.json": "OneOf: leaves images of different sizes (a per-sample draw",
     "mmdet_albu_example_det.json": "ShiftScaleRotate: border_mode=4 with bbox_params",
-    "signlang_train_cls.json": "IAAPiecewiseAffine: the 1.x / imgaug piecewise affine",
-    "sivl_triplet_cls.json": "PiecewiseAffine: the 1.x / imgaug piecewise affine (cval,",
 }
 
 LOADED = [e for e in ENTRIES if e.name not in EXPECTED_REFUSALS]

@@ -11,17 +11,19 @@ from pathlib import Path
 
 import pytest
 import torch
-from kornia_diffaug.adapters.albumentations import TABLE, to_albumentations
+from kornia_diffaug.adapters.albumentations import TABLE, UnsupportedTransformError, to_albumentations
 
 import kornia_diffaug.functional.albu as FA
 from kornia_diffaug.ops import albu, get_op_spec, list_ops
 
 ALBU_OPS = sorted(n for n in albu.__all__ if n.startswith("Albu"))
-ONE_X_ONLY = {"Flip"}
+ONE_X_ONLY = {"Flip", "IAAPiecewiseAffine"}
+# Ops with no 2.0.8 counterpart (2.0.8's transform of that name computes something else): export refuses them.
+NOT_EXPORTED = {"AlbuPiecewiseAffineMesh": "scikit-image's triangulated mesh"}
 
 
 def test_every_albu_op_is_registered():
-    assert len(ALBU_OPS) == 58
+    assert len(ALBU_OPS) == 59
     assert [n for n in ALBU_OPS if n not in list_ops()] == []
     assert all(get_op_spec(n).cls is getattr(albu, n) for n in ALBU_OPS)
 
@@ -48,6 +50,10 @@ def test_albu_names_are_unique():
 def test_export_uses_albu_name(name):
     spec = get_op_spec(name)
     op = spec.cls(**spec.example)
+    if name in NOT_EXPORTED:
+        with pytest.raises(UnsupportedTransformError, match=rf"transforms\[0\]: {name} .*{NOT_EXPORTED[name]}"):
+            to_albumentations(torch.nn.Sequential(op))
+        return
     out = to_albumentations(torch.nn.Sequential(op))["transform"]["transforms"][0]
     expected = "CenterCrop" if name == "AlbuCrop" and op.config().get("center") else op.albu_name
     assert out["__class_fullname__"] == expected
@@ -161,3 +167,72 @@ def test_piecewise_affine_keypoints_solve_its_map():
     grid = torch.stack([(2 * q[..., 0] + 1) / 48 - 1, (2 * q[..., 1] + 1) / 40 - 1], -1).unsqueeze(1)
     at = F.grid_sample(m, grid, align_corners=False, padding_mode="border")[:, :, 0].transpose(1, 2)
     torch.testing.assert_close(at, pts, atol=1e-4, rtol=0)  # the source of each moved keypoint is the keypoint
+
+
+def test_piecewise_affine_mesh_keypoints_land_on_their_marked_pixel():
+    """1.x's rule with nearest taps: a keypoint on a marked pixel comes out on the first (row-major) output pixel
+    that shows it, whenever the warp keeps the pixel; a batch of grid sizes (padded grids) in one call."""
+    import kornia.augmentation as K
+
+    from kornia_diffaug.ops.albu import AlbuPiecewiseAffineMesh
+
+    b, h, w = 16, 24, 30
+    g = torch.Generator().manual_seed(0)
+    xs, ys = torch.randint(0, w, (b,), generator=g), torch.randint(0, h, (b,), generator=g)
+    img = torch.zeros(b, 1, h, w, dtype=torch.float64)
+    img[torch.arange(b), 0, ys, xs] = 1.0
+    op = AlbuPiecewiseAffineMesh(scale=(0.02, 0.06), nb_rows=(2, 5), nb_cols=(2, 6), order=0, generator=g)
+    out, kp = K.AugmentationSequential(op, data_keys=["input", "keypoints"])(img, torch.stack([xs, ys], -1)
+                                                                            .double().view(b, 1, 2))
+    assert len(set(op._params["rows"].tolist())) > 1 and len(set(op._params["cols"].tolist())) > 1
+    kept = 0
+    for i in range(b):
+        hit = torch.nonzero(out[i, 0].flatten() > 0.5)
+        if len(hit):
+            kept += 1
+            first = int(hit[0])
+            assert kp[i, 0].tolist() == [first % w, first // w]
+    assert kept >= b // 2  # nearest taps drop the pixels that a squeezed triangle skips
+
+
+def test_piecewise_affine_mesh_diagonals_are_scipys_delaunay():
+    """The cell diagonals read from scipy's triangulation rebuild its triangles (non-square grids, sizes)."""
+    Delaunay = pytest.importorskip("scipy.spatial").Delaunay
+    np = pytest.importorskip("numpy")
+    for rows, cols, size in ((4, 4, (20, 28)), (3, 7, (31, 17)), (6, 2, (64, 48)), (5, 5, (1, 9))):
+        diag = FA.mesh_diagonals(rows, cols, size)
+        xx, yy = np.meshgrid(np.linspace(0, size[1], cols), np.linspace(0, size[0], rows))
+        ref = {frozenset(t) for t in Delaunay(np.stack([xx.ravel(), yy.ravel()], 1)).simplices.tolist()}
+        ours = set()
+        for i in range(rows - 1):
+            for j in range(cols - 1):
+                a, b, c, d = i * cols + j, i * cols + j + 1, (i + 1) * cols + j, (i + 1) * cols + j + 1
+                ours |= {frozenset((a, b, d)), frozenset((a, c, d))} if diag[i][j] else \
+                    {frozenset((a, b, c)), frozenset((d, b, c))}
+        assert ours == ref, (rows, cols, size)
+
+
+def test_piecewise_affine_mesh_map_is_the_affine_of_each_triangle():
+    """Barycentric blend = the triangle's affine: corners map to their moved points, edges are shared (the map
+    is continuous), and unmoved points are the identity."""
+    rows, cols, h, w = torch.tensor([3, 4]), torch.tensor([4, 2]), 18, 22
+    g = torch.Generator().manual_seed(2)
+    diag = torch.zeros(2, 3, 3, dtype=torch.bool)
+    diag[0, :2, :3] = torch.tensor(FA.mesh_diagonals(3, 4, (h, w)))
+    diag[1, :3, :1] = torch.tensor(FA.mesh_diagonals(4, 2, (h, w)))
+    grid = torch.zeros(2, 16, 2, dtype=torch.float64)
+    for b in range(2):
+        for i in range(int(rows[b])):
+            for j in range(int(cols[b])):
+                grid[b, i * 4 + j] = torch.tensor([j * w / (int(cols[b]) - 1), i * h / (int(rows[b]) - 1)],
+                                                  dtype=torch.float64)
+    ident = FA.piecewise_affine_mesh_map(grid, rows, cols, diag, (h, w))
+    v, u = torch.meshgrid(torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij")
+    torch.testing.assert_close(ident, torch.stack([u, v]).expand(2, 2, h, w), atol=1e-12, rtol=0)
+    moved = grid + torch.randn(2, 16, 2, generator=g, dtype=torch.float64)
+    m = FA.piecewise_affine_mesh_map(moved, rows, cols, diag, (h, w))
+    # a pixel on a grid point (x = 0, y = 0 and, for 3 rows on 18 px, y = 9) reads its moved point exactly
+    torch.testing.assert_close(m[0, :, 9, 0], moved[0, 4], atol=1e-12, rtol=0)
+    torch.testing.assert_close(m[1, :, 0, 0], moved[1, 0], atol=1e-12, rtol=0)
+    jump = (m[..., 1:] - m[..., :-1]).abs().amax()  # piecewise affine and continuous: no jump between pixels
+    assert jump < 3.0

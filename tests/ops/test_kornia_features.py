@@ -211,7 +211,7 @@ FAMILY = {
     "AlbuFlip": "flip", "AlbuNoOp": "flip", "AlbuRandomGridShuffle": "shuffle",
     "AlbuRandomSizedCrop": "resized_crop", "AlbuRandomSizedBBoxSafeCrop": "resized_crop",
     "AlbuCropNonEmptyMaskIfExists": "resized_crop", "AlbuOpticalDistortion": "elastic",
-    "AlbuPiecewiseAffine": "elastic",
+    "AlbuPiecewiseAffine": "elastic", "AlbuPiecewiseAffineMesh": "elastic",
     "AlbuAdditiveNoise": "noise", "AlbuISONoise": "noise", "AlbuSaltAndPepper": "noise",
     "AlbuGlassBlur": "blur", "AlbuDefocus": "blur", "AlbuEmboss": "blur",
 }  # every other registered op is a colour op

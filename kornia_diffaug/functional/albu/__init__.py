@@ -55,11 +55,15 @@ from .geometry import (
     warp,
 )
 from .maps import optical_distortion_map, piecewise_affine_grid, piecewise_affine_map
+from .mesh import mesh_diagonals, mesh_keypoints, piecewise_affine_mesh_map
 from .noise import counter_noise, gauss_noise, hash32, multiplicative_noise
 
 __all__ = [
     "sized_crop_box",
     "piecewise_affine_map",
+    "piecewise_affine_mesh_map",
+    "mesh_diagonals",
+    "mesh_keypoints",
     "piecewise_affine_grid",
     "optical_distortion_map",
     "mask_crop_box",

@@ -40,6 +40,7 @@ from .geometry import (
     AlbuTranspose,
 )
 from .maps import AlbuOpticalDistortion, AlbuPiecewiseAffine
+from .mesh import AlbuPiecewiseAffineMesh
 from .noise import AlbuGaussNoise, AlbuMultiplicativeNoise
 from .scale import AlbuRandomCropFromBorders, AlbuRandomScale
 
@@ -72,6 +73,7 @@ __all__ = [
     "AlbuPadIfNeeded",
     "AlbuPerspective",
     "AlbuPiecewiseAffine",
+    "AlbuPiecewiseAffineMesh",
     "AlbuPosterize",
     "AlbuRGBShift",
     "AlbuRandomCrop",
