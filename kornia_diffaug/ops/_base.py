@@ -43,7 +43,7 @@ from .._validate import FLOAT_DTYPES, check_generator, check_probability
 from ..functional.sampling import draw_device
 
 __all__ = ["NotInvertibleError", "RowGatedMixin", "SeededOpMixin", "allow_per_sample_gating", "is_kornia_augmentation",
-           "next_batch_shape", "own_gate", "resample_flag"]
+           "next_batch_shape", "own_gate", "resample_flag", "rows_path_allowed"]
 
 _JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
 _CPU_CHUNK = 8  # samples per ``apply_transform`` call on the CPU's gated path
@@ -164,7 +164,7 @@ class SeededOpMixin:
     def transform_inputs(self, input, params, flags, transform=None, **kwargs) -> torch.Tensor:
         op: Any = self  # a Kornia augmentation (see the class docstring)
         mode = self.gating
-        if mode == "cpu_rows" and (kwargs or not _rows_path_allowed(op, input)):
+        if mode == "cpu_rows" and (kwargs or not rows_path_allowed(op, input)):
             mode = "kornia"
         if mode == "kornia":
             return super().transform_inputs(input, params, flags, transform, **kwargs)  # type: ignore[misc]
@@ -197,16 +197,17 @@ class RowGatedMixin:
 
     def transform_inputs(self, input, params, flags, transform=None, **kwargs) -> torch.Tensor:
         op: Any = self
-        if (kwargs or not _rows_path_allowed(op, input)
+        if (kwargs or not rows_path_allowed(op, input)
                 or (op.p == 1.0 and op.p_batch == 1.0 and not self.chunk_always)):
             return super().transform_inputs(input, params, flags, transform, **kwargs)  # type: ignore[misc]
         return _transform_rows(op, input, params, flags, transform)
 
 
-def _rows_path_allowed(op: Any, input: torch.Tensor) -> bool:
+def rows_path_allowed(op: Any, input: torch.Tensor) -> bool:
     """Whether a call may read its gate on the host and transform selected rows: CPU tensors, outside
     compilation, tracing and export, for ops that do not substitute their skipped samples."""
-    return not (input.device.type != "cpu" or op.SUBSTITUTE_SKIPPED_SAMPLES or torch.compiler.is_compiling()
+    return not (input.device.type != "cpu" or getattr(op, "SUBSTITUTE_SKIPPED_SAMPLES", False)
+                or torch.compiler.is_compiling()
                 or is_exporting() or torch.jit.is_tracing())
 
 
