@@ -1,8 +1,9 @@
 """Kornia's own flips, grayscale and ``Normalize`` with the CPU gated-rows path of :class:`~._base.RowGatedMixin`.
 
 Same classes to every caller (subclasses of Kornia's, under Kornia's names, drawing from torch's global RNG as
-Kornia does); on the CPU a call transforms only the samples its gate selects, where Kornia transforms the whole
-batch and blends it with ``torch.where`` (two full-batch tensors for a flip). Results are the same, bit for bit.
+Kornia does); on the CPU a call transforms only the samples its gate selects, a few at a time, into one output
+(:func:`~._base.empty_batch`), where Kornia transforms the whole batch and blends it with ``torch.where`` (two
+whole-batch tensors for a flip). Results are the same, bit for bit.
 ``kornia_class`` names the Kornia class each one is (exporters treat both alike).
 """
 
@@ -37,8 +38,7 @@ class RandomGrayscale(RowGatedMixin, K.RandomGrayscale):
 
 
 class Normalize(RowGatedMixin, K.Normalize):
-    """``kornia.augmentation.Normalize``; on the CPU the batch is normalised a few samples at a time (Kornia's
-    ``(x - mean) / std`` makes a whole-batch temporary)."""
+    """``kornia.augmentation.Normalize``; on the CPU the batch is normalised a few samples at a time."""
 
     kornia_class: ClassVar[type[nn.Module]] = K.Normalize
     chunk_always = True

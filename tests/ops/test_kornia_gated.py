@@ -57,3 +57,29 @@ def test_rows_path_keeps_gradients_keepdim_and_masks():
         torch.manual_seed(4)
         ref = K.AugmentationSequential(K.RandomHorizontalFlip(p=0.5), data_keys=["input", "mask"])(x.detach(), mask)
         assert all(torch.equal(a, b) for a, b in zip(out, ref, strict=True))
+
+
+class _FakeLibc:
+    def __init__(self):
+        self.calls = []
+
+    def madvise(self, start, length, advice):
+        self.calls.append((start, length, advice))
+        return 0
+
+
+def test_empty_batch_marks_only_the_huge_page_interior_of_large_cpu_blocks(monkeypatch):
+    from kornia_diffaug.ops import _base
+
+    fake = _FakeLibc()
+    monkeypatch.setattr(_base, "_LIBC", fake)
+    like = torch.zeros(2, 3, 4, 5, dtype=torch.float64)
+    small = _base.empty_batch(like)
+    assert small.shape == like.shape and small.dtype == like.dtype and fake.calls == []
+    big = _base.empty_batch(like, (9, 1024, 1024))  # 72 MiB of float64
+    assert big.shape == (9, 1024, 1024) and big.dtype == torch.float64
+    ((start, length, advice),) = fake.calls
+    ptr, n = big.data_ptr(), big.numel() * big.element_size()
+    huge = 2 << 20
+    assert advice == 14 and start % huge == 0 and length % huge == 0
+    assert ptr <= start < ptr + huge and ptr + n - huge < start + length <= ptr + n
