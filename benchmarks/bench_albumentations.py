@@ -85,11 +85,15 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--images", type=int, default=256)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch and OpenCV CPU threads (default: each library's choice)")
     ap.add_argument("--top10", action="store_true", help="also one row per transform of the 10 most used")
     args = ap.parse_args()
     if args.threads:
+        import cv2  # Albumentations' kernels: the same thread count on both sides
+
         torch.set_num_threads(args.threads)
+        cv2.setNumThreads(args.threads)
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (args.images, 224, 224, 3), dtype=np.uint8)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

@@ -87,7 +87,10 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
 
 # Kornia's own op classes that the table builds -> their Albumentations name (our Albu* ops carry theirs in
 # ``albu_name``).
-_KORNIA_NAMES = {e.op: name for name, e in TABLE.items() if not e.ours}
+# ``kornia_class``: the table builds Kornia's flips, grayscale and Normalize through CPU-gated subclasses
+# (``kornia_diffaug.ops.kornia_gated``); hand-built pipelines hold Kornia's own classes.
+_KORNIA_NAMES = {c: name for name, e in TABLE.items() if not e.ours
+                 for c in (e.op, getattr(e.op, "kornia_class", e.op))}
 # image fills and colours: ours in [0, 1], Albumentations in uint8 levels; mask fills are labels, kept
 _LEVEL_KEYS = ("fill", "drop_color", "src_color")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import kornia.augmentation as K
 
+# Kornia's flips, grayscale and Normalize with a CPU path that transforms only the gated samples (same results).
+from kornia_diffaug.ops import kornia_gated as KG
 from kornia_diffaug.ops.albu import (
     AlbuAffine,
     AlbuBlur,
@@ -124,8 +126,8 @@ CONTAINERS = ("Compose", "OneOf", "SomeOf", "Sequential", "ReplayCompose")  # Re
 
 
 TABLE: dict[str, Entry] = {
-    "HorizontalFlip": Entry(K.RandomHorizontalFlip, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
-    "VerticalFlip": Entry(K.RandomVerticalFlip, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
+    "HorizontalFlip": Entry(KG.RandomHorizontalFlip, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
+    "VerticalFlip": Entry(KG.RandomVerticalFlip, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
     "Transpose": Entry(AlbuTranspose, b_flag, {}, {"case": {}, "kind": "exact", "bound": 0}),
     "RandomRotate90": Entry(AlbuRandomRotate90, b_rotate90, {}, {"case": {}, "kind": "distribution", "bound": 0}),
     "Rotate": Entry(AlbuAffine, b_rotate, {**MASK, "value": ANY},
@@ -209,7 +211,7 @@ TABLE: dict[str, Entry] = {
     "Posterize": Entry(AlbuPosterize, b_posterize, {}, {"case": {"num_bits": (3, 3)}, "kind": PX, "bound": 0}),
     "Solarize": Entry(AlbuSolarize, b_solarize, {}, {"case": {"threshold_range": (0.4, 0.4)}, "kind": PX,
                                                      "bound": 0}),
-    "ToGray": Entry(K.RandomGrayscale, b_to_gray, {}, {"case": {}, "kind": PX, "bound": 1}),
+    "ToGray": Entry(KG.RandomGrayscale, b_to_gray, {}, {"case": {}, "kind": PX, "bound": 1}),
     "ToSepia": Entry(AlbuSepia, b_seeded, {}, {"case": {}, "kind": PX, "bound": 1}),
     "ChannelShuffle": Entry(K.RandomChannelShuffle, b_flag, {}, {"case": {}, "kind": "distribution", "bound": 0}),
     "ChannelDropout": Entry(AlbuChannelDropout, b_channel_dropout, {},
@@ -235,7 +237,7 @@ TABLE: dict[str, Entry] = {
                                    "shift_xy": (2, 1)}, "kind": PX, "bound": 0}),
     "Cutout": Entry(AlbuCoarseDropout, b_cutout, {},
                     {"case": None, "kind": "config", "bound": 0, "note": "1.x name"}, "1.x Cutout"),
-    "Normalize": Entry(K.Normalize, b_normalize, {},
+    "Normalize": Entry(KG.Normalize, b_normalize, {},
                        {"case": {}, "kind": "pointwise_float", "bound": 0.01}),
     "Downscale": Entry(AlbuDownscale, b_downscale, {},
                        {"case": {"scale_range": (0.5, 0.5)}, "kind": PX, "bound": 0}),

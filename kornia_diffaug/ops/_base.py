@@ -15,6 +15,7 @@ Argument checks are in :mod:`kornia_diffaug._validate`.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
 import torch
@@ -41,9 +42,10 @@ from kornia.core.utils import is_autocast_enabled, is_exporting
 from .._host import host_reads_free
 from .._validate import FLOAT_DTYPES, check_generator, check_probability
 from ..functional.sampling import draw_device
+from ._alloc import empty_batch
 
-__all__ = ["NotInvertibleError", "SeededOpMixin", "allow_per_sample_gating", "is_kornia_augmentation",
-           "next_batch_shape", "own_gate", "resample_flag"]
+__all__ = ["NotInvertibleError", "RowGatedMixin", "SeededOpMixin", "allow_per_sample_gating",
+           "is_kornia_augmentation", "next_batch_shape", "own_gate", "resample_flag", "rows_path_allowed"]
 
 _JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
 _CPU_CHUNK = 8  # samples per ``apply_transform`` call on the CPU's gated path
@@ -164,21 +166,17 @@ class SeededOpMixin:
     def transform_inputs(self, input, params, flags, transform=None, **kwargs) -> torch.Tensor:
         op: Any = self  # a Kornia augmentation (see the class docstring)
         mode = self.gating
-        if mode == "cpu_rows" and (kwargs or not host_reads_free(input) or op.SUBSTITUTE_SKIPPED_SAMPLES
-                                   or is_exporting()):
+        if mode == "cpu_rows" and (kwargs or not rows_path_allowed(op, input)):
             mode = "kornia"
         if mode == "kornia":
             return super().transform_inputs(input, params, flags, transform, **kwargs)  # type: ignore[misc]
+        if mode == "cpu_rows":
+            return _transform_rows(op, input, params, flags, transform)
         params = op._params if params is None else params
         params, flags = op._process_kwargs_to_params_and_flags(params, flags, **kwargs)
         x = op.transform_tensor(input)
         op.validate_tensor(x)
-        if mode == "whole_batch":
-            output = op.apply_transform(x, params, flags, transform=transform)
-        else:
-            output = _apply_gated(op, x, params, flags, transform, op.p == 1.0 and op.p_batch == 1.0)
-            if is_autocast_enabled():
-                output = output.type(input.dtype)
+        output = op.apply_transform(x, params, flags, transform=transform)
         return _transform_output_shape(output, input.shape) if op.keepdim else output
 
     def __repr__(self) -> str:
@@ -188,6 +186,42 @@ class SeededOpMixin:
     def config(self) -> dict[str, Any]:
         """Constructor arguments as a plain dict (``type(op)(**op.config())`` rebuilds the op)."""
         return {"p": self.p, "same_on_batch": self.same_on_batch}
+
+
+class RowGatedMixin:
+    """Placed before one of Kornia's own augmentations in the MRO: its draws (Kornia's, from torch's global RNG)
+    and maths are untouched, but on the CPU a call whose gate mixes applied and skipped samples transforms only the
+    applied ones (:class:`SeededOpMixin`'s ``"cpu_rows"`` path), instead of transforming the whole batch and
+    blending with ``torch.where``; ``chunk_always`` also runs ``p == 1`` calls a few samples at a time (ops whose
+    maths makes whole-batch temporaries). Same results, bit for bit: the kernels are per-sample."""
+
+    chunk_always: ClassVar[bool] = False
+
+    def transform_inputs(self, input, params, flags, transform=None, **kwargs) -> torch.Tensor:
+        op: Any = self
+        if (kwargs or not rows_path_allowed(op, input)
+                or (op.p == 1.0 and op.p_batch == 1.0 and not self.chunk_always)):
+            return super().transform_inputs(input, params, flags, transform, **kwargs)  # type: ignore[misc]
+        return _transform_rows(op, input, params, flags, transform)
+
+
+def rows_path_allowed(op: Any, input: torch.Tensor) -> bool:
+    """Whether a call may read its gate on the host and transform selected rows: CPU tensors, outside
+    compilation, tracing and export, for ops that do not substitute their skipped samples."""
+    return host_reads_free(input) and not (getattr(op, "SUBSTITUTE_SKIPPED_SAMPLES", False) or is_exporting())
+
+
+def _transform_rows(op: Any, input: torch.Tensor, params: dict[str, Any] | None, flags: dict[str, Any],
+                    transform: torch.Tensor | None) -> torch.Tensor:
+    """Kornia's ``transform_inputs`` with the gate applied by :func:`_apply_gated`."""
+    params = op._params if params is None else params
+    params, flags = op._process_kwargs_to_params_and_flags(params, flags)
+    x = op.transform_tensor(input)
+    op.validate_tensor(x)
+    output = _apply_gated(op, x, params, flags, transform, op.p == 1.0 and op.p_batch == 1.0)
+    if is_autocast_enabled():
+        output = output.type(input.dtype)
+    return _transform_output_shape(output, input.shape) if op.keepdim else output
 
 
 def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
@@ -208,18 +242,33 @@ def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[s
     rest = op.apply_non_transform(x, params, flags, transform=transform)
     if idx.numel() == 0:
         return rest
-    y = _apply_chunked(op, x, params, flags, transform, idx)
-    if y.shape[1:] != rest.shape[1:]:  # a shape-changing op with a mixed gate: let Kornia raise its error
-        return op._blend_by_prob(op.apply_transform(x, params, flags, transform=transform), rest, gate)
-    return rest.index_copy(0, idx, y.to(rest.dtype))
+    out = None
+    for sel, y in _chunks(op, x, params, flags, transform, idx):
+        if out is None:
+            if y.shape[1:] != rest.shape[1:]:  # a shape-changing op with a mixed gate: let Kornia raise its error
+                return op._blend_by_prob(op.apply_transform(x, params, flags, transform=transform), rest, gate)
+            out = empty_batch(rest).copy_(rest)  # the one output tensor: each chunk is written into it
+        out.index_copy_(0, sel, y.to(out.dtype))
+    return out
 
 
 def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
                    transform: torch.Tensor | None, idx: torch.Tensor | None) -> torch.Tensor:
     """``apply_transform`` on the rows ``idx`` of the batch (all rows when ``None``), ``_CPU_CHUNK`` at a time."""
+    parts = [y for _, y in _chunks(op, x, params, flags, transform, idx)]
+    if len(parts) == 1:
+        return parts[0]
+    if torch.is_grad_enabled() and any(p.requires_grad for p in parts):
+        return torch.cat(parts)  # ``out=`` records no gradient
+    return torch.cat(parts, out=empty_batch(parts[0], (sum(p.shape[0] for p in parts), *parts[0].shape[1:])))
+
+
+def _chunks(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
+            transform: torch.Tensor | None, idx: torch.Tensor | None) -> Iterator[tuple[Any, torch.Tensor]]:
+    """``(rows, apply_transform(x[rows]))`` for the rows ``idx`` (all rows when ``None``), ``_CPU_CHUNK`` at a time;
+    ``rows`` a slice or an index tensor."""
     b = x.shape[0]
     n = b if idx is None else idx.numel()
-    parts = []
     for start in range(0, n, _CPU_CHUNK) if n else [0]:
         sel: Any = slice(start, start + _CPU_CHUNK) if idx is None else idx[start : start + _CPU_CHUNK]
         if idx is None and n <= _CPU_CHUNK:
@@ -231,5 +280,4 @@ def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict
             return v
 
         sub = {k: (v if k == "forward_input_shape" else take(v)) for k, v in params.items()}
-        parts.append(op.apply_transform(take(x), sub, flags, transform=take(transform)))
-    return parts[0] if len(parts) == 1 else torch.cat(parts)
+        yield sel, op.apply_transform(take(x), sub, flags, transform=take(transform))

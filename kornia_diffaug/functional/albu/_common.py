@@ -96,14 +96,15 @@ def sample(
     x: torch.Tensor, sx: torch.Tensor, sy: torch.Tensor, interpolation: int = 1, border_mode: int = 0,
     fill: float | tuple[float, ...] = 0.0,
 ) -> torch.Tensor:
-    """``y[b, :, v, u] = x[b](sx[b, v, u], sy[b, v, u])`` at source pixel coordinates (B, OH, OW).
+    """``y[b, :, v, u] = x[b](sx[b, v, u], sy[b, v, u])`` at source pixel coordinates (B, OH, OW); ``sx`` and
+    ``sy`` may be any shapes that broadcast to it (a separable map: (B, 1, OW) and (B, OH, 1)).
 
     Nearest taps are gathered at float64 positions with OpenCV's index-level borders, so integer positions
     (identity, integer shifts, flips, crops) are exact in every dtype; linear and cubic use ``grid_sample``
     (float32 grids for half-precision inputs)."""
     b, c, h, w = x.shape
-    oh, ow = sx.shape[-2:]
-    if x.numel() == 0 or sx.numel() == 0:
+    oh, ow = torch.broadcast_shapes(sx.shape, sy.shape)[-2:]
+    if x.numel() == 0 or oh * ow == 0:
         return x.new_zeros(b, c, oh, ow)
     sx, sy = sx.to(x.device, torch.float64), sy.to(x.device, torch.float64)
     fills = tuple(fill) if isinstance(fill, (tuple, list)) else (float(fill),)
@@ -111,18 +112,21 @@ def sample(
         # Linear/cubic: grid_sample (fast). Its reflect modes reflect coordinates rather than indices, which
         # equals OpenCV's index reflection for linear taps.
         padding, align = BORDERS[border_mode]
-        if align:
-            grid = torch.stack([2 * sx / max(w - 1, 1) - 1, 2 * sy / max(h - 1, 1) - 1], -1)
-        else:
-            grid = torch.stack([(2 * sx + 1) / w - 1, (2 * sy + 1) / h - 1], -1)
         work = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+        if align:
+            gx, gy = 2 * sx / max(w - 1, 1) - 1, 2 * sy / max(h - 1, 1) - 1
+        else:
+            gx, gy = (2 * sx + 1) / w - 1, (2 * sy + 1) / h - 1
+        # Normalised in float64 on the maps as given (separable maps stay small), cast, then one full grid.
+        grid = torch.stack(torch.broadcast_tensors(gx.to(work), gy.to(work)), -1).expand(b, oh, ow, 2)
         mode = INTERPOLATIONS[interpolation]
-        y = F.grid_sample(x.to(work), grid.to(work), mode=mode, padding_mode=padding, align_corners=align)
+        y = F.grid_sample(x.to(work), grid, mode=mode, padding_mode=padding, align_corners=align)
         if border_mode == 0 and any(v != 0 for v in fills):
             cover = F.grid_sample(torch.ones_like(x[:, :1], dtype=work), grid.to(work), mode=mode,
                                   padding_mode="zeros", align_corners=align)
             y = y + torch.tensor(fills, dtype=work, device=x.device).view(1, -1, 1, 1) * (1 - cover)
         return y.to(x.dtype)
+    sx, sy = sx.expand(b, oh, ow), sy.expand(b, oh, ow)
     if interpolation == 0:
         taps = [(torch.floor(sx + 0.5), torch.floor(sy + 0.5), None)]
     else:

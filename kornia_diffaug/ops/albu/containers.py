@@ -16,7 +16,8 @@ from kornia.augmentation.container.params import ParamItem
 
 from ..._validate import check_generator, check_int, check_probability
 from ...functional.sampling import draw_device
-from .._base import allow_per_sample_gating, next_batch_shape
+from .._alloc import empty_batch
+from .._base import allow_per_sample_gating, is_kornia_augmentation, next_batch_shape, rows_path_allowed
 
 __all__ = ["PerSampleOneOf", "PerSampleSequential", "PerSampleSomeOf"]
 
@@ -84,6 +85,19 @@ class _PerSample(ImageSequential):
     def get_forward_sequence(self, params=None):
         return self.named_children() if params is None else self.get_children_by_params(params)
 
+    def transform_inputs(self, input: torch.Tensor, params: list[ParamItem], extra_args: Any = None) -> torch.Tensor:
+        """Kornia's pass over the children; on the CPU, only the samples that some child applies to go through
+        them, and are written back into one copy of the batch (else every child makes a whole-batch output, for
+        the few samples a ``OneOf`` gives it). Same results: every child is per-sample."""
+        rows = _touched_rows(self, input, params)
+        if rows is None or rows.numel() == input.shape[0]:
+            return super().transform_inputs(input, params, extra_args=extra_args)
+        if rows.numel() == 0:
+            return input
+        sub = super().transform_inputs(input.index_select(0, rows), _take_params(params, rows, input.shape[0]),
+                                       extra_args=extra_args)
+        return empty_batch(input).copy_(input).index_copy_(0, rows, sub.to(input.dtype))
+
 
 class PerSampleSequential(_PerSample):
     """Albumentations ``Sequential(p)``: with probability ``p`` per sample, run every child (each with its
@@ -140,3 +154,49 @@ class PerSampleSomeOf(_PerSample):
         copies = max(self.n, 1) if self.n > 1 else 1
         j = torch.arange(copies, device=dev).view(1, 1, -1)
         return (counts.unsqueeze(-1) > j).reshape(b, self.k * copies)
+
+
+def _touched_rows(container: _PerSample, x: torch.Tensor, params: list[ParamItem]) -> torch.Tensor | None:
+    """The rows of ``x`` that some leaf under ``container`` applies to (by the ``batch_prob`` gates in
+    ``params``), or ``None`` where the subset pass does not hold: off the CPU path, a leaf that changes size or
+    ignores its gate's shape, or a child that is not one of Kornia's augmentations or our containers."""
+    if x.ndim != 4 or not rows_path_allowed(None, x):
+        return None
+    b = x.shape[0]
+    hit = torch.zeros(b, dtype=torch.bool)
+
+    def visit(module: torch.nn.Module, items: list[ParamItem]) -> bool:
+        for item in items:
+            m = module.get_submodule(item.name)
+            if isinstance(m, _PerSample) and isinstance(item.data, list):
+                if not visit(m, item.data):
+                    return False
+                continue
+            if not (is_kornia_augmentation(m) and isinstance(item.data, dict)) or getattr(m, "resizes", False):
+                return False
+            gate = item.data.get("batch_prob")
+            if not isinstance(gate, torch.Tensor) or gate.shape != (b,):
+                return False
+            if m.p == 1.0 and m.p_batch == 1.0:  # Kornia applies such an op whatever its gate
+                hit.fill_(True)
+            else:
+                hit.logical_or_(gate.cpu() > 0.5)
+        return True
+
+    return hit.nonzero().view(-1) if visit(container, params) else None
+
+
+def _take_params(items: list[ParamItem], rows: torch.Tensor, b: int) -> list[ParamItem]:
+    """``items`` for the samples ``rows`` of a batch of ``b``: every per-sample tensor cut to those rows
+    (``forward_input_shape`` is the call's shape, not per sample)."""
+
+    def take(data: Any) -> Any:
+        if isinstance(data, list):
+            return _take_params(data, rows, b)
+        if isinstance(data, dict):
+            return {k: v.index_select(0, rows.to(v.device)) if k != "forward_input_shape"
+                    and isinstance(v, torch.Tensor) and v.ndim > 0 and v.shape[0] == b else v
+                    for k, v in data.items()}
+        return data
+
+    return [ParamItem(item.name, take(item.data)) for item in items]
