@@ -1,7 +1,7 @@
 """Learn an augmentation policy with gradients on 10% of the digits labels, export it as an Albumentations
 config, and train a fresh classifier with that config through Albumentations itself.
 
-    python examples/learn_policy.py            # search + 3 configs x 3 seeds, about 5 min on 2 CPU cores
+    python examples/learn_policy.py            # search + 3 configs x 3 seeds, about 2.5 min on 2 CPU cores
     python examples/learn_policy.py --quick    # smoke run, < 60 s
 
 1. Search (implicit hypergradient of a held-out loss, Lorraine et al. 2020; DADA's one-step look-ahead is its
