@@ -14,6 +14,7 @@ from __future__ import annotations
 from torch import nn
 
 from kornia_diffaug.nn import LearnablePolicy
+from kornia_diffaug.nn._learnable_albu import ROTATION_DEGREES, SCALE_SPAN
 from kornia_diffaug.ops.albu import AlbuAffine, AlbuBrightnessContrast, AlbuCoarseDropout, AlbuColorJitter
 
 from .parse import UnsupportedTransformError
@@ -28,6 +29,10 @@ def _twin(op: str, m: float, p: float, path: str) -> nn.Module:
         return AlbuBrightnessContrast(brightness_limit=(-m / 2, m / 2), contrast_limit=(0.0, 0.0), p=p)
     if op in ("contrast", "saturation"):
         return AlbuColorJitter(**{**_IDLE_JITTER, op: (1 - m, 1 + m)}, p=p)
+    if op == "rotation":
+        return AlbuAffine(rotate=(-ROTATION_DEGREES * m, ROTATION_DEGREES * m), fill=0.0, p=p)
+    if op == "scale":
+        return AlbuAffine(scale=(1 - SCALE_SPAN * m, 1 + SCALE_SPAN * m), keep_ratio=True, fill=0.0, p=p)
     if op == "translation":
         return AlbuAffine(translate_percent={"x": (-m / 4, m / 4), "y": (-m / 4, m / 4)}, fill=0.0, p=p)
     if op == "cutout":

@@ -16,11 +16,11 @@ from ..functional.geometry_subpixel import subpixel_translate
 from ..functional.policy_string import COLOR_GROUP, parse_policy
 from ..functional.relaxed import box_mask, relaxed_bernoulli
 from ..functional.sampling import draw_device
-from ._learnable_albu import apply_albumentations_op
+from ._learnable_albu import apply_albumentations_op, rotate_or_scale
 
 __all__ = ["LearnablePolicy"]
 
-OPS = ("brightness", "saturation", "contrast", "translation", "cutout")
+OPS = ("brightness", "saturation", "contrast", "rotation", "scale", "translation", "cutout")
 
 
 def _st_unit(t: torch.Tensor) -> torch.Tensor:
@@ -39,26 +39,29 @@ class LearnablePolicy(nn.Module):
     - ``brightness``: ``x + m (hi - lo)/2 s`` (``m = 0.5`` is DiffAugment's ``U(-0.5, 0.5)`` on [-1, 1]);
     - ``saturation``, ``contrast``: scale the deviation from the mean by ``1 + m s`` (DiffAugment: ``m = 1``,
       ``0.5``);
+    - ``rotation``: rotate by ``90 m s`` degrees about the centre; ``scale``: scale by ``1 + m/2 s`` about the
+      centre (bilinear, the outside filled with ``(lo + hi) / 2``; ``m`` gets gradients through the warp);
     - ``translation``: sub-pixel shift by ``0.25 m s`` times the side per axis (DiffAugment: ``m = 0.5``);
     - ``cutout``: a ``m H x m W`` box filled with ``(lo + hi) / 2`` at a uniform centre; the size gets
       gradients through a straight-through soft box (DiffAugment: ``m = 0.5``).
 
     ``m`` and ``p`` are stored unconstrained and clamped to ``[0, 1]`` with a straight-through clamp; ``m = 0``
-    or ``p = 0`` is exactly the identity (with ``albumentations=True``: up to rounding when ``value_range`` is not
-    ``(0, 1)``).
+    or ``p = 0`` is exactly the identity (``rotation`` and ``scale`` at ``m = 0``: up to the resampler's rounding;
+    with ``albumentations=True``: up to rounding when ``value_range`` is not ``(0, 1)``).
 
     With ``albumentations=True`` each operation instead draws what its Albumentations twin draws (see
     :mod:`kornia_diffaug.nn._learnable_albu`): colours clipped to ``value_range``, whole-pixel shifts
-    ``trunc(0.25 m s side)`` and a ``floor(m H) x floor(m W)`` hole inside the image, both filled with ``lo``, and
-    contrast/saturation about OpenCV's grey. Such a policy is what
+    ``trunc(0.25 m s side)`` and a ``floor(m H) x floor(m W)`` hole inside the image, both filled with ``lo``,
+    contrast/saturation about OpenCV's grey, and rotation and scale by ``Affine``'s matrix with a border of ``lo``.
+    Such a policy is what
     :func:`~kornia_diffaug.adapters.albumentations.to_albumentations` exports, with the same distribution.
 
     ``"color"`` expands to ``brightness,saturation,contrast``. In eval mode the module is the identity (it is a
     training-time augmentation); call ``.train()`` to sample from it.
 
     Args:
-        policy: comma-separated operations from ``color, brightness, saturation, contrast, translation,
-            cutout``.
+        policy: comma-separated operations from ``color, brightness, saturation, contrast, rotation, scale,
+            translation, cutout``.
         temperature: relaxation temperature, ``> 0``.
         value_range: ``(lo, hi)`` of the image values.
         init_magnitude: initial ``m`` of every operation, in ``[0, 1]``.
@@ -128,6 +131,8 @@ class LearnablePolicy(nn.Module):
             return saturation_scale(x, 1 + m * s[:, 0])
         if op == "contrast":
             return contrast_scale(x, 1 + m * s[:, 0])
+        if op in ("rotation", "scale"):
+            return rotate_or_scale(op, x, m, s[:, 0], (lo + hi) / 2)
         if op == "translation":
             return subpixel_translate(x, 0.25 * m * w * s[:, 0], 0.25 * m * h * s[:, 1])
         # cutout: centres uniform over [-0.5, side - 0.5), box sides m * side (pixels)

@@ -22,7 +22,7 @@ from kornia_diffaug.adapters.albumentations import (  # noqa: E402
 from kornia_diffaug.nn import LearnablePolicy  # noqa: E402
 
 N = 1000
-OPS = ("brightness", "saturation", "contrast", "translation", "cutout")
+OPS = ("brightness", "saturation", "contrast", "rotation", "scale", "translation", "cutout")
 
 
 def _policy(ops: str, m, p, seed: int = 0, **kw) -> LearnablePolicy:
@@ -82,8 +82,8 @@ def _disagreements(a: dict[str, np.ndarray], k: dict[str, np.ndarray], z: float 
     return bad
 
 
-CASES = [("brightness", 0.6, 0.7), ("saturation", 0.9, 0.8), ("contrast", 0.7, 0.6), ("translation", 0.8, 0.75),
-         ("cutout", 0.45, 0.65)]
+CASES = [("brightness", 0.6, 0.7), ("saturation", 0.9, 0.8), ("contrast", 0.7, 0.6), ("rotation", 0.5, 0.8),
+         ("scale", 0.6, 0.7), ("translation", 0.8, 0.75), ("cutout", 0.45, 0.65)]
 
 
 @pytest.mark.parametrize(("op", "m", "p"), CASES, ids=[c[0] for c in CASES])
@@ -99,7 +99,8 @@ def test_each_operation_draws_what_its_export_draws(op, m, p):
 
 def test_a_whole_policy_on_grey_images_and_its_loaded_pipeline_agree():
     x = _images(1, seed=1)
-    pol = _policy("brightness,contrast,translation,cutout", [0.5, 0.6, 0.9, 0.35], [0.6, 0.5, 0.8, 0.5], seed=2)
+    pol = _policy("rotation,scale,translation,brightness,contrast,cutout", [0.3, 0.4, 0.9, 0.5, 0.6, 0.35],
+                  [0.5, 0.6, 0.8, 0.6, 0.5, 0.5], seed=2)
     cfg = to_albumentations(pol)
     ours = _stats(x, _torch_side(pol, x))
     theirs = _stats(x, _albumentations_side(cfg, x, seed=3))
@@ -113,25 +114,29 @@ def test_a_whole_policy_on_grey_images_and_its_loaded_pipeline_agree():
 def test_the_comparison_detects_a_wrong_unit():
     # The statistics above are sharp enough to see a twin off by a factor of 2 (e.g. m instead of m/2).
     x = _images(3)
-    for op, m, wrong in (("brightness", 0.3, 0.6), ("translation", 0.4, 0.8), ("cutout", 0.3, 0.42)):
+    for op, m, wrong in (("brightness", 0.3, 0.6), ("translation", 0.4, 0.8), ("cutout", 0.3, 0.42),
+                         ("rotation", 0.2, 0.4), ("scale", 0.3, 0.6)):
         pol = _policy(op, m, 1.0)
         cfg = to_albumentations(_policy(op, wrong, 1.0))
         assert _disagreements(_stats(x, _albumentations_side(cfg, x)), _stats(x, _torch_side(pol, x))), op
 
 
 def test_exported_parameters_are_the_learned_ones_in_albumentations_units():
-    m, p = [0.2, 0.4, 0.6, 0.8, 0.5], [0.1, 0.3, 0.5, 0.7, 0.9]
+    m, p = [0.2, 0.4, 0.6, 0.3, 0.4, 0.8, 0.5], [0.1, 0.3, 0.5, 0.6, 0.8, 0.7, 0.9]
     pol = _policy(",".join(OPS), m, p)
     cfg = to_albumentations(pol)
     t = cfg["transform"]["transforms"]
     assert [d["__class_fullname__"] for d in t] == [
-        "RandomBrightnessContrast", "ColorJitter", "ColorJitter", "Affine", "CoarseDropout"]
+        "RandomBrightnessContrast", "ColorJitter", "ColorJitter", "Affine", "Affine", "Affine", "CoarseDropout"]
     assert [d["p"] for d in t] == pytest.approx(p)
     assert t[0]["brightness_limit"] == pytest.approx([-0.1, 0.1]) and t[0]["contrast_limit"] == [0, 0]
     assert t[1]["saturation"] == pytest.approx([0.6, 1.4]) and t[1]["contrast"] == [1, 1] and t[1]["hue"] == [0, 0]
     assert t[2]["contrast"] == pytest.approx([0.4, 1.6]) and t[2]["saturation"] == [1, 1]
-    assert t[3]["translate_percent"]["x"] == pytest.approx([-0.2, 0.2]) and t[3]["fill"] == 0
-    assert t[4]["hole_height_range"] == pytest.approx([0.5, 0.5]) and t[4]["num_holes_range"] == [1, 1]
+    assert t[3]["rotate"] == pytest.approx([-27, 27]) and t[3]["scale"] == {"x": [1, 1], "y": [1, 1]}
+    assert t[4]["scale"]["x"] == pytest.approx([0.8, 1.2]) and t[4]["keep_ratio"] and t[4]["rotate"] == [0, 0]
+    assert all(d["interpolation"] == 1 and d["border_mode"] == 0 and d["fill"] == 0 for d in t[3:6])
+    assert t[5]["translate_percent"]["x"] == pytest.approx([-0.2, 0.2]) and t[5]["fill"] == 0
+    assert t[6]["hole_height_range"] == pytest.approx([0.5, 0.5]) and t[6]["num_holes_range"] == [1, 1]
     A.from_dict(cfg)  # loads in Albumentations 2.x
     nested = to_albumentations(nn.Sequential(pol))  # inside a pipeline: one Sequential holding the twins
     assert nested["transform"]["transforms"][0]["__class_fullname__"] == "Sequential"

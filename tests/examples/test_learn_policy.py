@@ -33,7 +33,7 @@ def test_quick_run_learns_exports_and_compares(tmp_path):
     assert L.main(["--quick", "--out", str(tmp_path)]) == 0
     cfg = json.loads((tmp_path / "learned_policy.json").read_text())
     names = [t["__class_fullname__"] for t in cfg["transform"]["transforms"]]
-    assert names == ["RandomBrightnessContrast", "ColorJitter", "Affine", "CoarseDropout"]
+    assert names == ["Affine", "Affine", "Affine", "RandomBrightnessContrast", "ColorJitter", "CoarseDropout"]
     A.from_dict(cfg)
     assert to_albumentations(from_albumentations(cfg)) == cfg
     result = json.loads((tmp_path / "results.json").read_text())
@@ -42,7 +42,10 @@ def test_quick_run_learns_exports_and_compares(tmp_path):
     assert trace[0]["cutout"] != trace[-1]["cutout"]  # the search moved the parameters
     learned = result["learned"]
     exported_p = [t["p"] for t in cfg["transform"]["transforms"]]
-    assert exported_p == [learned[op][1] for op in ("brightness", "contrast", "translation", "cutout")]
+    ops = ("rotation", "scale", "translation", "brightness", "contrast", "cutout")
+    assert exported_p == [learned[op][1] for op in ops]
+    assert all(m <= 0.5 for m, _ in learned.values())  # the search space: magnitudes in [0, --max-magnitude]
+    assert cfg["transform"]["transforms"][0]["rotate"][1] == pytest.approx(90 * learned["rotation"][0])
     rows = result["rows"]
     assert [r["augmentation"] for r in rows][0] == "no augmentation" and len(rows) == 3
     for r in rows:

@@ -19,7 +19,8 @@ def pol(policy=ALL, seed=0, **kw) -> LearnablePolicy:
     return LearnablePolicy(policy, generator=torch.Generator().manual_seed(seed), **kw).train()
 
 
-@given(x=images(max_side=32), policy=st.sampled_from([ALL, "color", "translation", "cutout", "brightness"]),
+@given(x=images(max_side=32), policy=st.sampled_from([ALL, "color", "translation", "cutout", "brightness",
+                                                     "rotation,scale"]),
        m=st.floats(0.0, 1.0), p=st.floats(0.0, 1.0))
 def test_shape_dtype_finite(x, policy, m, p):
     y = pol(policy, init_magnitude=m, init_probability=p)(x)
@@ -197,3 +198,67 @@ def test_albumentations_mode_colour_follows_opencv_grey_and_refuses_other_channe
         apol("contrast")(torch.rand(2, 4, 8, 8))
     with pytest.raises(TypeError, match="albumentations must be a bool"):
         LearnablePolicy(albumentations="yes")
+
+
+# ------------------------------------------------------------------------------------- rotation and scale (warps)
+def _marked(n: int = 64, side: int = 17) -> torch.Tensor:
+    """A Gaussian blob off the centre of a ``side x side`` image, so rotations and scalings move it."""
+    ys, xs = torch.meshgrid(torch.arange(float(side)), torch.arange(float(side)), indexing="ij")
+    c = (side - 1) / 2
+    return torch.exp(-((ys - c) ** 2 + (xs - c - 5) ** 2) / 2.0).expand(n, 1, side, side).contiguous()
+
+
+def _centroid(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    side = x.shape[-1]
+    ys, xs = torch.meshgrid(torch.arange(float(side)), torch.arange(float(side)), indexing="ij")
+    mass = x.sum((1, 2, 3))
+    c = (side - 1) / 2
+    return (x[:, 0] * xs).sum((1, 2)) / mass - c, (x[:, 0] * ys).sum((1, 2)) / mass - c
+
+
+@pytest.mark.parametrize("albumentations", [False, True])
+def test_rotation_turns_by_at_most_ninety_m_degrees_and_scale_by_one_plus_half_m(albumentations):
+    x = _marked()  # both modes fill the outside with 0: the middle of [-1, 1], or lo of [0, 1]
+    kw = dict(init_probability=1.0, value_range=(0.0, 1.0) if albumentations else (-1.0, 1.0),
+              albumentations=albumentations)
+    dx, dy = _centroid(pol("rotation", init_magnitude=0.4, **kw)(x))  # blob at (5, 0) from the centre
+    angle = torch.rad2deg(torch.atan2(-dy, dx))  # counter-clockwise on screen (y points down)
+    assert angle.abs().max() <= 36 + 1.0 and angle.abs().max() > 25 and (angle > 0).any() and (angle < 0).any()
+    torch.testing.assert_close(torch.hypot(dx, dy), torch.full((64,), 5.0), atol=0.05, rtol=0)  # a rotation
+    dx, dy = _centroid(pol("scale", init_magnitude=0.6, **kw)(x))  # factor in [0.7, 1.3]
+    assert (dx / 5).min() >= 0.7 - 0.02 and (dx / 5).max() <= 1.3 + 0.02 and (dx / 5).max() - (dx / 5).min() > 0.4
+    assert dy.abs().max() < 0.02  # both axes by the same factor, about the centre
+
+
+def test_rotation_and_scale_identity_at_zero_and_fill_outside():
+    x = torch.rand(8, 3, 12, 10, generator=torch.Generator().manual_seed(0))
+    for albu in (False, True):
+        y = pol("rotation,scale", init_magnitude=0.0, init_probability=1.0, value_range=(0.0, 1.0),
+                albumentations=albu)(x)
+        torch.testing.assert_close(y, x, atol=1e-5, rtol=0)  # the identity matrix, up to grid_sample's rounding
+    ones = torch.ones(32, 1, 16, 16)
+    for albu, fill in ((False, 0.0), (True, -1.0)):  # default: the middle of [-1, 1]; Albumentations: level 0 = lo
+        y = pol("rotation", init_magnitude=0.5, init_probability=1.0, albumentations=albu)(ones)
+        assert torch.isclose(y[:, :, 0, 0], torch.tensor(fill)).float().mean() > 0.4  # corners leave the image
+        assert ((y >= min(fill, 1.0) - 1e-6) & (y <= 1 + 1e-6)).all()
+    y = pol("scale", init_magnitude=1.0, init_probability=1.0, value_range=(0.0, 1.0), albumentations=True)(
+        torch.ones(64, 1, 16, 16))
+    full = (y > 1 - 1e-5).flatten(1).all(1)  # factor >= 1 keeps the image full, < 1 pulls the border in
+    assert full.any() and (~full).any() and (y[:, :, 5:11, 5:11] > 1 - 1e-5).all()  # >= 0.5 keeps the middle
+    assert (y[~full, 0, 0, 0] < 1).all() and (y[:, 0, 0, 0] == 0).any()
+
+
+@pytest.mark.parametrize("op", ["rotation", "scale"])
+def test_rotation_and_scale_gradient_reaches_the_magnitude_through_the_warp(op):
+    from kornia_diffaug.nn._learnable_albu import rotate_or_scale
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 2, 9, 11, generator=g, dtype=torch.float64)
+    s = torch.rand(3, generator=g, dtype=torch.float64) * 2 - 1
+    m = torch.tensor(0.37, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda m: rotate_or_scale(op, x, m, s, 0.0), (m,))  # exact, not straight-through
+    for albu in (False, True):
+        p = apol(op, seed=1) if albu else pol(op, seed=1)
+        (p(_marked(16)) * torch.randn(16, 1, 17, 17, generator=g)).sum().backward()
+        assert torch.isfinite(p.magnitude.grad).all() and (p.magnitude.grad != 0).all()
+        assert torch.isfinite(p.probability.grad).all() and (p.probability.grad != 0).all()
