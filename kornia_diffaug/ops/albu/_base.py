@@ -12,13 +12,22 @@ from ..._validate import check_range
 from ...functional import albu as FA
 from .._base import SeededOpMixin, resample_flag
 
-__all__ = ["AlbuGeometricBase", "AlbuIntensityBase", "choice", "odd_sizes", "pair", "randint"]
+__all__ = ["AlbuGeometricBase", "AlbuIntensityBase", "choice", "int_range", "odd_sizes", "pair", "randint"]
 
 
 def pair(name: str, value: Any, lower: float = float("-inf"), upper: float = float("inf")) -> tuple[float, float]:
     """Validated ``(low, high)`` of plain floats."""
     lo, hi = check_range(name, value, lower=lower, upper=upper)
     return float(lo), float(hi)
+
+
+def int_range(name: str, value: Any, lower: float = float("-inf"), upper: float = float("inf")) -> tuple[int, int]:
+    """Validated ``(low, high)`` of whole numbers (an int means ``(v, v)``), e.g. the grid sizes of a mesh."""
+    v = (value, value) if isinstance(value, int) and not isinstance(value, bool) else value
+    lo, hi = pair(name, v, lower, upper)
+    if lo != int(lo) or hi != int(hi):
+        raise ValueError(f"{name} must hold integers, got {v!r}")
+    return int(lo), int(hi)
 
 
 def odd_sizes(name: str, limit: Any) -> tuple[int, ...]:

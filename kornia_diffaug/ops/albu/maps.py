@@ -11,7 +11,7 @@ import torch
 from ...functional import albu as FA
 from ...functional.sampling import uniform
 from .._registry import register_op
-from ._base import pair, randint
+from ._base import int_range, pair, randint
 from .distortion import _Remap
 
 __all__ = ["AlbuOpticalDistortion", "AlbuPiecewiseAffine"]
@@ -101,13 +101,7 @@ class AlbuPiecewiseAffine(_Remap):
 
     def __init__(self, scale=(0.03, 0.05), nb_rows=(4, 4), nb_cols=(4, 4), absolute_scale=False, interpolation=1,
                  border_mode=0, fill=0.0, fill_mask=0.0, p=1.0, same_on_batch=False, keepdim=False, generator=None):
-        grid = {}
-        for name, v in (("nb_rows", nb_rows), ("nb_cols", nb_cols)):
-            v = (v, v) if isinstance(v, int) and not isinstance(v, bool) else v
-            lo, hi = pair(name, v, 2, 64)
-            if lo != int(lo) or hi != int(hi):
-                raise ValueError(f"{name} must hold integers, got {v!r}")
-            grid[name] = (int(lo), int(hi))
+        grid = {"nb_rows": int_range("nb_rows", nb_rows, 2, 64), "nb_cols": int_range("nb_cols", nb_cols, 2, 64)}
         super().__init__(p, same_on_batch, keepdim, generator, scale=pair("scale", scale, 0), **grid,
                          absolute_scale=bool(absolute_scale), interpolation=interpolation, border_mode=border_mode,
                          fill=fill)

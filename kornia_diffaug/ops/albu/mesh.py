@@ -14,7 +14,7 @@ from kornia.geometry.keypoints import Keypoints
 from ...functional import albu as FA
 from ...functional.sampling import uniform
 from .._registry import register_op
-from ._base import pair, randint
+from ._base import int_range, pair, randint
 from .distortion import _Remap
 
 __all__ = ["AlbuPiecewiseAffineMesh"]
@@ -74,13 +74,7 @@ class AlbuPiecewiseAffineMesh(_Remap):
     def __init__(self, scale=(0.03, 0.05), nb_rows=(4, 4), nb_cols=(4, 4), absolute_scale=False, order=1,
                  mask_order=0, mode="constant", cval=0.0, cval_mask=0.0, mask_rounding="floor",
                  keypoints_threshold=0.01, p=1.0, same_on_batch=False, keepdim=False, generator=None):
-        grid = {}
-        for name, v in (("nb_rows", nb_rows), ("nb_cols", nb_cols)):
-            v = (v, v) if isinstance(v, int) and not isinstance(v, bool) else v
-            lo, hi = pair(name, v, 2, 64)
-            if lo != int(lo) or hi != int(hi):
-                raise ValueError(f"{name} must hold integers, got {v!r}")
-            grid[name] = (int(lo), int(hi))
+        grid = {"nb_rows": int_range("nb_rows", nb_rows, 2, 64), "nb_cols": int_range("nb_cols", nb_cols, 2, 64)}
         for name, v in (("order", order), ("mask_order", mask_order)):
             if v not in (0, 1) or isinstance(v, bool):
                 raise ValueError(f"{name} must be 0 (nearest) or 1 (bilinear), got {v!r}")
