@@ -1,13 +1,18 @@
 """Low-data GAN with a timm discriminator: does differentiable augmentation stop D from memorising?
 
-    python examples/gan_lowdata.py                      # digits, 180 images, DiffAugment: ~27 min on 2 busy cores
+    python examples/gan_lowdata.py                      # digits, 180 images, DiffAugment (time: see README)
     python examples/gan_lowdata.py --aug none           # the baseline whose D overfits
     python examples/gan_lowdata.py --compare            # none / diffaugment / ada x 3 seeds -> compare.md + png
-    python examples/gan_lowdata.py --quick              # smoke run, ~30 s (half of it importing torch & co.)
+    python examples/gan_lowdata.py --quick              # smoke run, ~10 s (most of it importing torch & co.)
     torchrun --nproc_per_node=2 examples/gan_lowdata.py # data-parallel (gloo on CPU, NCCL on CUDA)
 
 Augmentation follows DiffAugment (Zhao et al. 2020): the same differentiable augmentation T is applied to reals
-and fakes in the D step, ``D(T(x))`` and ``D(T(G(z)))``, and to fakes in the G step, so G is trained through T.
+and fakes in the D step, ``D(T(x))`` and ``D(T(G(z)))`` (one ``augment_real_fake`` call), and to fakes in the G
+step, so G is trained through T. Losses: non-saturating logistic, plus R1 on the augmented reals (gradient taken
+with respect to the un-augmented reals, through T). D is a timm model from random init in a form that suits
+16x16 images (``--disc-form small``, see ``_common.SmallImageDiscriminator``): an ImageNet ``resnet10t``
+downsamples by 32, so at 16x16 its last map is 1x1; here the stem max-pool is dropped and the backbone is cut at
+its deepest >= 4x4 map (timm ``features_only``), followed by one linear logit.
 Evaluation needs no download: FID/KID (torchmetrics) in the features of a small digits classifier trained here,
 against held-out reals, plus ADA's overfitting diagnostic, the mean sign of D on training vs held-out reals.
 That classifier is trained once and cached (``$KORNIA_DIFFAUG_CACHE``, else ``~/.cache/kornia_diffaug``).
@@ -526,8 +531,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="small: timm features_only backbone cut at a >= 4x4 map, no stem max-pool, linear head (default); "
         "classifier: the whole timm classifier, num_classes=1 (the form before; at 16x16 its last map is 1x1)",
     )
-    p.add_argument("--r1-gamma", type=float, default=0.01, help="R1 weight on augmented reals (0: off)")
-    p.add_argument("--iters", type=int, default=2000)
+    p.add_argument("--r1-gamma", type=float, default=0.1, help="R1 weight on augmented reals (0: off)")
+    p.add_argument("--iters", type=int, default=4000)
     p.add_argument("--batch", type=int, default=16, help="per process")
     p.add_argument("--lr", type=float, default=6e-4)
     p.add_argument("--z-dim", type=int, default=64)
@@ -552,7 +557,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run: 30 iterations, small eval (~30 s on 2 shared cores; the first one also trains its "
+        help="smoke run: 30 iterations, small eval (~10 s on 2 shared cores; the first one also trains its "
         "8-epoch classifier, a few s)",
     )
     p.add_argument("--compare", action="store_true", help="run --compare-augs x --compare-seeds, write compare.md")
