@@ -135,9 +135,15 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
         ckpt = torch.load(args.resume, map_location=device, weights_only=False)
         if ckpt["aug"] != aug_spec:
             raise SystemExit(f"--resume: checkpoint was trained with --aug {ckpt['aug']!r}, not {aug_spec!r}")
-        gen.load_state_dict(ckpt["G"])
-        disc.load_state_dict(ckpt["D"])
-        gen_ema.load_state_dict(ckpt["G_ema"])
+        try:
+            gen.load_state_dict(ckpt["G"])
+            disc.load_state_dict(ckpt["D"])
+            gen_ema.load_state_dict(ckpt["G_ema"])
+        except RuntimeError as exc:  # another --disc / --disc-form / --g-width, or a checkpoint of an older version
+            raise SystemExit(
+                f"--resume: the checkpoint's G/D do not match --disc {args.disc} --disc-form {args.disc_form} "
+                f"--g-width {args.g_width} ({str(exc).splitlines()[0]})"
+            ) from None
         opt_g.load_state_dict(ckpt["opt_G"])
         opt_d.load_state_dict(ckpt["opt_D"])
         if ctrl is not None:

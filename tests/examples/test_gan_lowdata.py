@@ -244,6 +244,8 @@ def test_quick_run_writes_outputs_and_resumes(tmp_path, capsys):
     _finite_history(metrics)
     with pytest.raises(SystemExit, match="--aug 'diffaugment', not 'none'"):
         G.main(["--quick", "--out", str(out), "--resume", ckpt, "--aug", "none"])
+    with pytest.raises(SystemExit, match="--resume: the checkpoint's G/D do not match --disc resnet10t --disc-form"):
+        G.main(["--quick", "--out", str(out), "--resume", ckpt, "--disc-form", "classifier"])
     assert "metric's classifier: loaded from" in capsys.readouterr().out  # trained at most once
 
 
