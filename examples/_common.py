@@ -165,15 +165,85 @@ def _batchnorm_to_groupnorm(module: nn.Module) -> nn.Module:
     return module
 
 
-def make_discriminator(name: str, channels: int, resolution: int) -> nn.Module:
-    """A timm classifier from random init with one logit, BatchNorm swapped for GroupNorm."""
+DISC_FORMS = ("small", "classifier")
+MIN_FEATURE_SIDE = 4  # the small-image D stops at the deepest timm stage whose feature map is still >= 4x4
+
+
+def _drop_stem_maxpool(model: nn.Module) -> nn.Module:
+    """Replace the stem's max-pool (a direct child ``nn.MaxPool2d``, e.g. ResNet's ``maxpool``) by Identity."""
+    for name, child in model.named_children():
+        if isinstance(child, nn.MaxPool2d):
+            setattr(model, name, nn.Identity())
+    return model
+
+
+class SmallImageDiscriminator(nn.Module):
+    """A timm backbone cut where its feature map is still >= 4x4, then one linear logit on the flattened map.
+
+    Why: an ImageNet classifier such as ``resnet10t`` downsamples by 32 (stride-2 stem, stride-2 max-pool, three
+    stride-2 stages), so a 16x16 image leaves a 1x1 map before the global pool and D judges images from one
+    pixel's worth of features. Here the stem max-pool is Identity (16 -> 8 after the stem) and timm's
+    ``features_only`` net is built with ``out_indices`` at the deepest stage whose map has a side
+    >= ``MIN_FEATURE_SIDE`` (``resnet10t`` at 16x16: ``layer2``, 128 x 4 x 4); the stages after it are not built.
+    The head is ``Linear(C*h*w, 1)`` on that map (DCGAN's 4x4 epilogue), so D keeps where things are.
+    """
+
+    def __init__(self, body: nn.Module, feature_shape: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.body = body
+        self.feature_shape = feature_shape
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(feature_shape), 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x)[-1])
+
+
+def _small_image_disc(name: str, channels: int, resolution: int) -> SmallImageDiscriminator:
     import timm
 
+    def build(**kwargs) -> nn.Module:
+        body = timm.create_model(name, pretrained=False, features_only=True, in_chans=channels, **kwargs)
+        return _batchnorm_to_groupnorm(_drop_stem_maxpool(body))
+
     try:
-        model = timm.create_model(name, pretrained=False, num_classes=1, in_chans=channels)
-    except Exception as exc:  # unknown names or models that need a fixed input size
-        raise SystemExit(f"--disc {name!r}: timm could not build it ({exc})") from None
-    model = _batchnorm_to_groupnorm(model)
+        probe = build()
+        with torch.no_grad():
+            maps = probe(torch.zeros(2, channels, resolution, resolution))
+    except Exception as exc:  # models without features_only support or a fixed input size
+        raise SystemExit(
+            f"--disc {name!r}: timm could not build it as a features_only net at {resolution}x{resolution} ({exc}); "
+            "try --disc-form classifier"
+        ) from None
+    keep = [i for i, f in enumerate(maps) if min(f.shape[-2:]) >= MIN_FEATURE_SIDE]
+    if not keep:
+        raise SystemExit(
+            f"--disc {name!r}: no feature map of side >= {MIN_FEATURE_SIDE} at {resolution}x{resolution} "
+            f"(sides {[tuple(f.shape[-2:]) for f in maps]})"
+        )
+    index = probe.feature_info.out_indices[keep[-1]]
+    body = build(out_indices=(index,))
+    with torch.no_grad():
+        (feat,) = body(torch.zeros(2, channels, resolution, resolution))
+    return SmallImageDiscriminator(body, tuple(feat.shape[1:]))
+
+
+def make_discriminator(name: str, channels: int, resolution: int, form: str = "small") -> nn.Module:
+    """A timm model from random init with one logit per image, BatchNorm swapped for GroupNorm.
+
+    ``form="small"``: :class:`SmallImageDiscriminator` (the backbone cut at a >= 4x4 map, no stem max-pool);
+    ``form="classifier"``: the whole timm classifier with ``num_classes=1`` (global pool of the last stage)."""
+    import timm
+
+    if form not in DISC_FORMS:
+        raise ValueError(f"form must be one of {DISC_FORMS}, got {form!r}")
+    if form == "small":
+        model: nn.Module = _small_image_disc(name, channels, resolution)
+    else:
+        try:
+            model = timm.create_model(name, pretrained=False, num_classes=1, in_chans=channels)
+        except Exception as exc:  # unknown names or models that need a fixed input size
+            raise SystemExit(f"--disc {name!r}: timm could not build it ({exc})") from None
+        model = _batchnorm_to_groupnorm(model)
     try:
         with torch.no_grad():
             out = model(torch.zeros(2, channels, resolution, resolution))

@@ -1,13 +1,18 @@
 """Low-data GAN with a timm discriminator: does differentiable augmentation stop D from memorising?
 
-    python examples/gan_lowdata.py                      # digits, 180 images, DiffAugment: ~27 min on 2 busy cores
+    python examples/gan_lowdata.py                      # digits, 180 images, DiffAugment (time: see README)
     python examples/gan_lowdata.py --aug none           # the baseline whose D overfits
     python examples/gan_lowdata.py --compare            # none / diffaugment / ada x 3 seeds -> compare.md + png
-    python examples/gan_lowdata.py --quick              # smoke run, ~30 s (half of it importing torch & co.)
+    python examples/gan_lowdata.py --quick              # smoke run, ~10 s (most of it importing torch & co.)
     torchrun --nproc_per_node=2 examples/gan_lowdata.py # data-parallel (gloo on CPU, NCCL on CUDA)
 
 Augmentation follows DiffAugment (Zhao et al. 2020): the same differentiable augmentation T is applied to reals
-and fakes in the D step, ``D(T(x))`` and ``D(T(G(z)))``, and to fakes in the G step, so G is trained through T.
+and fakes in the D step, ``D(T(x))`` and ``D(T(G(z)))`` (one ``augment_real_fake`` call), and to fakes in the G
+step, so G is trained through T. Losses: non-saturating logistic, plus R1 on the augmented reals (gradient taken
+with respect to the un-augmented reals, through T). D is a timm model from random init in a form that suits
+16x16 images (``--disc-form small``, see ``_common.SmallImageDiscriminator``): an ImageNet ``resnet10t``
+downsamples by 32, so at 16x16 its last map is 1x1; here the stem max-pool is dropped and the backbone is cut at
+its deepest >= 4x4 map (timm ``features_only``), followed by one linear logit.
 Evaluation needs no download: FID/KID (torchmetrics) in the features of a small digits classifier trained here,
 against held-out reals, plus ADA's overfitting diagnostic, the mean sign of D on training vs held-out reals.
 That classifier is trained once and cached (``$KORNIA_DIFFAUG_CACHE``, else ``~/.cache/kornia_diffaug``).
@@ -37,6 +42,8 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as U  # noqa: E402
 
+from kornia_diffaug.gan import augment_real_fake  # noqa: E402
+
 METRIC_NAME = "FID (digits-classifier features)"
 
 
@@ -45,11 +52,30 @@ def augment(aug: nn.Module | None, x: torch.Tensor) -> torch.Tensor:
     return x if aug is None else aug(x)
 
 
-def d_loss(disc: nn.Module, aug: nn.Module | None, real: torch.Tensor, fake: torch.Tensor):
-    """Non-saturating logistic D loss on augmented reals and augmented (detached) fakes; also the real logits."""
-    logits = disc(torch.cat([augment(aug, real), augment(aug, fake.detach())]))
+def d_loss(disc: nn.Module, aug: nn.Module | None, real: torch.Tensor, fake: torch.Tensor, r1_gamma: float = 0.0):
+    """Non-saturating logistic D loss on augmented reals and augmented (detached) fakes, plus R1 when
+    ``r1_gamma > 0``; returns ``(loss, real logits, R1 term)``.
+
+    Reals and fakes go through one :func:`kornia_diffaug.gan.augment_real_fake` call (one draw per image). R1
+    (Mescheder et al. 2018) penalises D's gradient at the reals, ``r1_gamma / 2 * E ||d D(T(x)) / d x||^2``,
+    taken with respect to the un-augmented reals ``x`` as StyleGAN2-ADA and DiffAugment-StyleGAN2 do: the
+    gradient goes back through the augmentation ``T``, and ``loss.backward()`` is a double backward through it.
+    """
+    with_r1 = r1_gamma > 0
+    real = real.detach().requires_grad_(with_r1)
+    if aug is None:
+        real_in, fake_in = real, fake.detach()
+    else:
+        real_in, fake_in = augment_real_fake(aug, real, fake.detach())
+    logits = disc(torch.cat([real_in, fake_in]))
     real_logits, fake_logits = logits[: len(real)], logits[len(real) :]
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean(), real_logits.detach()
+    loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    r1 = torch.zeros((), device=real.device)
+    if with_r1:
+        (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+        r1 = grad.square().flatten(1).sum(1).mean()
+        loss = loss + 0.5 * r1_gamma * r1
+    return loss, real_logits.detach(), r1.detach()
 
 
 def g_loss(disc: nn.Module, aug: nn.Module | None, fake: torch.Tensor) -> torch.Tensor:
@@ -92,7 +118,7 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
     data = U.load_data(args.dataset, args.resolution, args.n_train, args.data, seed=0)
     channels = data.train.shape[1]
     gen = U.Generator(args.z_dim, channels, args.resolution, args.g_width).to(device)
-    disc = U.make_discriminator(args.disc, channels, args.resolution).to(device)
+    disc = U.make_discriminator(args.disc, channels, args.resolution, args.disc_form).to(device)
     gen_ema = copy.deepcopy(gen).requires_grad_(False)
     aug, ctrl, aug_desc = U.build_augmentation(aug_spec, ada_target=args.ada_target, ada_kimg=args.ada_kimg)
     aug = aug.to(device) if aug is not None else None
@@ -109,9 +135,15 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
         ckpt = torch.load(args.resume, map_location=device, weights_only=False)
         if ckpt["aug"] != aug_spec:
             raise SystemExit(f"--resume: checkpoint was trained with --aug {ckpt['aug']!r}, not {aug_spec!r}")
-        gen.load_state_dict(ckpt["G"])
-        disc.load_state_dict(ckpt["D"])
-        gen_ema.load_state_dict(ckpt["G_ema"])
+        try:
+            gen.load_state_dict(ckpt["G"])
+            disc.load_state_dict(ckpt["D"])
+            gen_ema.load_state_dict(ckpt["G_ema"])
+        except RuntimeError as exc:  # another --disc / --disc-form / --g-width, or a checkpoint of an older version
+            raise SystemExit(
+                f"--resume: the checkpoint's G/D do not match --disc {args.disc} --disc-form {args.disc_form} "
+                f"--g-width {args.g_width} ({str(exc).splitlines()[0]})"
+            ) from None
         opt_g.load_state_dict(ckpt["opt_G"])
         opt_d.load_state_dict(ckpt["opt_D"])
         if ctrl is not None:
@@ -147,6 +179,11 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
             "n_heldout": len(held_x),
             "resolution": args.resolution,
             "disc": args.disc,
+            "disc_form": args.disc_form,
+            "disc_feature_shape": list(getattr(d_core, "feature_shape", ())) or None,
+            "r1_gamma": args.r1_gamma,
+            "lr": args.lr,
+            "g_width": args.g_width,
             "iters": args.iters,
             "batch": args.batch,
             "world_size": world,
@@ -192,7 +229,7 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
         z = torch.randn(args.batch, args.z_dim, generator=rng).to(device)
         with torch.no_grad():
             fake = gen(z)
-        loss_d, real_logits = d_loss(disc, aug, real, fake)
+        loss_d, real_logits, r1 = d_loss(disc, aug, real, fake, args.r1_gamma)
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
@@ -214,7 +251,8 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
         done = it + 1
         if rank == 0 and (done % args.eval_every == 0 or done == args.iters):
             rec = evaluate(gen_ema, d_core, extractor, ref_x, train_x, held_x, args, device)
-            rec.update(iteration=done, loss_d=loss_d.item(), loss_g=loss_g.item(), seconds=time.time() - t0)
+            rec.update(iteration=done, loss_d=loss_d.item(), loss_g=loss_g.item(), r1=r1.item())
+            rec["seconds"] = time.time() - t0
             if ctrl is not None:
                 r_t = float(ctrl.r_t)
                 rec.update(ada_p=float(ctrl.p), ada_rt=None if math.isnan(r_t) else r_t)
@@ -452,7 +490,7 @@ def _compare_run(args: argparse.Namespace, spec: str, seed: int, progress: bool)
     metrics, ckpt = out / "metrics.json", out / "checkpoint.pt"
     if metrics.exists():  # a run that reached --iters (possibly trained longer) is summarised up to --iters
         prev = json.loads(metrics.read_text())
-        keys = ("batch", "resolution", "disc", "threads")
+        keys = ("batch", "resolution", "disc", "disc_form", "r1_gamma", "lr", "g_width", "threads")
         same = prev["aug"] == spec and all(prev.get(k) == getattr(args, k) for k in keys)
         history = [r for r in prev["history"] if r["iteration"] <= args.iters]
         if same and history and history[-1]["iteration"] == args.iters and "kid_x1000" in history[-1]:
@@ -492,9 +530,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--n-train", type=int, default=180, help="digits: training images (stratified; default 180)")
     p.add_argument("--resolution", type=int, default=16, help="power of two, 8..256 (default 16)")
     p.add_argument("--disc", default="resnet10t", help="any timm model name, random init (default resnet10t)")
-    p.add_argument("--iters", type=int, default=2000)
-    p.add_argument("--batch", type=int, default=32, help="per process")
-    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument(
+        "--disc-form",
+        default="small",
+        choices=U.DISC_FORMS,
+        help="small: timm features_only backbone cut at a >= 4x4 map, no stem max-pool, linear head (default); "
+        "classifier: the whole timm classifier, num_classes=1 (the form before; at 16x16 its last map is 1x1)",
+    )
+    p.add_argument("--r1-gamma", type=float, default=0.1, help="R1 weight on augmented reals (0: off)")
+    p.add_argument("--iters", type=int, default=4000)
+    p.add_argument("--batch", type=int, default=16, help="per process")
+    p.add_argument("--lr", type=float, default=6e-4)
     p.add_argument("--z-dim", type=int, default=64)
     p.add_argument("--g-width", type=int, default=128)
     p.add_argument("--ema", type=float, default=0.99, help="EMA decay of the generator that is evaluated")
@@ -517,7 +563,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run: 30 iterations, small eval (~30 s on 2 shared cores; the first one also trains its "
+        help="smoke run: 30 iterations, small eval (~10 s on 2 shared cores; the first one also trains its "
         "8-epoch classifier, a few s)",
     )
     p.add_argument("--compare", action="store_true", help="run --compare-augs x --compare-seeds, write compare.md")
@@ -534,6 +580,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             p.error(f"--{name.replace('_', '-')} must be >= 1")
     if not 8 <= args.resolution <= 256 or args.resolution & (args.resolution - 1):
         p.error("--resolution must be a power of two in 8..256")
+    if args.r1_gamma < 0:
+        p.error("--r1-gamma must be >= 0")
     if not 0.0 <= args.ema < 1.0:
         p.error("--ema must be in [0, 1)")
     if args.n_eval < 2:

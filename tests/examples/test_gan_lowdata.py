@@ -41,15 +41,15 @@ def _models():
     return gen, disc
 
 
-def test_d_step_augments_reals_and_fakes_and_does_not_reach_g():
+def test_d_step_augments_reals_and_fakes_in_one_call_and_does_not_reach_g():
     gen, disc = _models()
     spy = Spy()
     real = torch.rand(4, 1, 8, 8) * 2 - 1
     fake = gen(torch.randn(4, 8))
-    loss, real_logits = G.d_loss(disc, spy, real, fake)
-    assert len(spy.seen) == 2
-    assert torch.equal(spy.seen[0], real) and torch.equal(spy.seen[1], fake.detach())
-    assert real_logits.shape == (4, 1) and not real_logits.requires_grad
+    loss, real_logits, r1 = G.d_loss(disc, spy, real, fake)
+    assert len(spy.seen) == 1  # augment_real_fake: reals and fakes in one call, reals first
+    torch.testing.assert_close(spy.seen[0], torch.cat([real, fake.detach()]))
+    assert real_logits.shape == (4, 1) and not real_logits.requires_grad and r1.item() == 0.0
     loss.backward()
     assert all(p.grad is None for p in gen.parameters())  # fakes are detached in the D step
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in disc.parameters())
@@ -59,8 +59,54 @@ def test_d_logits_match_discriminator_on_augmented_inputs():
     gen, disc = _models()
     disc.eval()
     real, fake = torch.rand(3, 1, 8, 8) * 2 - 1, torch.rand(3, 1, 8, 8) * 2 - 1
-    _, real_logits = G.d_loss(disc, Spy(), real, fake)
+    _, real_logits, _ = G.d_loss(disc, Spy(), real, fake)
     torch.testing.assert_close(real_logits, disc(0.5 * real.flip(-1)))
+
+
+def test_r1_is_the_gradient_norm_through_the_augmentation_and_double_backwards():
+    gen, disc = _models()
+    real = torch.rand(3, 1, 8, 8) * 2 - 1
+    fake = torch.rand(3, 1, 8, 8) * 2 - 1
+    gamma = 0.5
+    base, _, _ = G.d_loss(disc, Spy(), real, fake)
+    loss, _, r1 = G.d_loss(disc, Spy(), real, fake, r1_gamma=gamma)
+    x = real.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(disc(0.5 * x.flip(-1)).sum(), x)  # d D(T(x)) / dx, through T
+    torch.testing.assert_close(r1, grad.square().flatten(1).sum(1).mean())
+    torch.testing.assert_close(loss.detach(), base.detach() + 0.5 * gamma * r1)
+    assert r1 > 0 and not real.requires_grad  # the caller's reals are not modified
+    # The R1 term alone reaches D's weights only through a second backward (through T, then D).
+    (only_r1,) = torch.autograd.grad(loss - base, [disc.head[1].weight])
+    assert only_r1.abs().sum() > 0
+
+
+@pytest.mark.parametrize("spec", ["diffaugment", "ada"])
+def test_r1_double_backward_through_library_augmentations(spec):
+    _, disc = _models()
+    aug, ctrl, _ = U.build_augmentation(spec)
+    if ctrl is not None:
+        ctrl.load_state_dict({**ctrl.state_dict(), "p": torch.tensor(0.8)})  # ADA on: warps, colour, ...
+    real, fake = torch.rand(4, 1, 8, 8) * 2 - 1, torch.rand(4, 1, 8, 8) * 2 - 1
+    loss, _, r1 = G.d_loss(disc, aug, real, fake, r1_gamma=1.0)
+    loss.backward()
+    grads = [p.grad for p in disc.parameters() if p.grad is not None]
+    assert r1 > 0 and grads and all(torch.isfinite(g).all() for g in grads)
+
+
+@pytest.mark.parametrize("resolution", [8, 16, 32])
+def test_small_image_discriminator_keeps_a_4x4_map_before_its_head(resolution):
+    disc = U.make_discriminator("resnet10t", channels=1, resolution=resolution)
+    assert isinstance(disc, U.SmallImageDiscriminator)
+    assert not any(isinstance(m, nn.MaxPool2d) for m in disc.modules())  # the stem max-pool is Identity
+    seen = []
+    disc.head.register_forward_pre_hook(lambda mod, inp: seen.append(inp[0].shape))
+    assert disc(torch.zeros(2, 1, resolution, resolution)).shape == (2, 1)
+    side = seen[0][-1]
+    assert seen[0][-2] == side and 4 <= side < 8  # the deepest stage still >= 4x4, not one further
+    assert tuple(seen[0][1:]) == disc.feature_shape
+    # The whole timm classifier is what the small form replaces: at 16x16 its last map is 1x1.
+    full = U.make_discriminator("resnet10t", channels=1, resolution=16, form="classifier")
+    assert full.forward_features(torch.zeros(1, 1, 16, 16)).shape[-2:] == (1, 1)
 
 
 def test_g_step_goes_through_augmentation_and_reaches_generator():
@@ -119,7 +165,8 @@ def test_discriminator_is_per_sample():
 
 
 def test_bad_arguments_exit_with_usage_error():
-    for argv in (["--iters", "0"], ["--resolution", "24"], ["--ema", "1.0"]):
+    bad = (["--iters", "0"], ["--resolution", "24"], ["--ema", "1.0"], ["--r1-gamma", "-1"], ["--disc-form", "x"])
+    for argv in bad:
         with pytest.raises(SystemExit) as exc:
             G.parse_args(argv)
         assert exc.value.code == 2
@@ -197,6 +244,8 @@ def test_quick_run_writes_outputs_and_resumes(tmp_path, capsys):
     _finite_history(metrics)
     with pytest.raises(SystemExit, match="--aug 'diffaugment', not 'none'"):
         G.main(["--quick", "--out", str(out), "--resume", ckpt, "--aug", "none"])
+    with pytest.raises(SystemExit, match="--resume: the checkpoint's G/D do not match --disc resnet10t --disc-form"):
+        G.main(["--quick", "--out", str(out), "--resume", ckpt, "--disc-form", "classifier"])
     assert "metric's classifier: loaded from" in capsys.readouterr().out  # trained at most once
 
 
