@@ -376,6 +376,19 @@ class FeatureExtractor(nn.Module):
         return self.classifier.features(x)
 
 
+@torch.no_grad()
+def classifier_confidence(extractor: nn.Module, fake: torch.Tensor, threshold: float = 0.9) -> dict | None:
+    """How digit-like samples are to the metric's classifier: the fraction whose top class has softmax probability
+    ``> threshold``, and the count of samples per top class (a collapsed G piles them into a few classes).
+    ``None`` when the metric is not the digits classifier (other data sets, Inception)."""
+    if not isinstance(extractor, FeatureExtractor):
+        return None
+    probs = extractor.classifier.head(extractor(fake)).softmax(1)
+    top, cls = probs.max(1)
+    return {"confident": float((top > threshold).float().mean()),
+            "class_hist": torch.bincount(cls, minlength=10).tolist()}
+
+
 def inception_extractor() -> nn.Module | None:
     """torchmetrics' Inception (torch-fidelity weights) if it can be built offline, else ``None``."""
     try:

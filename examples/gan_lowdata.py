@@ -289,6 +289,9 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
             f"D sign train {result['final_d_sign_train']:+.2f} vs held-out {result['final_d_sign_heldout']:+.2f} "
             f"(gap {result['final_d_sign_gap']:+.2f}); {result['seconds']:.0f} s -> {out}"
         )
+        if result["final_confident"] is not None:
+            print(f"  samples the digits classifier calls with p > 0.9: {100 * result['final_confident']:.1f}%; "
+                  f"per class 0-9: {result['final_class_hist']}")
     return result
 
 
@@ -331,10 +334,13 @@ def sample(gen: nn.Module, z: torch.Tensor) -> torch.Tensor:
 def evaluate(gen_ema, disc, extractor, ref_x, train_x, held_x, args, device) -> dict:
     """FID/KID of ``n_eval`` EMA-generator samples vs the reference reals, and D's mean sign on train/held-out."""
     z = torch.randn(args.n_eval, args.z_dim, generator=torch.Generator().manual_seed(99)).to(device)
-    scores = U.fid_kid(extractor, ref_x, sample(gen_ema, z))
+    fake = sample(gen_ema, z)
+    scores = U.fid_kid(extractor, ref_x, fake)
     s_train, s_held = U.d_sign_gap(disc, train_x, held_x)
+    confidence = U.classifier_confidence(extractor, fake) if args.dataset == "digits" else None
     return {
         **scores._asdict(),
+        **(confidence or {}),
         "d_sign_train": s_train,
         "d_sign_heldout": s_held,
         "d_sign_gap": s_train - s_held,
@@ -355,6 +361,8 @@ def summarise(header: dict, history: list[dict]) -> dict:
         "final_d_sign_heldout": last["d_sign_heldout"],
         "final_d_sign_gap": last["d_sign_gap"],
         "final_ada_p": last.get("ada_p"),
+        "final_confident": last.get("confident"),  # digits: fraction of samples the classifier gives p > 0.9
+        "final_class_hist": last.get("class_hist"),
         "seconds": last["seconds"],
         "history": history,
     }
@@ -445,6 +453,12 @@ def compare(args: argparse.Namespace) -> str:
         std = v.std().item() if len(v) > 1 else 0.0
         return f"{fmt.format(v.mean().item())} ± {fmt.format(std)}"
 
+    def confident(spec: str) -> str:
+        if any(r.get("final_confident") is None for r in results[spec]):
+            return "-"
+        v = torch.tensor([100 * r["final_confident"] for r in results[spec]], dtype=torch.float64)
+        return f"{v.mean().item():.1f}% ± {v.std().item() if len(v) > 1 else 0.0:.1f}"
+
     lines = [
         f"{first['dataset']}, {first['n_train']} training images, {first['resolution']}x{first['resolution']}, "
         f"D = timm `{first['disc']}` (random init), {first['iters']} iterations, batch {first['batch']}; "
@@ -452,14 +466,15 @@ def compare(args: argparse.Namespace) -> str:
         f"images; floor (real vs real): {first['fid_floor_real_vs_real']:.2f}. D-sign gap = mean sign(D) on "
         f"training reals - on held-out reals (0 = no memorisation).",
         "",
-        "| augmentation | D-sign gap (final) | best FID | final FID | final KID x1000 | best at iteration |",
-        "|---|---|---|---|---|---|",
+        "| augmentation | D-sign gap (final) | best FID | final FID | final KID x1000 | best at iteration | "
+        "samples with p > 0.9 (final) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for spec in results:
         lines.append(
             f"| {results[spec][0]['aug_description']} | {cell('final_d_sign_gap', spec, '{:+.2f}')} | "
             f"{cell('best_fid', spec)} | {cell('final_fid', spec)} | {cell('final_kid_x1000', spec, '{:.1f}')} | "
-            f"{cell('best_iteration', spec, '{:.0f}')} |"
+            f"{cell('best_iteration', spec, '{:.0f}')} | {confident(spec)} |"
         )
     per_run = sum(r["seconds"] for rs in results.values() for r in rs) / 60 / len(jobs)
     lines += [

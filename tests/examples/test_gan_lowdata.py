@@ -234,7 +234,10 @@ def test_quick_run_writes_outputs_and_resumes(tmp_path, capsys):
     assert metrics["classifier_test_accuracy"] > 0.8
     assert metrics["seed"] == 0 and metrics["threads"] == 1 and metrics["torch"] == torch.__version__
     assert abs(metrics["kid_x1000_floor_real_vs_real"]) < 20
+    assert 0 <= metrics["final_confident"] <= 1 and len(metrics["final_class_hist"]) == 10
+    assert sum(metrics["final_class_hist"]) == 100  # every evaluated sample gets a class (--quick: 100)
     printed = capsys.readouterr().out
+    assert "p > 0.9" in printed
     assert "seed 0, 1 intra-op thread(s)" in printed and "KID x1000 floor" in printed
 
     ckpt = str(out / "checkpoint.pt")
@@ -298,3 +301,15 @@ def test_ddp_two_processes_gloo(tmp_path):
     _finite_history(metrics)
     p_ranks = metrics["ada_p_per_rank"]  # the controller all-reduces its statistics: one p on every rank
     assert len(p_ranks) == 2 and p_ranks[0] == p_ranks[1] == metrics["history"][-1]["ada_p"]
+
+
+def test_classifier_confidence_reads_real_digits_as_confident_and_noise_as_not():
+    classifier, _, _ = U.load_or_train_classifier(40)
+    extractor = U.FeatureExtractor(classifier)
+    data = U.load_data("digits", 16, 180)
+    real = U.classifier_confidence(extractor, data.heldout[:200])
+    g = torch.Generator().manual_seed(0)
+    noise = U.classifier_confidence(extractor, torch.rand(200, 1, 16, 16, generator=g) * 2 - 1)
+    assert real["confident"] > 0.8 and min(real["class_hist"]) > 0  # held-out digits: confident, every class
+    assert noise["confident"] < real["confident"] - 0.3 or max(noise["class_hist"]) > 100  # noise: unsure or piled up
+    assert U.classifier_confidence(torch.nn.Identity(), data.heldout[:4]) is None
