@@ -34,7 +34,9 @@ __all__ = [
     "build_augmentation",
     "cache_dir",
     "classifier_cache_path",
+    "classifier_confidence",
     "d_sign_gap",
+    "drop_stem_maxpool",
     "fid_kid",
     "load_data",
     "load_or_train_classifier",
@@ -169,7 +171,7 @@ DISC_FORMS = ("small", "classifier")
 MIN_FEATURE_SIDE = 4  # the small-image D stops at the deepest timm stage whose feature map is still >= 4x4
 
 
-def _drop_stem_maxpool(model: nn.Module) -> nn.Module:
+def drop_stem_maxpool(model: nn.Module) -> nn.Module:
     """Replace the stem's max-pool (a direct child ``nn.MaxPool2d``, e.g. ResNet's ``maxpool``) by Identity."""
     for name, child in model.named_children():
         if isinstance(child, nn.MaxPool2d):
@@ -203,7 +205,7 @@ def _small_image_disc(name: str, channels: int, resolution: int) -> SmallImageDi
 
     def build(**kwargs) -> nn.Module:
         body = timm.create_model(name, pretrained=False, features_only=True, in_chans=channels, **kwargs)
-        return _batchnorm_to_groupnorm(_drop_stem_maxpool(body))
+        return _batchnorm_to_groupnorm(drop_stem_maxpool(body))
 
     try:
         probe = build()

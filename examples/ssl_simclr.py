@@ -113,9 +113,7 @@ def make_backbone(name: str, width: float = 1.0, stem_pool: str = "keep") -> nn.
         if isinstance(model.conv1, nn.Sequential):  # deep stem: convs of stem_width (or 3/4 of it), stem_width, 2x
             kwargs["stem_width"] = max(4, round(model.conv1[3].out_channels * width))
         model = build(**kwargs)
-    if stem_pool == "drop":
-        model.maxpool = nn.Identity()
-    return model
+    return U.drop_stem_maxpool(model) if stem_pool == "drop" else model
 
 
 # ----------------------------------------------------------------------------------------- training
