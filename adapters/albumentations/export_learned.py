@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from kornia_diffaug.nn import LearnablePolicy
-from kornia_diffaug.nn._learnable_albu import ROTATION_DEGREES, SCALE_SPAN
+from kornia_diffaug.nn import ROTATION_DEGREES, SCALE_SPAN, LearnablePolicy
 from kornia_diffaug.ops.albu import AlbuAffine, AlbuBrightnessContrast, AlbuCoarseDropout, AlbuColorJitter
 
 from .parse import UnsupportedTransformError
