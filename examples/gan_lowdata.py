@@ -454,10 +454,8 @@ def compare(args: argparse.Namespace) -> str:
         return f"{fmt.format(v.mean().item())} ± {fmt.format(std)}"
 
     def confident(spec: str) -> str:
-        if any(r.get("final_confident") is None for r in results[spec]):
-            return "-"
-        v = torch.tensor([100 * r["final_confident"] for r in results[spec]], dtype=torch.float64)
-        return f"{v.mean().item():.1f}% ± {v.std().item() if len(v) > 1 else 0.0:.1f}"
+        missing = any(r.get("final_confident") is None for r in results[spec])  # not the digits classifier
+        return "-" if missing else cell("final_confident", spec, "{:.1%}")
 
     lines = [
         f"{first['dataset']}, {first['n_train']} training images, {first['resolution']}x{first['resolution']}, "

@@ -313,3 +313,16 @@ def test_classifier_confidence_reads_real_digits_as_confident_and_noise_as_not()
     assert real["confident"] > 0.8 and min(real["class_hist"]) > 0  # held-out digits: confident, every class
     assert noise["confident"] < real["confident"] - 0.3 or max(noise["class_hist"]) > 100  # noise: unsure or piled up
     assert U.classifier_confidence(torch.nn.Identity(), data.heldout[:4]) is None
+
+
+def test_quick_compare_writes_the_table_with_the_confidence_column(tmp_path):
+    out = tmp_path / "cmp"
+    assert G.main(["--quick", "--compare", "--compare-augs", "none,diffaugment", "--out", str(out)]) == 0
+    rows = [line for line in (out / "compare.md").read_text().splitlines() if line.startswith("| ")]
+    assert rows[0].endswith("| samples with p > 0.9 (final) |")
+    assert [r.split(" | ")[0] for r in rows[1:]] == ["| no augmentation", "| DiffAugment translation,cutout"]
+    for row in rows[1:]:
+        cell = row.rstrip(" |").rsplit("| ", 1)[1]
+        assert cell.endswith("%") and " ± " in cell  # mean ± std of the fraction, as percentages
+    results = json.loads((out / "compare.json").read_text())
+    assert set(results) == {"none", "diffaugment"} and all(len(results[k]) == 1 for k in results)
