@@ -2,7 +2,7 @@
 
     python examples/gan_lowdata.py                      # digits, 180 images, DiffAugment (time: see README)
     python examples/gan_lowdata.py --aug none           # the baseline whose D overfits
-    python examples/gan_lowdata.py --compare            # none / diffaugment / ada x 3 seeds -> compare.md + png
+    python examples/gan_compare.py --jobs 2             # the paper's table: 3 data sizes x none/DiffAugment/ADA
     python examples/gan_lowdata.py --quick              # smoke run, ~10 s (most of it importing torch & co.)
     torchrun --nproc_per_node=2 examples/gan_lowdata.py # data-parallel (gloo on CPU, NCCL on CUDA)
 
@@ -29,7 +29,6 @@ import contextlib
 import copy
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -41,6 +40,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as U  # noqa: E402
+import _gan_run as R  # noqa: E402  (DDP, checkpoints, records: the plumbing)
 
 from kornia_diffaug.gan import augment_real_fake  # noqa: E402
 
@@ -83,28 +83,43 @@ def g_loss(disc: nn.Module, aug: nn.Module | None, fake: torch.Tensor) -> torch.
     return F.softplus(-disc(augment(aug, fake))).mean()
 
 
-# ---------------------------------------------------------------------------------------- distributed
-def init_distributed() -> tuple[int, int, torch.device]:
-    """``(rank, world_size, device)``; initialises the process group when launched by torchrun."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    local = int(os.environ.get("LOCAL_RANK", "0"))
-    if torch.cuda.is_available():
-        device = torch.device("cuda", local)
-        torch.cuda.set_device(device)
-    else:
-        device = torch.device("cpu")
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return (dist.get_rank() if world > 1 else 0), world, device
+# ------------------------------------------------------------------------------------------- method
+def train_step(gen, disc, gen_ema, aug, ctrl, opt_g, opt_d, real, z_d, z_g, r1_gamma: float, ema: float):
+    """One iteration of the method: D learns on T(x) vs T(G(z)) (+ R1), G learns through T and D, EMA of G.
+
+    ``T`` = ``aug`` (None: no augmentation), ``ctrl`` = ADA's controller (None: fixed ``p``). Returns
+    ``(loss_d, loss_g, r1)`` as tensors (no host sync)."""
+    with torch.no_grad():
+        fake = gen(z_d)
+    loss_d, real_logits, r1 = d_loss(disc, aug, real, fake, r1_gamma)  # D(T(x)), D(T(G(z))), one draw each
+    opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    opt_d.step()
+    if ctrl is not None:
+        ctrl.observe(real_logits)  # ADA: r_t = E[sign D(T(x))] moves p towards the target
+    with disc.no_sync() if hasattr(disc, "no_sync") else contextlib.nullcontext():  # DDP: D's grads here are dropped
+        loss_g = g_loss(disc, aug, gen(z_g))  # G is trained through T
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+    opt_g.step()
+    with torch.no_grad():
+        core = getattr(gen, "module", gen)
+        for pe, p in zip(gen_ema.parameters(), core.parameters(), strict=True):
+            pe.lerp_(p, 1 - ema)
+        for be, b in zip(gen_ema.buffers(), core.buffers(), strict=True):
+            be.copy_(b)
+    return loss_d, loss_g, r1
 
 
-def gather(x: torch.Tensor, world: int) -> torch.Tensor:
-    """All ranks' tensors concatenated (identical on every rank)."""
-    if world == 1:
-        return x
-    parts = [torch.empty_like(x) for _ in range(world)]
-    dist.all_gather(parts, x.contiguous())
-    return torch.cat(parts)
+def ada_speed_kimg(args: argparse.Namespace, world: int) -> float:
+    """ADA's ``speed_kimg`` (kimg for ``p`` to go 0 -> 1): ``--ada-kimg``, else scaled to the run length.
+
+    The paper's 500 kimg is 2% of its 25 000-kimg runs; a run here is ``iters * batch * world / 1000`` kimg
+    (64 at the defaults), so the same 500 kimg would let ``p`` move by at most 0.13 in the whole run. The
+    default lets ``p`` cross [0, 1] in a tenth of the run (6.4 kimg at the defaults)."""
+    if args.ada_kimg is not None:
+        return args.ada_kimg
+    return args.iters * args.batch * world / 1000 / 10
 
 
 # -------------------------------------------------------------------------------------------- train
@@ -112,7 +127,7 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
     """Train one GAN; write samples, metrics.json, curves.png and checkpoint.pt under ``out``; return the metrics."""
     from tqdm.auto import tqdm
 
-    rank, world, device = init_distributed()
+    rank, world, device = R.init_distributed()
     torch.manual_seed(seed)  # identical initial weights on all ranks (DDP also broadcasts rank 0's)
     out.mkdir(parents=True, exist_ok=True)
     data = U.load_data(args.dataset, args.resolution, args.n_train, args.data, seed=0)
@@ -120,7 +135,8 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
     gen = U.Generator(args.z_dim, channels, args.resolution, args.g_width).to(device)
     disc = U.make_discriminator(args.disc, channels, args.resolution, args.disc_form).to(device)
     gen_ema = copy.deepcopy(gen).requires_grad_(False)
-    aug, ctrl, aug_desc = U.build_augmentation(aug_spec, ada_target=args.ada_target, ada_kimg=args.ada_kimg)
+    ada_kimg = ada_speed_kimg(args, world)
+    aug, ctrl, aug_desc = U.build_augmentation(aug_spec, ada_target=args.ada_target, ada_kimg=ada_kimg)
     aug = aug.to(device) if aug is not None else None
     opt_g = torch.optim.Adam(gen.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr, betas=(0.5, 0.999))
@@ -132,25 +148,7 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
     history: list[dict] = []
     start = 0
     if args.resume:
-        ckpt = torch.load(args.resume, map_location=device, weights_only=False)
-        if ckpt["aug"] != aug_spec:
-            raise SystemExit(f"--resume: checkpoint was trained with --aug {ckpt['aug']!r}, not {aug_spec!r}")
-        try:
-            gen.load_state_dict(ckpt["G"])
-            disc.load_state_dict(ckpt["D"])
-            gen_ema.load_state_dict(ckpt["G_ema"])
-        except RuntimeError as exc:  # another --disc / --disc-form / --g-width, or a checkpoint of an older version
-            raise SystemExit(
-                f"--resume: the checkpoint's G/D do not match --disc {args.disc} --disc-form {args.disc_form} "
-                f"--g-width {args.g_width} ({str(exc).splitlines()[0]})"
-            ) from None
-        opt_g.load_state_dict(ckpt["opt_G"])
-        opt_d.load_state_dict(ckpt["opt_D"])
-        if ctrl is not None:
-            ctrl.load_state_dict(ckpt["ada"])
-        history, start = ckpt["history"], ckpt["iteration"]
-        if history and "kid_x1000" not in history[-1]:
-            raise SystemExit("--resume: checkpoint was written by an older version of this example (KID scale)")
+        history, start = R.load_checkpoint(args.resume, aug_spec, args, device, gen, disc, gen_ema, opt_g, opt_d, ctrl)
     if world > 1:
         gen = nn.parallel.DistributedDataParallel(gen)
         disc = nn.parallel.DistributedDataParallel(disc)
@@ -162,92 +160,21 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
     train_x, held_x = data.train.to(device), data.heldout.to(device)
     ref_x, floor_x = data.fid_reference.to(device), data.floor_reference.to(device)
     fixed_z = torch.randn(64, args.z_dim, generator=torch.Generator().manual_seed(1234)).to(device)
-    floor = None
+    header: dict = {}
     if rank == 0:
-        floor = U.fid_kid(extractor, ref_x, floor_x)
-        memorise = U.fid_kid(extractor, ref_x, train_x)
-        pick = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(0))[:64]
-        U.save_grid(train_x[pick.to(device)], out / "reals.png")  # beside the samples, same layout and scale
-        header = {
-            "metric": metric_name,
-            "aug": aug_spec,
-            "aug_description": aug_desc,
-            "seed": seed,
-            **reproducibility(),
-            "dataset": data.name,
-            "n_train": len(train_x),
-            "n_heldout": len(held_x),
-            "resolution": args.resolution,
-            "disc": args.disc,
-            "disc_form": args.disc_form,
-            "disc_feature_shape": list(getattr(d_core, "feature_shape", ())) or None,
-            "r1_gamma": args.r1_gamma,
-            "lr": args.lr,
-            "g_width": args.g_width,
-            "iters": args.iters,
-            "batch": args.batch,
-            "world_size": world,
-            "device": str(device),
-            "classifier_test_accuracy": classifier_acc,
-            "fid_floor_real_vs_real": floor.fid,
-            "kid_x1000_floor_real_vs_real": floor.kid_x1000,
-            "kid_x1000_floor_std": floor.kid_x1000_std,
-            "fid_training_set_vs_reference": memorise.fid,
-            "kid_x1000_training_set_vs_reference": memorise.kid_x1000,
-        }
-        if show_progress:
-            r = header  # short name for the reproducibility fields
-            print(
-                f"[{aug_spec} seed {seed}] {data.name}: {len(train_x)} training images, {len(held_x)} held out, "
-                f"{args.resolution}x{args.resolution}, D={args.disc}, aug={aug_desc}, {world} process(es) on {device}"
-            )
-            print(
-                f"  seed {seed}, {r['threads']} intra-op thread(s), torch {r['torch']}, CPU {r['cpu_capability']}: "
-                "results repeat exactly for the same seed, threads, torch build and CPU type (--threads changes them)"
-            )
-            if classifier_source:
-                print(f"  metric's classifier: {classifier_source}")
-            print(
-                f"  {metric_name}: floor (real vs real) {floor.fid:.2f}; training set itself {memorise.fid:.2f}. "
-                f"KID x1000 floor {floor.kid_x1000:+.2f} ± {floor.kid_x1000_std:.2f} (unbiased: 0 on average for "
-                "one distribution, so it can be slightly negative)"
-            )
+        header = run_header(args, aug_spec, aug_desc, seed, data, train_x, held_x, ref_x, floor_x, extractor,
+                            metric_name, classifier_acc, classifier_source, world, device, d_core, ada_kimg, out,
+                            show_progress)
 
-    bar = tqdm(
-        range(start, args.iters),
-        initial=start,
-        total=args.iters,
-        disable=rank != 0 or not show_progress,
-        desc=f"{aug_spec}/s{seed}",
-        dynamic_ncols=True,
-        mininterval=2.0,
-    )
+    bar = tqdm(range(start, args.iters), initial=start, total=args.iters, disable=rank != 0 or not show_progress,
+               desc=f"{aug_spec}/s{seed}", dynamic_ncols=True, mininterval=2.0)
     t0 = time.time() - (history[-1]["seconds"] if history else 0.0)
-    postfix: dict = {}
     for it in bar:
         real = train_x[torch.randint(len(train_x), (args.batch,), generator=rng).to(device)]
-        z = torch.randn(args.batch, args.z_dim, generator=rng).to(device)
-        with torch.no_grad():
-            fake = gen(z)
-        loss_d, real_logits, r1 = d_loss(disc, aug, real, fake, args.r1_gamma)
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-        if ctrl is not None:  # under DDP the controller all-reduces its statistics: every rank gets the same p
-            ctrl.observe(real_logits)
-
-        z = torch.randn(args.batch, args.z_dim, generator=rng).to(device)
-        with disc.no_sync() if world > 1 else contextlib.nullcontext():  # D's grads here are discarded
-            loss_g = g_loss(disc, aug, gen(z))
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-        opt_g.step()
-        with torch.no_grad():
-            for pe, p in zip(gen_ema.parameters(), g_core.parameters(), strict=True):
-                pe.lerp_(p, 1 - args.ema)
-            for be, b in zip(gen_ema.buffers(), g_core.buffers(), strict=True):
-                be.copy_(b)
-
+        z_d = torch.randn(args.batch, args.z_dim, generator=rng).to(device)
+        z_g = torch.randn(args.batch, args.z_dim, generator=rng).to(device)
+        loss_d, loss_g, r1 = train_step(gen, disc, gen_ema, aug, ctrl, opt_g, opt_d, real, z_d, z_g,
+                                        args.r1_gamma, args.ema)
         done = it + 1
         if rank == 0 and (done % args.eval_every == 0 or done == args.iters):
             rec = evaluate(gen_ema, d_core, extractor, ref_x, train_x, held_x, args, device)
@@ -259,54 +186,96 @@ def train(args: argparse.Namespace, aug_spec: str, seed: int, out: Path, show_pr
             history.append(rec)
             with torch.no_grad():
                 U.save_grid(sample(gen_ema, fixed_z), out / f"samples_{done:06d}.png")
-            postfix = {
-                "D": f"{rec['loss_d']:.2f}",
-                "G": f"{rec['loss_g']:.2f}",
-                "FID": f"{rec['fid']:.1f}",
-                "gap": f"{rec['d_sign_gap']:+.2f}",
-            }
+            postfix = {"D": f"{rec['loss_d']:.2f}", "G": f"{rec['loss_g']:.2f}", "FID": f"{rec['fid']:.1f}",
+                       "gap": f"{rec['d_sign_gap']:+.2f}"}
             if ctrl is not None:
                 postfix["p"] = f"{rec['ada_p']:.2f}"
             bar.set_postfix(postfix)
-            write_outputs(out, header, history, gen_ema, g_core, d_core, opt_g, opt_d, ctrl, aug_spec, done)
+            R.write_outputs(out, header, history, gen_ema, g_core, d_core, opt_g, opt_d, ctrl, aug_spec, done)
     bar.close()
     ranks_p = None
     if world > 1:
         if ctrl is not None:  # the controller all-reduces its statistics, so every rank must hold the same p
-            ranks_p = gather(torch.tensor([float(ctrl.p)], device=device), world).tolist()
+            ranks_p = R.gather(torch.tensor([float(ctrl.p)], device=device), world).tolist()
         dist.barrier()
     if rank != 0:
         return {}
     if ranks_p is not None:
         header["ada_p_per_rank"] = ranks_p
-    result = summarise(header, history)
+    result = R.summarise(header, history)
     (out / "metrics.json").write_text(json.dumps(result, indent=2))
     if show_progress:
         print(
             f"  best {metric_name} {result['best_fid']:.2f} at iteration {result['best_iteration']}, "
-            f"final {result['final_fid']:.2f} (floor {floor.fid:.2f}); final KID x1000 {result['final_kid_x1000']:.1f} "
-            f"(floor {floor.kid_x1000:+.2f}); "
+            f"final {result['final_fid']:.2f} (floor {header['fid_floor_real_vs_real']:.2f}); final KID x1000 "
+            f"{result['final_kid_x1000']:.1f} (floor {header['kid_x1000_floor_real_vs_real']:+.2f}); "
             f"D sign train {result['final_d_sign_train']:+.2f} vs held-out {result['final_d_sign_heldout']:+.2f} "
             f"(gap {result['final_d_sign_gap']:+.2f}); {result['seconds']:.0f} s -> {out}"
         )
         if result["final_confident"] is not None:
             print(f"  samples the digits classifier calls with p > 0.9: {100 * result['final_confident']:.1f}%; "
                   f"per class 0-9: {result['final_class_hist']}")
+        if ctrl is not None:
+            print(f"  ADA: final p {result['final_ada_p']:.3f}, r_t {float(ctrl.r_t):.3f} (target {args.ada_target}; "
+                  f"p 0 -> 1 in {ada_kimg:g} kimg)")
     return result
 
 
-def reproducibility() -> dict:
-    """What a run's numbers depend on besides its arguments (recorded in metrics.json)."""
-    import kornia
-    import timm
-
-    return {
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "kornia": kornia.__version__,
-        "timm": timm.__version__,
-        "cpu_capability": getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")(),
+def run_header(args, aug_spec, aug_desc, seed, data, train_x, held_x, ref_x, floor_x, extractor, metric_name,
+               classifier_acc, classifier_source, world, device, d_core, ada_kimg, out, show_progress) -> dict:
+    """The run's record (settings, metric floors, what the numbers depend on), printed when ``show_progress``;
+    also saves the grid of training images beside where the samples go."""
+    floor = U.fid_kid(extractor, ref_x, floor_x)
+    memorise = U.fid_kid(extractor, ref_x, train_x)
+    pick = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(0))[:64]
+    U.save_grid(train_x[pick.to(device)], out / "reals.png")  # beside the samples, same layout and scale
+    header = {
+        "metric": metric_name,
+        "aug": aug_spec,
+        "aug_description": aug_desc,
+        "seed": seed,
+        **R.reproducibility(),
+        "dataset": data.name,
+        "n_train": len(train_x),
+        "n_heldout": len(held_x),
+        "resolution": args.resolution,
+        "disc": args.disc,
+        "disc_form": args.disc_form,
+        "disc_feature_shape": list(getattr(d_core, "feature_shape", ())) or None,
+        "r1_gamma": args.r1_gamma,
+        "lr": args.lr,
+        "g_width": args.g_width,
+        "iters": args.iters,
+        "batch": args.batch,
+        "ada_target": args.ada_target,
+        "ada_kimg": ada_kimg,
+        "world_size": world,
+        "device": str(device),
+        "classifier_test_accuracy": classifier_acc,
+        "fid_floor_real_vs_real": floor.fid,
+        "kid_x1000_floor_real_vs_real": floor.kid_x1000,
+        "kid_x1000_floor_std": floor.kid_x1000_std,
+        "fid_training_set_vs_reference": memorise.fid,
+        "kid_x1000_training_set_vs_reference": memorise.kid_x1000,
     }
+    if show_progress:
+        print(
+            f"[{aug_spec} seed {seed}] {data.name}: {len(train_x)} training images, {len(held_x)} held out, "
+            f"{args.resolution}x{args.resolution}, D={args.disc}, aug={aug_desc}, {world} process(es) on {device}"
+        )
+        print(
+            f"  seed {seed}, {header['threads']} intra-op thread(s), torch {header['torch']}, CPU "
+            f"{header['cpu_capability']}: results repeat exactly for the same seed, threads, torch build and CPU "
+            "type (--threads changes them)"
+        )
+        if classifier_source:
+            print(f"  metric's classifier: {classifier_source}")
+        print(
+            f"  {metric_name}: floor (real vs real) {floor.fid:.2f}; training set itself {memorise.fid:.2f}. "
+            f"KID x1000 floor {floor.kid_x1000:+.2f} ± {floor.kid_x1000_std:.2f} (unbiased: 0 on average for "
+            "one distribution, so it can be slightly negative)"
+        )
+    return header
 
 
 def make_extractor(args: argparse.Namespace) -> tuple[nn.Module, str, float | None, str | None]:
@@ -347,188 +316,6 @@ def evaluate(gen_ema, disc, extractor, ref_x, train_x, held_x, args, device) -> 
     }
 
 
-def summarise(header: dict, history: list[dict]) -> dict:
-    best = min(history, key=lambda r: r["fid"])
-    last = history[-1]
-    return {
-        **header,
-        "best_fid": best["fid"],
-        "best_iteration": best["iteration"],
-        "best_kid_x1000": best["kid_x1000"],
-        "final_fid": last["fid"],
-        "final_kid_x1000": last["kid_x1000"],
-        "final_d_sign_train": last["d_sign_train"],
-        "final_d_sign_heldout": last["d_sign_heldout"],
-        "final_d_sign_gap": last["d_sign_gap"],
-        "final_ada_p": last.get("ada_p"),
-        "final_confident": last.get("confident"),  # digits: fraction of samples the classifier gives p > 0.9
-        "final_class_hist": last.get("class_hist"),
-        "seconds": last["seconds"],
-        "history": history,
-    }
-
-
-def write_outputs(out, header, history, gen_ema, gen, disc, opt_g, opt_d, ctrl, aug_spec, iteration) -> None:
-    """metrics.json, curves.png and checkpoint.pt (written atomically, so a killed run can be resumed)."""
-    (out / "metrics.tmp").write_text(json.dumps(summarise(header, history), indent=2))
-    os.replace(out / "metrics.tmp", out / "metrics.json")  # readers never see a half-written file
-    plot_curves({header["aug"]: [history]}, out / "curves.png", header["metric"], header["fid_floor_real_vs_real"])
-    ckpt = {
-        "G": gen.state_dict(),
-        "D": disc.state_dict(),
-        "G_ema": gen_ema.state_dict(),
-        "opt_G": opt_g.state_dict(),
-        "opt_D": opt_d.state_dict(),
-        "ada": ctrl.state_dict() if ctrl is not None else None,
-        "aug": aug_spec,
-        "iteration": iteration,
-        "history": history,
-    }
-    torch.save(ckpt, out / "checkpoint.tmp")
-    os.replace(out / "checkpoint.tmp", out / "checkpoint.pt")
-
-
-def plot_curves(runs: dict[str, list[list[dict]]], path: Path, metric: str, floor: float) -> None:
-    """FID, D-sign gap and (when present) ADA p over iterations; several seeds -> mean line and min-max band."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    has_p = any("ada_p" in r for hists in runs.values() for h in hists for r in h)
-    fig, axes = plt.subplots(1, 3 if has_p else 2, figsize=(13 if has_p else 9, 3.6))
-    keys = [("d_sign_gap", "D sign: train - held-out reals"), ("fid", metric)] + ([("ada_p", "ADA p")] if has_p else [])
-    for ax, (key, title) in zip(axes, keys, strict=True):
-        for name, hists in runs.items():
-            hists = [h for h in hists if h and key in h[0]]
-            if not hists:
-                continue
-            n = min(len(h) for h in hists)
-            xs = [r["iteration"] for r in hists[0][:n]]
-            ys = torch.tensor([[r[key] for r in h[:n]] for h in hists])
-            ax.plot(xs, ys.mean(0), label=name)
-            if len(hists) > 1:
-                ax.fill_between(xs, ys.min(0).values, ys.max(0).values, alpha=0.2)
-        if key == "fid":
-            ax.axhline(floor, color="grey", ls="--", lw=1, label="real vs real")
-            ax.set_yscale("log")
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel("iteration")
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-
-
-# ------------------------------------------------------------------------------------------ compare
-def compare(args: argparse.Namespace) -> str:
-    """Every ``--compare-augs`` x ``--compare-seeds`` run; a markdown table (mean ± std) and one plot."""
-    t0 = time.time()
-    U.load_or_train_classifier(epochs=args.classifier_epochs)  # once, before any worker needs it
-    jobs = [
-        (spec, seed)
-        for spec in args.compare_augs.split(",")
-        for seed in range(args.seed, args.seed + args.compare_seeds)
-    ]
-    done: dict[tuple[str, int], dict] = {}
-    if args.jobs == 1:
-        for spec, seed in jobs:
-            done[spec, seed] = _compare_run(args, spec, seed, True)
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(_compare_run, args, spec, seed, False): (spec, seed) for spec, seed in jobs}
-            for fut in futures:
-                done[futures[fut]] = fut.result()
-    results: dict[str, list[dict]] = {}
-    for spec, seed in jobs:
-        results.setdefault(spec, []).append(done[spec, seed])
-    minutes = (time.time() - t0) / 60
-    first = next(iter(results.values()))[0]
-
-    def cell(key: str, spec: str, fmt: str = "{:.2f}") -> str:
-        v = torch.tensor([r[key] for r in results[spec]], dtype=torch.float64)
-        std = v.std().item() if len(v) > 1 else 0.0
-        return f"{fmt.format(v.mean().item())} ± {fmt.format(std)}"
-
-    def confident(spec: str) -> str:
-        missing = any(r.get("final_confident") is None for r in results[spec])  # not the digits classifier
-        return "-" if missing else cell("final_confident", spec, "{:.1%}")
-
-    lines = [
-        f"{first['dataset']}, {first['n_train']} training images, {first['resolution']}x{first['resolution']}, "
-        f"D = timm `{first['disc']}` (random init), {first['iters']} iterations, batch {first['batch']}; "
-        f"mean ± std over {args.compare_seeds} seed(s). {first['metric']} against {first['n_heldout']} held-out "
-        f"images; floor (real vs real): {first['fid_floor_real_vs_real']:.2f}. D-sign gap = mean sign(D) on "
-        f"training reals - on held-out reals (0 = no memorisation).",
-        "",
-        "| augmentation | D-sign gap (final) | best FID | final FID | final KID x1000 | best at iteration | "
-        "samples with p > 0.9 (final) |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for spec in results:
-        lines.append(
-            f"| {results[spec][0]['aug_description']} | {cell('final_d_sign_gap', spec, '{:+.2f}')} | "
-            f"{cell('best_fid', spec)} | {cell('final_fid', spec)} | {cell('final_kid_x1000', spec, '{:.1f}')} | "
-            f"{cell('best_iteration', spec, '{:.0f}')} | {confident(spec)} |"
-        )
-    per_run = sum(r["seconds"] for rs in results.values() for r in rs) / 60 / len(jobs)
-    lines += [
-        "",
-        f"Wall time of this --compare: {minutes:.1f} min ({len(jobs)} runs, --jobs {args.jobs}); "
-        f"training time per run: {per_run:.1f} min on average; {first['threads']} thread(s) per run, torch "
-        f"{first['torch']}, CPU {first['cpu_capability']}.",
-    ]
-    table = "\n".join(lines)
-    (args.out / "compare.md").write_text(table + "\n")
-    plot_curves(
-        {s: [r["history"] for r in rs] for s, rs in results.items()},
-        args.out / "compare.png",
-        first["metric"],
-        first["fid_floor_real_vs_real"],
-    )
-    (args.out / "compare.json").write_text(json.dumps({s: [_no_hist(r) for r in rs] for s, rs in results.items()}))
-    print(table)
-    return table
-
-
-def _compare_run(args: argparse.Namespace, spec: str, seed: int, progress: bool) -> dict:
-    """One run of the comparison; a finished run in its folder is reused, an interrupted one resumed.
-
-    Each run uses ``--threads`` (whatever ``--jobs``), so it gives the same numbers as the same run alone."""
-    torch.set_num_threads(args.threads)
-    out = args.out / f"{_slug(spec)}_seed{seed}"
-    metrics, ckpt = out / "metrics.json", out / "checkpoint.pt"
-    if metrics.exists():  # a run that reached --iters (possibly trained longer) is summarised up to --iters
-        prev = json.loads(metrics.read_text())
-        keys = ("batch", "resolution", "disc", "disc_form", "r1_gamma", "lr", "g_width", "threads")
-        same = prev["aug"] == spec and all(prev.get(k) == getattr(args, k) for k in keys)
-        history = [r for r in prev["history"] if r["iteration"] <= args.iters]
-        if same and history and history[-1]["iteration"] == args.iters and "kid_x1000" in history[-1]:
-            print(f"  reusing run {out} up to iteration {args.iters}", flush=True)
-            return summarise({**prev, "iters": args.iters}, history)
-    run_args = copy.copy(args)
-    run_args.resume = str(ckpt) if ckpt.exists() else None
-    t0 = time.time()
-    result = train(run_args, spec, seed, out, show_progress=progress)
-    print(
-        f"  {spec} seed {seed}: best FID {result['best_fid']:.1f}, final {result['final_fid']:.1f}, "
-        f"gap {result['final_d_sign_gap']:+.2f} ({(time.time() - t0) / 60:.1f} min)",
-        flush=True,
-    )
-    return result
-
-
-def _slug(spec: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(spec).stem if spec) or "aug"
-
-
-def _no_hist(r: dict) -> dict:
-    return {k: v for k, v in r.items() if k != "history"}
-
-
 # --------------------------------------------------------------------------------------------- main
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -561,7 +348,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--n-eval", type=int, default=540, help="generated samples per FID/KID evaluation")
     p.add_argument("--classifier-epochs", type=int, default=40)
     p.add_argument("--ada-target", type=float, default=0.6)
-    p.add_argument("--ada-kimg", type=float, default=50.0, help="ADA: kimg for p to move by 1")
+    p.add_argument(
+        "--ada-kimg",
+        type=float,
+        default=None,
+        help="ADA: kimg for p to go 0 -> 1 (default: a tenth of the run, iters * batch / 10000; the paper's 500 "
+        "is for runs of 25 000 kimg)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--threads",
@@ -579,15 +372,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="smoke run: 30 iterations, small eval (~10 s on 2 shared cores; the first one also trains its "
         "8-epoch classifier, a few s)",
     )
-    p.add_argument("--compare", action="store_true", help="run --compare-augs x --compare-seeds, write compare.md")
-    p.add_argument("--compare-augs", default="none,diffaugment,ada")
-    p.add_argument("--compare-seeds", type=int, default=3)
-    p.add_argument("--jobs", type=int, default=1, help="--compare: runs in parallel processes (threads split)")
     args = p.parse_args(argv)
     if args.quick:
         args.iters, args.eval_every, args.n_eval, args.batch = min(args.iters, 30), 15, 100, 16
-        args.classifier_epochs, args.compare_seeds = 8, min(args.compare_seeds, 1)
-    counts = ("iters", "batch", "eval_every", "n_eval", "n_train", "classifier_epochs", "compare_seeds", "jobs")
+        args.classifier_epochs = 8
+    counts = ("iters", "batch", "eval_every", "n_eval", "n_train", "classifier_epochs")
     for name in (*counts, "threads"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -599,20 +388,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--ema must be in [0, 1)")
     if args.n_eval < 2:
         p.error("--n-eval must be >= 2")
-    if args.compare and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        p.error("--compare runs sequentially in one process; launch it without torchrun")
-    if args.compare and args.resume:
-        p.error("--resume continues one run; it cannot be combined with --compare")
+    if args.ada_kimg is not None and args.ada_kimg <= 0:
+        p.error("--ada-kimg must be > 0")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    if args.compare:
-        compare(args)
-    else:
-        train(args, args.aug, args.seed, args.out)
+    train(args, args.aug, args.seed, args.out)
     if dist.is_initialized():
         dist.destroy_process_group()
     return 0

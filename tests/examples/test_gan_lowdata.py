@@ -315,14 +315,35 @@ def test_classifier_confidence_reads_real_digits_as_confident_and_noise_as_not()
     assert U.classifier_confidence(torch.nn.Identity(), data.heldout[:4]) is None
 
 
-def test_quick_compare_writes_the_table_with_the_confidence_column(tmp_path):
-    out = tmp_path / "cmp"
-    assert G.main(["--quick", "--compare", "--compare-augs", "none,diffaugment", "--out", str(out)]) == 0
-    rows = [line for line in (out / "compare.md").read_text().splitlines() if line.startswith("| ")]
-    assert rows[0].endswith("| samples with p > 0.9 (final) |")
-    assert [r.split(" | ")[0] for r in rows[1:]] == ["| no augmentation", "| DiffAugment translation,cutout"]
-    for row in rows[1:]:
-        cell = row.rstrip(" |").rsplit("| ", 1)[1]
-        assert cell.endswith("%") and " ± " in cell  # mean ± std of the fraction, as percentages
-    results = json.loads((out / "compare.json").read_text())
-    assert set(results) == {"none", "diffaugment"} and all(len(results[k]) == 1 for k in results)
+def test_ada_speed_scales_with_the_run_unless_given():
+    args = G.parse_args(["--aug", "ada"])
+    assert args.ada_kimg is None and G.ada_speed_kimg(args, world=1) == pytest.approx(4000 * 16 / 1000 / 10)
+    assert G.ada_speed_kimg(args, world=2) == pytest.approx(2 * 6.4)  # images of all ranks count
+    assert G.ada_speed_kimg(G.parse_args(["--ada-kimg", "500"]), world=1) == 500
+    with pytest.raises(SystemExit):
+        G.parse_args(["--ada-kimg", "0"])
+
+
+def test_train_step_moves_d_g_the_ema_and_the_ada_controller():
+    from kornia_diffaug import ADAController, ADAPipeline
+
+    gen, disc = _models()
+    gen_ema = U.Generator(z_dim=8, channels=1, resolution=8, width=32).requires_grad_(False)
+    gen_ema.load_state_dict(gen.state_dict())
+    pipe = ADAPipeline(preset="bgc", p=0.0, value_range=(-1.0, 1.0))
+    ctrl = ADAController(pipe, target=0.0, speed_kimg=0.01, interval=1)  # any positive r_t raises p at once
+    opt_g, opt_d = torch.optim.Adam(gen.parameters(), 1e-3), torch.optim.Adam(disc.parameters(), 1e-3)
+    g0, d0 = [p.clone() for p in gen.parameters()], [p.clone() for p in disc.parameters()]
+    e0 = [p.clone() for p in gen_ema.parameters()]
+    real = torch.rand(4, 1, 8, 8) * 2 - 1
+    with torch.no_grad():  # make D call the reals real, so r_t > 0 = target
+        disc_bias = [m for m in disc.modules() if isinstance(m, nn.Linear)][-1].bias
+        disc_bias.fill_(10.0)
+    loss_d, loss_g, r1 = G.train_step(gen, disc, gen_ema, pipe, ctrl, opt_g, opt_d, real, torch.randn(4, 8),
+                                      torch.randn(4, 8), r1_gamma=0.1, ema=0.5)
+    assert all(torch.isfinite(t) for t in (loss_d, loss_g, r1)) and r1 > 0
+    assert any(not torch.equal(a, b) for a, b in zip(g0, gen.parameters(), strict=True))
+    assert any(not torch.equal(a, b) for a, b in zip(d0, disc.parameters(), strict=True))
+    for e_before, e, g in zip(e0, gen_ema.parameters(), gen.parameters(), strict=True):  # ema = 0.5: the midpoint
+        torch.testing.assert_close(e, 0.5 * e_before + 0.5 * g)
+    assert float(ctrl.p) > 0 and float(ctrl.r_t) > 0
