@@ -2,6 +2,7 @@
 config, and train a fresh classifier with that config through Albumentations itself.
 
     python examples/learn_policy.py            # search + 3 configs x 3 seeds, about 2.5 min on 2 CPU cores
+    python examples/learn_policy.py --validate # scored on 540 train-split digits outside the labels (tuning)
     python examples/learn_policy.py --quick    # smoke run, < 60 s
 
 1. Search (implicit hypergradient of a held-out loss, Lorraine et al. 2020; DADA's one-step look-ahead is its
@@ -208,7 +209,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--fraction", type=float, default=0.1, help="labelled fraction of the 1257-image train split")
     p.add_argument("--search-steps", type=int, default=600)
     p.add_argument("--restart", type=int, default=150, help="re-initialise the two proxies every N steps")
-    p.add_argument("--warmup", type=int, default=30, help="proxy-only steps after each restart")
+    p.add_argument("--warmup", type=int, default=100, help="proxy-only steps after each restart")
     p.add_argument("--hyper-every", type=int, default=4, help="a policy step (both halves) every N steps")
     p.add_argument("--neumann", type=int, default=5, help="J: Neumann terms of the inverse Hessian (0: look-ahead)")
     p.add_argument("--inner-lr", type=float, default=0.02, help="alpha of the Neumann series")
