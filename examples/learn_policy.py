@@ -2,6 +2,7 @@
 config, and train a fresh classifier with that config through Albumentations itself.
 
     python examples/learn_policy.py            # search + 3 configs x 3 seeds, about 2.5 min on 2 CPU cores
+    python examples/learn_policy.py --validate # scored on 540 train-split digits outside the labels (tuning)
     python examples/learn_policy.py --quick    # smoke run, < 60 s
 
 1. Search (implicit hypergradient of a held-out loss, Lorraine et al. 2020; DADA's one-step look-ahead is its
@@ -46,13 +47,22 @@ RES = U.CLASSIFIER_RES
 
 
 # --------------------------------------------------------------------------------------------- data
-def labelled_split(fraction: float, seed: int = 0):
+VALIDATION_SIZE = 540  # --validate: held-out digits of the train split, outside the labelled fraction
+
+
+def labelled_split(fraction: float, seed: int = 0, validate: bool = False):
     """The digits split at 16x16 in [0, 1]: a stratified ``fraction`` of the train split (the labelled set),
-    and the 540-image test split. Returns ``(x_lab, y_lab, x_test, y_test)`` as tensors."""
+    and the 540-image test split -- or, with ``validate``, 540 stratified images of the train split outside
+    the labelled set (for choosing search settings; the test split is then not read). Returns
+    ``(x_lab, y_lab, x_eval, y_eval)`` as tensors."""
     from sklearn.model_selection import train_test_split
 
     x_tr, x_te, y_tr, y_te = U.digits_split()
-    x_lab, _, y_lab, _ = train_test_split(x_tr, y_tr, train_size=fraction, random_state=seed, stratify=y_tr)
+    x_lab, x_rest, y_lab, y_rest = train_test_split(x_tr, y_tr, train_size=fraction, random_state=seed,
+                                                    stratify=y_tr)
+    if validate:
+        _, x_te, _, y_te = train_test_split(x_rest, y_rest, test_size=VALIDATION_SIZE, random_state=seed,
+                                            stratify=y_rest)
     to01 = lambda a: (U._to_tensor(a, RES) + 1) / 2  # noqa: E731
     return to01(x_lab), torch.as_tensor(y_lab), to01(x_te), torch.as_tensor(y_te)
 
@@ -83,17 +93,36 @@ class SearchNet(torch.nn.Module):
         return self.net(x)
 
 
-def search(x: torch.Tensor, y: torch.Tensor, args, log) -> tuple[torch.nn.Module, list[dict]]:
+def search_population(x: torch.Tensor, y: torch.Tensor, args, log) -> tuple[torch.nn.Module, list[dict]]:
+    """``--search-seeds`` independent searches (seeds ``--seed + k``: other halves, draws and proxies), averaged:
+    the returned policy's stored ``(m, p)`` are the means over the searches, and so is its trace."""
+    runs = []
+    for k in range(args.search_seeds):
+        if args.search_seeds > 1:
+            log(f" search seed {args.seed + k}")
+        runs.append(search(x, y, args, log, args.seed + k))
+    policy = runs[0][0]
+    with torch.no_grad():
+        for name in ("magnitude", "probability"):
+            getattr(policy, name).copy_(torch.stack([getattr(pol, name) for pol, _ in runs]).mean(0))
+    trace = [{"step": rows[0]["step"], **{op: np.mean([r[op] for r in rows], 0).tolist() for op in policy.ops}}
+             for rows in zip(*(tr for _, tr in runs), strict=True)]
+    if args.search_seeds > 1:
+        log("  mean     " + "  ".join(f"{op} m={m:.3f} p={p:.3f}" for op, (m, p) in policy.summary().items()))
+    return policy, trace
+
+
+def search(x: torch.Tensor, y: torch.Tensor, args, log, seed: int) -> tuple[torch.nn.Module, list[dict]]:
     """Fit a LearnablePolicy by the implicit hypergradient of the held-out half's loss; returns it and its trace."""
     from kornia_diffaug.nn import LearnablePolicy
 
-    g = torch.Generator().manual_seed(args.seed)
+    g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(x), generator=g)
     halves = (perm[: len(x) // 2], perm[len(x) // 2:])
     policy = LearnablePolicy(args.policy, temperature=args.temperature, value_range=(0.0, 1.0),
                              init_magnitude=args.init_magnitude, init_probability=args.init_probability,
-                             generator=torch.Generator().manual_seed(args.seed + 1), albumentations=True).train()
-    torch.manual_seed(args.seed)
+                             generator=torch.Generator().manual_seed(seed + 1), albumentations=True).train()
+    torch.manual_seed(seed)
     opt_p = torch.optim.Adam(policy.parameters(), lr=args.policy_lr)
     trace: list[dict] = []
     for step in range(args.search_steps + 1):
@@ -180,7 +209,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--fraction", type=float, default=0.1, help="labelled fraction of the 1257-image train split")
     p.add_argument("--search-steps", type=int, default=600)
     p.add_argument("--restart", type=int, default=150, help="re-initialise the two proxies every N steps")
-    p.add_argument("--warmup", type=int, default=30, help="proxy-only steps after each restart")
+    p.add_argument("--warmup", type=int, default=100, help="proxy-only steps after each restart")
     p.add_argument("--hyper-every", type=int, default=4, help="a policy step (both halves) every N steps")
     p.add_argument("--neumann", type=int, default=5, help="J: Neumann terms of the inverse Hessian (0: look-ahead)")
     p.add_argument("--inner-lr", type=float, default=0.02, help="alpha of the Neumann series")
@@ -195,11 +224,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seeds", type=int, default=3, help="evaluation seeds per augmentation")
     p.add_argument("--seed", type=int, default=0, help="seed of the split halves, the policy and the search")
+    p.add_argument("--search-seeds", type=int, default=1,
+                   help="average the learned (m, p) over this many searches (seeds --seed, --seed + 1, ...)")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     p.add_argument("--log-every", type=int, default=50)
     p.add_argument("--out", type=Path, default=Path("runs/learn_policy"))
+    p.add_argument("--validate", action="store_true",
+                   help="evaluate on 540 train-split digits outside the labelled set, not on the test split "
+                        "(choose search settings with this)")
+    p.add_argument("--rows", default="none,learned,handwritten",
+                   help="which augmentations to evaluate (comma-separated subset of none,learned,handwritten)")
     p.add_argument("--quick", action="store_true", help="smoke run (< 60 s): few steps, epochs and seeds")
     args = p.parse_args(argv)
+    args.rows_set = set(args.rows.split(","))
+    if not args.rows_set <= {"none", "learned", "handwritten"}:
+        p.error(f"--rows: expected a subset of none,learned,handwritten, got {args.rows!r}")
     if args.quick:
         args.search_steps, args.restart, args.warmup, args.hyper_every = 40, 20, 5, 2
         args.log_every, args.epochs, args.seeds = 10, 8, 2
@@ -217,40 +256,42 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(msg, flush=True)
 
-    x, y, x_test, y_test = labelled_split(args.fraction)
-    log(f"digits: {len(x)} labelled images ({args.fraction:.0%} of the train split), {len(x_test)} test; "
+    x, y, x_test, y_test = labelled_split(args.fraction, validate=args.validate)
+    split = "validation" if args.validate else "test"
+    log(f"digits: {len(x)} labelled images ({args.fraction:.0%} of the train split), {len(x_test)} {split}; "
         f"{RES}x{RES}, {args.threads} thread(s)")
     log(f"search: {args.search_steps} steps, LearnablePolicy({args.policy!r}, albumentations=True)")
     t1 = time.time()
-    policy, trace = search(x, y, args, log)
+    policy, trace = search_population(x, y, args, log)
     search_s = time.time() - t1
     config = to_albumentations(policy)
     (args.out / "learned_policy.json").write_text(json.dumps(config, indent=2))
     log(f"exported {args.out / 'learned_policy.json'} ({search_s:.0f} s of search)")
 
-    runs = {"no augmentation": None, "learned policy (exported)": config,
-            "hand-written (Albumentations defaults)": json.loads(HANDWRITTEN.read_text())}
+    runs = {"no augmentation": ("none", None), "learned policy (exported)": ("learned", config),
+            "hand-written (Albumentations defaults)": ("handwritten", json.loads(HANDWRITTEN.read_text()))}
+    runs = {name: cfg for name, (key, cfg) in runs.items() if key in args.rows_set}
     rows = []
     t2 = time.time()
     for name, cfg in runs.items():
         accs = [train_and_test(cfg, x, y, x_test, y_test, s, args) for s in range(args.seeds)]
         rows.append({"augmentation": name, "accuracies": accs, "mean": float(np.mean(accs)),
                      "std": float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0})
-        log(f"  {name:<40} test accuracy {100 * rows[-1]['mean']:.1f} ± {100 * rows[-1]['std']:.1f}%  "
+        log(f"  {name:<40} {split} accuracy {100 * rows[-1]['mean']:.1f} ± {100 * rows[-1]['std']:.1f}%  "
             f"({', '.join(f'{100 * a:.1f}' for a in accs)})")
     eval_s = time.time() - t2
     total = time.time() - t0
-    md = [f"digits, {len(x)} labelled images ({args.fraction:.0%}), {len(x_test)} test images, {RES}x{RES}; search "
+    md = [f"digits, {len(x)} labelled images ({args.fraction:.0%}), {len(x_test)} {split} images, {RES}x{RES}; search "
           f"{args.search_steps} steps ({search_s:.0f} s); each row: {args.epochs} epochs, batch {args.batch}, "
           f"augmented per image by Albumentations (uint8), {args.seeds} seeds ({eval_s:.0f} s for all rows); "
           f"total {total / 60:.1f} min, {args.threads} thread(s).", "",
-          "| augmentation | test accuracy (mean ± std) | per seed |", "|---|---|---|"]
+          f"| augmentation | {split} accuracy (mean ± std) | per seed |", "|---|---|---|"]
     md += [f"| {r['augmentation']} | {100 * r['mean']:.1f} ± {100 * r['std']:.1f}% | "
            f"{', '.join(f'{100 * a:.1f}' for a in r['accuracies'])} |" for r in rows]
     md += ["", "learned (m, p): " + ", ".join(f"{op} ({m:.3f}, {p:.3f})" for op, (m, p) in policy.summary().items())]
     (args.out / "results.md").write_text("\n".join(md) + "\n")
     (args.out / "results.json").write_text(json.dumps(
-        {"rows": rows, "trace": trace, "learned": policy.summary(), "seconds": {"search": search_s,
+        {"split": split, "rows": rows, "trace": trace, "learned": policy.summary(), "seconds": {"search": search_s,
          "evaluation": eval_s, "total": total}, "threads": args.threads, "args": {
             k: str(v) for k, v in vars(args).items()}}, indent=2))
     log("\n".join(md))
