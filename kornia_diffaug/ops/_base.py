@@ -265,13 +265,15 @@ def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict
 
 def _chunks(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
             transform: torch.Tensor | None, idx: torch.Tensor | None) -> Iterator[tuple[Any, torch.Tensor]]:
-    """``(rows, apply_transform(x[rows]))`` for the rows ``idx`` (all rows when ``None``), ``_CPU_CHUNK`` at a time;
+    """``(rows, apply_transform(x[rows]))`` for the rows ``idx`` (all rows when ``None``), ``op.cpu_chunk`` (default
+    ``_CPU_CHUNK``) at a time;
     ``rows`` a slice or an index tensor."""
     b = x.shape[0]
     n = b if idx is None else idx.numel()
-    for start in range(0, n, _CPU_CHUNK) if n else [0]:
-        sel: Any = slice(start, start + _CPU_CHUNK) if idx is None else idx[start : start + _CPU_CHUNK]
-        if idx is None and n <= _CPU_CHUNK:
+    step = getattr(op, "cpu_chunk", _CPU_CHUNK)
+    for start in range(0, n, step) if n else [0]:
+        sel: Any = slice(start, start + step) if idx is None else idx[start : start + step]
+        if idx is None and n <= step:
             sel = slice(None)
 
         def take(v: Any, sel: Any = sel) -> Any:
