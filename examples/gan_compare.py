@@ -190,6 +190,8 @@ def figure(grouped: dict[tuple[int, str], list[dict]], path: Path, target: float
         fids = torch.tensor([[r["final_fid"] for r in grouped[n, s]] for n in sizes], dtype=torch.float64)
         ax.errorbar(sizes, fids.mean(1), yerr=fids.std(1) if fids.shape[1] > 1 else None, marker="o", label=name[s])
     ax.set(xscale="log", yscale="log", xlabel="training images", title="final FID vs amount of data")
+    ax.set_xticks(sizes, [str(n) for n in sizes], minor=False)
+    ax.set_xticks([], minor=True)
     ax.legend(fontsize=7)
 
     def curves(ax, key: str, title: str, n: int, log: bool = False) -> None:
