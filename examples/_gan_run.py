@@ -133,15 +133,7 @@ def plot_curves(runs: dict[str, list[list[dict]]], path: Path, metric: str, floo
     keys = [("d_sign_gap", "D sign: train - held-out reals"), ("fid", metric)] + ([("ada_p", "ADA p")] if has_p else [])
     for ax, (key, title) in zip(axes, keys, strict=True):
         for name, hists in runs.items():
-            hists = [h for h in hists if h and key in h[0]]
-            if not hists:
-                continue
-            n = min(len(h) for h in hists)
-            xs = [r["iteration"] for r in hists[0][:n]]
-            ys = torch.tensor([[r[key] for r in h[:n]] for h in hists])
-            ax.plot(xs, ys.mean(0), label=name)
-            if len(hists) > 1:
-                ax.fill_between(xs, ys.min(0).values, ys.max(0).values, alpha=0.2)
+            plot_mean_band(ax, name, hists, key)
         if key == "fid":
             ax.axhline(floor, color="grey", ls="--", lw=1, label="real vs real")
             ax.set_yscale("log")
@@ -151,3 +143,17 @@ def plot_curves(runs: dict[str, list[list[dict]]], path: Path, metric: str, floo
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def plot_mean_band(ax, label: str, hists: list[list[dict]], key: str) -> None:
+    """One line on ``ax``: ``key`` over iterations, the mean over the runs ``hists`` (each run's history), with
+    the min-max band when there are several runs; runs whose history lacks ``key`` are left out."""
+    hists = [h for h in hists if h and key in h[0]]
+    if not hists:
+        return
+    n = min(len(h) for h in hists)
+    xs = [r["iteration"] for r in hists[0][:n]]
+    ys = torch.tensor([[r[key] for r in h[:n]] for h in hists], dtype=torch.float64)
+    ax.plot(xs, ys.mean(0), label=label)
+    if len(hists) > 1:
+        ax.fill_between(xs, ys.min(0).values, ys.max(0).values, alpha=0.2)

@@ -196,22 +196,14 @@ def figure(grouped: dict[tuple[int, str], list[dict]], path: Path, target: float
 
     def curves(ax, key: str, title: str, n: int, log: bool = False) -> None:
         for s in specs:
-            hists = [r["history"] for r in grouped[n, s] if r["history"] and key in r["history"][0]]
-            if not hists:
-                continue
-            k = min(len(h) for h in hists)
-            xs = [r["iteration"] for r in hists[0][:k]]
-            ys = torch.tensor([[r[key] for r in h[:k]] for h in hists], dtype=torch.float64)
-            ax.plot(xs, ys.mean(0), label=name[s])
-            if len(hists) > 1:
-                ax.fill_between(xs, ys.min(0).values, ys.max(0).values, alpha=0.2)
+            R.plot_mean_band(ax, name[s], [r["history"] for r in grouped[n, s]], key)
         ax.set(title=title, xlabel="iteration", yscale="log" if log else "linear")
         ax.legend(fontsize=7)
 
     curves(fig.add_subplot(top[0, 1]), "fid", f"FID, {small} images", small, log=True)
     curves(fig.add_subplot(top[0, 2]), "d_sign_gap", f"D-sign gap, {small} images", small)
     ax = fig.add_subplot(top[0, 3])
-    ada = [s for s in specs if s == "ada" or s.startswith("ada:")]
+    ada = [s for s in specs if "ada_p" in grouped[small, s][0]["history"][0]]  # runs with a controller
     for s in ada:
         for n in sizes:
             h = grouped[n, s][0]["history"]
