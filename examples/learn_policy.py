@@ -236,6 +236,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="which augmentations to evaluate (comma-separated subset of none,learned,handwritten)")
     p.add_argument("--quick", action="store_true", help="smoke run (< 60 s): few steps, epochs and seeds")
     args = p.parse_args(argv)
+    if args.search_seeds < 1:
+        p.error(f"--search-seeds must be >= 1, got {args.search_seeds}")
     args.rows_set = set(args.rows.split(","))
     if not args.rows_set <= {"none", "learned", "handwritten"}:
         p.error(f"--rows: expected a subset of none,learned,handwritten, got {args.rows!r}")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 pytest.importorskip("albumentations")
 pytest.importorskip("sklearn")
@@ -51,3 +52,18 @@ def test_quick_run_learns_exports_and_compares(tmp_path):
     for r in rows:
         assert len(r["accuracies"]) == 2 and all(0.1 < a <= 1 for a in r["accuracies"]) and math.isfinite(r["std"])
     assert (tmp_path / "results.md").read_text().count("\n| ") == 4
+
+
+def test_validate_split_is_540_train_digits_outside_the_labels_and_not_the_test_split():
+    x, _, xv, yv = L.labelled_split(0.1, validate=True)
+    _, _, xt, _ = L.labelled_split(0.1)
+    assert xv.shape == (540, 1, 16, 16) and sorted(set(yv.tolist())) == list(range(10))
+    flat = lambda a: {tuple(r) for r in a.flatten(1).tolist()}  # noqa: E731
+    assert not flat(xv) & flat(x)  # no labelled image is scored
+    assert not torch.equal(xv, xt)
+
+
+@pytest.mark.parametrize("argv", [["--search-seeds", "0"], ["--rows", "none,bogus"]])
+def test_parse_args_refuses_bad_search_seeds_and_rows(argv):
+    with pytest.raises(SystemExit):
+        L.parse_args(argv)
