@@ -107,7 +107,6 @@ class AlbuGaussianBlur(AlbuIntensityBase):
     """
 
     albu_name = "GaussianBlur"
-    cpu_chunk = 1  # CPU gated path: one image at a time, blurred by shifted slices in cache (separable_blur)
 
     def __init__(self, blur_limit=(3, 7), sigma_limit=(0.5, 3.0), size_rule="pil", p=1.0, same_on_batch=False,
                  keepdim=False, generator=None):
