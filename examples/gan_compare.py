@@ -4,7 +4,7 @@
     python examples/gan_compare.py --quick      # smoke run (one size, one seed, 30 iterations)
 
 Every run is ``gan_lowdata.py``'s training (the same G, timm D, losses, R1, EMA and digits-classifier FID), with
-``--iters`` 2500 (the single run's default is 4000) so that the 27 runs fit in about 45 minutes on 2 cores with
+``--iters`` 2000 (the single run's default is 4000) so that the 27 runs fit in about 45 minutes on 2 cores with
 ``--jobs 2``. Data sizes (``--n-train``): 1257 digits (the whole train split, "100%"), 360 (20% of the 1797
 digits) and 180 (10%: the single run's data); the held-out reals are always the 540-image test split. Any other
 ``gan_lowdata.py`` option (``--lr``, ``--r1-gamma``, ``--threads``, ``--ada-target`` ...) is passed through.
@@ -12,7 +12,7 @@ digits) and 180 (10%: the single run's data); the held-out reals are always the 
 Writes ``compare.md`` (the table, mean ± std over seeds), ``compare.json`` and ``compare.png``: final FID against
 the amount of data, the FID and D-sign-gap curves at the smallest size, ADA's ``p`` and ``r_t`` at every size,
 and a row of final sample grids (first seed) per augmentation at the smallest size. A finished run in its folder
-is reused and an interrupted one resumed, so a killed ``--compare`` continues where it stopped.
+is reused and an interrupted one resumed, so a killed comparison continues where it stopped.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import _gan_run as R  # noqa: E402
 import gan_lowdata as G  # noqa: E402
 
 DEFAULT_SIZES = "1257,360,180"
-COMPARE_ITERS = 2500
+COMPARE_ITERS = 2000
 DIGITS = 1797  # scikit-learn's digits: 1257 train + 540 test
 
 
