@@ -20,10 +20,12 @@ from kornia.geometry.boxes import Boxes
 
 from kornia_diffaug.ops.albu import (
     AlbuAffine,
+    AlbuCoarseDropout,
     AlbuCrop,
     AlbuCropNonEmptyMaskIfExists,
     AlbuElasticTransform,
     AlbuGridDistortion,
+    AlbuGridDropout,
     AlbuLongestMaxSize,
     AlbuOpticalDistortion,
     AlbuPadIfNeeded,
@@ -45,7 +47,15 @@ from kornia_diffaug.ops.albu import (
 )
 
 from .sizes import check_sizes
-from .targets import BoxRules, KeypointRules, clip_boxes, filter_boxes, visible_keypoints
+from .targets import (
+    BoxRules,
+    KeypointRules,
+    boxes_after_holes,
+    clip_boxes,
+    filter_boxes,
+    keypoints_outside_holes,
+    visible_keypoints,
+)
 
 __all__ = ["AlbumentationsPipeline"]
 
@@ -65,6 +75,7 @@ _NO_SHIFT = (AlbuResize, AlbuLongestMaxSize, AlbuSmallestMaxSize, AlbuRandomResi
              AlbuOpticalDistortion, AlbuPiecewiseAffine, AlbuPiecewiseAffineMesh)
 _SHIFTS = {**{c: (0.0, 0.0) for c in _NO_SHIFT}, AlbuSafeRotate: (-0.5, 0.0)}
 _DROPS_OUTSIDE = (AlbuAffine, AlbuSafeRotate)  # fgeometric.bboxes_affine -> validate_bboxes
+_HOLES = (AlbuCoarseDropout, AlbuGridDropout)  # BaseDropout: boxes and keypoints checked against the holes
 # Crops whose box depends on the mask / the boxes they receive (``refine``): Kornia draws the parameters from the
 # shape alone, so the box is drawn here, when the op's turn comes, from the data as it reaches the op.
 _DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)
@@ -230,6 +241,8 @@ class _TargetOps(AugmentationSequentialOps):
                 args[i] = _as_boxes(_box_xyxy(_shifted(args[i], post)))
                 if type(module) in _DROPS_OUTSIDE and size is not None:
                     self._drop_outside(args[i], s, size, param)
+        if isinstance(module, _HOLES) and size is not None:
+            args = self._after_holes(args, slots, module, param, size)
         if size is not None:
             st.started = True
         return args
@@ -277,6 +290,23 @@ class _TargetOps(AugmentationSequentialOps):
         if st.keypoints.remove_invisible and (first or st.keypoints.check_each_transform):
             slot.valid = slot.valid & visible_keypoints(arg.data, size)
         return arg
+
+    def _after_holes(self, args, slots, module, param, size: tuple[int, int]) -> list[Any]:
+        """A dropout's own box and keypoint rules (``BaseDropout.apply_to_bboxes`` / ``apply_to_keypoints``),
+        on the samples where it ran: boxes filtered by their visible area and shrunk to it, keypoints inside a
+        hole removed (with ``remove_invisible``)."""
+        st = self.state
+        holes = module.hole_mask(param.data, size)
+        ran = param.data["batch_prob"] > 0.5
+        for i, s in enumerate(slots):
+            if s is None:
+                continue
+            if s.kind == "bboxes":
+                xyxy, s.valid = boxes_after_holes(_box_xyxy(args[i]), s.valid, holes, ran, st.boxes)
+                args[i] = _as_boxes(xyxy)
+            elif st.keypoints.remove_invisible:
+                s.valid = s.valid & keypoints_outside_holes(args[i].data, holes, ran)
+        return args
 
     @staticmethod
     def _drop_outside(arg: Boxes, slot: _Slot, size: tuple[int, int], param: Any) -> None:

@@ -26,8 +26,8 @@ from typing import Any
 
 import torch
 
-__all__ = ["BoxRules", "KeypointRules", "boxes_from_pixels", "boxes_to_pixels", "clip_boxes", "filter_boxes",
-           "unpad", "visible_keypoints"]
+__all__ = ["BoxRules", "KeypointRules", "boxes_after_holes", "boxes_from_pixels", "boxes_to_pixels", "clip_boxes",
+           "filter_boxes", "keypoints_outside_holes", "unpad", "visible_keypoints"]
 
 _EPS = 1e-7  # Albumentations' epsilon in filter_bboxes
 
@@ -86,6 +86,74 @@ def clip_boxes(xyxy: torch.Tensor, valid: torch.Tensor, size: tuple[int, int]) -
     c = torch.minimum(xyxy.clamp_min(0), lim)
     valid = valid & ((c[..., 2] - c[..., 0]) * (c[..., 3] - c[..., 1]) >= _EPS)
     return c.masked_fill(~valid.unsqueeze(-1), 0.0), valid
+
+
+def boxes_after_holes(xyxy: torch.Tensor, valid: torch.Tensor, holes: torch.Tensor, applied: torch.Tensor,
+                      r: BoxRules) -> tuple[torch.Tensor, torch.Tensor]:
+    """What a dropout (``CoarseDropout``, ``GridDropout``) does to pixel ``xyxy`` boxes ``(B, N, 4)``:
+    Albumentations' ``filter_bboxes_by_holes`` then ``resize_boxes_to_visible_area`` on the samples where the op
+    ran (``applied`` ``(B,)`` bool) with at least one hole pixel in ``holes`` ``(B, H, W)``.
+
+    On the box truncated to whole pixels (after Albumentations' float32 round trip), of area ``A``, with ``I``
+    hole pixels inside: kept when ``A - I >= min_area``, ``(A - I) / A >= min_visibility`` and ``A - I > 0``; a
+    kept box becomes the bounding rectangle of its visible pixels (integer edges, as in Albumentations, also for a
+    box no hole touches)."""
+    b, h, w = holes.shape
+    dev = xyxy.device
+    hm = holes.to(dev, torch.int32)
+    run = applied.to(dev).bool() & hm.flatten(1).any(1)
+    # Albumentations keeps boxes normalised in float32 and denormalises them in float64 before ``astype(int)``:
+    # 17 / 48 in float32, times 48, is 16.9999995, which truncates to 16. The same round trip here.
+    scale = torch.tensor([w, h, w, h], dtype=torch.float64, device=dev)
+    bi = ((xyxy.double() / scale).float().double() * scale).trunc().long()
+    x1, x2 = bi[..., 0].clamp(0, w), bi[..., 2].clamp(0, w)
+    y1, y2 = bi[..., 1].clamp(0, h), bi[..., 3].clamp(0, h)
+    area = ((bi[..., 2] - bi[..., 0]) * (bi[..., 3] - bi[..., 1])).to(xyxy.dtype)
+    integral = torch.nn.functional.pad(hm.cumsum(1).cumsum(2), (1, 0, 1, 0)).flatten(1)  # (B, (H+1)(W+1))
+
+    def at(yy: torch.Tensor, xx: torch.Tensor) -> torch.Tensor:
+        return integral.gather(1, (yy * (w + 1) + xx).flatten(1)).view_as(yy)
+
+    inside = (at(y2, x2) - at(y1, x2) - at(y2, x1) + at(y1, x1)).to(xyxy.dtype)
+    rest = area - inside
+    keep = (rest >= r.min_area) & (rest / area >= r.min_visibility) & (rest > 0)  # 0 / 0 is NaN: dropped
+    # Rows (columns) of each box with a visible pixel: fewer hole pixels in the row's span than its width.
+    rows_c = torch.nn.functional.pad(hm.cumsum(2), (1, 0))  # (B, H, W + 1)
+    cols_c = torch.nn.functional.pad(hm.transpose(1, 2).cumsum(2), (1, 0))  # (B, W, H + 1)
+    n = xyxy.shape[1]
+    row_holes = rows_c.gather(2, x2.unsqueeze(1).expand(b, h, n)) - rows_c.gather(2, x1.unsqueeze(1).expand(b, h, n))
+    col_holes = cols_c.gather(2, y2.unsqueeze(1).expand(b, w, n)) - cols_c.gather(2, y1.unsqueeze(1).expand(b, w, n))
+    ys = torch.arange(h, device=dev).view(1, h, 1)
+    xs = torch.arange(w, device=dev).view(1, w, 1)
+    vis_r = (row_holes < (x2 - x1).unsqueeze(1)) & (ys >= y1.unsqueeze(1)) & (ys < y2.unsqueeze(1))  # (B, H, N)
+    vis_c = (col_holes < (y2 - y1).unsqueeze(1)) & (xs >= x1.unsqueeze(1)) & (xs < x2.unsqueeze(1))  # (B, W, N)
+
+    def first_last(vis: torch.Tensor, length: int) -> tuple[torch.Tensor, torch.Tensor]:
+        first = vis.int().argmax(1)
+        last = length - 1 - vis.flip(1).int().argmax(1)
+        return first, last + 1
+
+    ny1, ny2 = first_last(vis_r, h)
+    nx1, nx2 = first_last(vis_c, w)
+    visible = torch.stack([nx1, ny1, nx2, ny2], -1).to(xyxy.dtype)
+    on = run.view(-1, 1)
+    new_valid = torch.where(on, valid & keep, valid)
+    out = torch.where((on & new_valid).unsqueeze(-1), visible, xyxy)
+    return out.masked_fill(~new_valid.unsqueeze(-1), 0.0), new_valid
+
+
+def keypoints_outside_holes(xy: torch.Tensor, holes: torch.Tensor, applied: torch.Tensor) -> torch.Tensor:
+    """``(B, M)`` bool: keypoints ``(B, M, 2)`` not inside a hole of ``holes`` ``(B, H, W)`` where the dropout
+    ran (``applied`` ``(B,)``); Albumentations' ``filter_keypoints_in_holes`` (holes have integer edges, so a point
+    is inside exactly when the pixel ``(floor(y), floor(x))`` is a hole pixel)."""
+    b, h, w = holes.shape
+    dev = xy.device
+    x, y = xy[..., 0], xy[..., 1]
+    ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)  # NaN (removed) points are not in the image either
+    xi = torch.where(ok, x, 0).floor().long().clamp(0, w - 1)
+    yi = torch.where(ok, y, 0).floor().long().clamp(0, h - 1)
+    hit = holes.to(dev).flatten(1).gather(1, yi * w + xi) & ok
+    return ~(hit & applied.to(dev).bool().view(-1, 1))
 
 
 def visible_keypoints(xy: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

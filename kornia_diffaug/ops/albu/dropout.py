@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 from ...functional import albu as FA
-from ...functional.erase import cutout
+from ...functional.erase import cutout, rectangle_mask
 from .._registry import register_op
 from ._base import AlbuIntensityBase, pair, randint
 
@@ -78,6 +78,10 @@ class AlbuCoarseDropout(AlbuIntensityBase):
 
     def _boxes(self, params):
         return params["top"], params["left"], params["height"], params["width"]
+
+    def hole_mask(self, params, size: tuple[int, int]) -> torch.Tensor:
+        """``(B, H, W)`` bool: the pixels inside a hole (what boxes and keypoints are checked against)."""
+        return rectangle_mask(*self._boxes(params), size)[:, 0]
 
     def apply_transform(self, input, params, flags, transform=None):
         fill = self._cfg["fill"]
@@ -161,6 +165,10 @@ class AlbuGridDropout(AlbuIntensityBase):
             for y0, x0, y1, x1 in FA.grid_dropout_boxes(h, w, rows, cols, c["ratio"], offsets, rs, cs):
                 masks[b, 0, y0:y1, x0:x1] = True
         return {"drop": masks.to(device)}
+
+    def hole_mask(self, params, size: tuple[int, int]) -> torch.Tensor:
+        """``(B, H, W)`` bool: the pixels inside a hole (what boxes and keypoints are checked against)."""
+        return params["drop"][:, 0]
 
     def apply_transform(self, input, params, flags, transform=None):
         return torch.where(params["drop"].to(input.device), torch.full_like(input, self._cfg["fill"]), input)
