@@ -28,7 +28,7 @@ def b_affine(cls: type[nn.Module], a: Args) -> nn.Module:
     if isinstance(tpx, dict) and all(list(v) == [0, 0] for v in tpx.values()) and tp is None:
         tpx = None
     return cls(scale=xy_pairs(a.raw("scale", 1.0)), translate_percent=tp, translate_px=tpx,
-               rotate=a.range("rotate", (0, 0)), shear=xy_pairs(a.raw("shear", 0.0)),
+               rotate=a.range("rotate", (0, 0), scalar="same"), shear=xy_pairs(a.raw("shear", 0.0)),
                interpolation=interp(a), border_mode=no_mirrored_targets(a, border(a, 0, "mode")),
                fill=fill(a, "fill", "cval"), fill_mask=mask_fill(a, "fill_mask", "cval_mask"),
                keep_ratio=a.boolean("keep_ratio", False), balanced_scale=a.boolean("balanced_scale", False),
@@ -65,7 +65,7 @@ def b_safe_rotate(cls: type[nn.Module], a: Args) -> nn.Module:
 def b_perspective(cls: type[nn.Module], a: Args) -> nn.Module:
     flag_off(a, "fit_output", False)
     flag_off(a, "keep_size", True)
-    return cls(scale=a.range("scale", (0.05, 0.1), scalar="upper"), interpolation=interp(a),
+    return cls(scale=a.range("scale", (0.05, 0.1), scalar="upper", low=0.0), interpolation=interp(a),
                border_mode=border(a, 0, "pad_mode"), fill=fill(a, "fill", "pad_val"),
                fill_mask=mask_fill(a, "fill_mask", "mask_pad_val"), p=p_of(a), generator=a.ctx.generator)
 
@@ -121,7 +121,9 @@ def b_pad(cls: type[nn.Module], a: Args) -> nn.Module:
     if pos == "random":
         a.ctx.unsupported(f"{a.name}: position='random'")
         pos = "center"
-    return cls(mh, mw, dh, dw, position=pos, border_mode=no_mirrored_targets(a, border(a, 4)), fill=fill(a),
+    # The default border: reflect-101 in 1.x, constant (0) since 2.0 (also for a config without a version).
+    bmode = border(a, 4 if a.ctx.one_x else 0)
+    return cls(mh, mw, dh, dw, position=pos, border_mode=no_mirrored_targets(a, bmode), fill=fill(a),
                fill_mask=mask_fill(a, "fill_mask", "mask_value"), p=resize_p(a))
 
 

@@ -50,8 +50,13 @@ def b_rgb_shift(cls: type[nn.Module], a: Args) -> nn.Module:
 
 
 def b_gamma(cls: type[nn.Module], a: Args) -> nn.Module:
+    """A bare ``gamma_limit = v`` is ``(1, v)`` in 2.x (``to_tuple(v, low=1)``); in 1.x it was ``(-v, v)``, whose
+    negative gammas Albumentations 1.x then fails on, so it is refused there."""
     flag_off(a, "eps", None)
-    return cls(a.range("gamma_limit", (80, 120), scalar="same"), p=p_of(a), generator=a.ctx.generator)
+    v = a.raw("gamma_limit")
+    if a.ctx.one_x and isinstance(v, (int, float)) and not isinstance(v, bool):
+        a.ctx.unsupported(f"{a.name}: gamma_limit={v!r} (1.x reads a number as (-{v}, {v}): negative gammas)")
+    return cls(a.range("gamma_limit", (80, 120), scalar="upper", low=1.0), p=p_of(a), generator=a.ctx.generator)
 
 
 def b_clahe(cls: type[nn.Module], a: Args) -> nn.Module:

@@ -29,10 +29,11 @@ from kornia_diffaug.ops.albu import (
 )
 from kornia_diffaug.ops.albu.shuffle import AlbuRandomGridShuffle
 
+from .builders import flag_off
 from .parse import Args, Ctx, UnsupportedTransformError, class_name, parse_bbox_params, parse_keypoint_params, plain
 from .pipeline import AlbumentationsPipeline
 from .sizes import group_by_size, required_input_size
-from .table import CONTAINERS, DTYPE_FREE, TABLE
+from .table import CONTAINERS, FLOAT_OUTPUT, TABLE, float_safe
 from .targets import BoxRules, KeypointRules
 from .versions import AX_NEUTRAL, Version, parse_version, to_2_0
 
@@ -147,16 +148,16 @@ def _build_node(node: Any, ctx: Ctx) -> nn.Module | None:
     if why is not None:
         ctx.unsupported(f"{name}: {why}")
         return None
-    if ctx.float_from and name not in DTYPE_FREE:
-        ctx.unsupported(f"{name} after ToFloat ({ctx.float_from[0]}): Albumentations runs it on a float32 image, "
-                        "where its fills and level units differ from uint8's")
+    if ctx.float_from and not float_safe(name, node):
+        ctx.unsupported(f"{name} after {ctx.float_from[0]}: Albumentations runs it on a float32 image, "
+                        "where its fills, clipping and level units differ from uint8's")
         return None
     a = Args(name, node, ctx)
     with _config_error(a):
         module = entry.build(entry.op, a)
     a.leftovers(entry.ignorable)
-    if name == "ToFloat":
-        ctx.float_from.append(ctx.path)
+    if name in FLOAT_OUTPUT:
+        ctx.float_from.append(f"{name} ({ctx.path})")
     module._albumentations = {"__class_fullname__": name, **plain(a.params)}  # type: ignore[assignment]
     module._albumentations_path = ctx.path  # type: ignore[assignment]  # data crops are checked by it too
     if fused is not None:
@@ -229,14 +230,31 @@ def _children(node: dict, ctx: Ctx) -> tuple[list[nn.Module], list[float]]:
         m = _build_node(t, sub)
         if m is not None:
             mods.append(m)
-            w = t.get("p", 0.5) if isinstance(t, dict) else 0.5
-            weights.append(float(w) if isinstance(w, (int, float)) and not isinstance(w, bool) else 0.5)
+            weights.append(_weight(t, m))
     return mods, weights
+
+
+def _weight(t: Any, m: nn.Module) -> float:
+    """A ``OneOf``/``SomeOf`` child's weight: its ``p`` (Albumentations normalises the children's ``p``). A child
+    written without ``p`` weighs its own default, the ``p`` its builder gave it (0.5 with 1.x ``always_apply``,
+    which forces the op but leaves ``p`` at 0.5)."""
+    w = t.get("p") if isinstance(t, dict) else None
+    if w is None and isinstance(t, dict) and t.get("always_apply") is True:
+        w = 0.5
+    if w is None:
+        w = getattr(m, "p", 0.5)
+    return float(w) if isinstance(w, (int, float)) and not isinstance(w, bool) else 0.5
+
+
+# Each container's own default ``p`` (Albumentations 1.x and 2.x constructors alike), used when a config leaves
+# ``p`` out. (``A.from_dict`` itself writes 0.5 for every transform without ``p`` but Compose and Sequential,
+# with a warning; we follow the constructors, as for every other transform.)
+CONTAINER_P = {"Compose": 1.0, "ReplayCompose": 1.0, "Sequential": 0.5, "OneOf": 0.5, "SomeOf": 1.0}
 
 
 def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
     a = Args(name, node, ctx)
-    p = a.number("p", 1.0, 0, 1)
+    p = a.number("p", CONTAINER_P[name], 0, 1)
     mods, weights = _children(node, ctx)
     if name in ("Compose", "Sequential"):  # children in turn: segments whose sizes branch run per group
         mods = group_by_size(mods, ctx, top=False)
@@ -244,8 +262,11 @@ def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
     gen = ctx.generator
     with _config_error(a):  # the containers check their own arguments (n, weights)
         if name in ("Compose", "ReplayCompose"):  # ReplayCompose's replay: the pipeline's own params
+            # Compose(mask_interpolation=k) sets every child's mask interpolation; masks here are resampled
+            # nearest (0), as a child's own mask_interpolation != 0 is refused too.
+            flag_off(a, "mask_interpolation", 0)
             a.used.update(("bbox_params", "keypoint_params", "additional_targets", "is_check_shapes", "strict",
-                           "seed", "save_applied_params", "mask_interpolation", "save_key"))
+                           "seed", "save_applied_params", "save_key"))
             a.leftovers(AX_NEUTRAL["Compose"] if ctx.ax else {})
             if (p < 1 or ctx.path != "transform") and mods:  # a nested Compose is a Sequential
                 return PerSampleSequential(*mods, p=p, generator=gen)

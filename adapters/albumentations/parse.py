@@ -69,7 +69,8 @@ class Ctx:
     generator: Any = None
     targets: tuple[str, ...] = ()  # "bbox_params" / "keypoint_params" when the config moves boxes / keypoints
     version: tuple[int, int, int] | None = None  # the config's __version__ (see versions.py); None: not known
-    float_from: list[str] = field(default_factory=list)  # paths of the ToFloats read so far (shared, in order)
+    # "Name (path)" of each transform read so far that makes the image float32 (ToFloat, Normalize), in order
+    float_from: list[str] = field(default_factory=list)
 
     def at(self, suffix: str) -> Ctx:
         return replace(self, path=f"{self.path}{suffix}")  # the lists stay shared
@@ -142,10 +143,11 @@ class Args:
         return self.checked(check_choice, key, self.raw(key, default), allowed)
 
     def range(self, key: str, default: Any, lo: float = -math.inf, hi: float = math.inf,
-              scalar: str = "sym", bias: float = 0.0) -> tuple[float, float]:
+              scalar: str = "sym", bias: float = 0.0, low: float | None = None) -> tuple[float, float]:
         """A ``(low, high)`` pair of floats. A bare number ``v`` becomes ``(-v, v)`` (``scalar="sym"``),
-        ``(1-v, 1+v)`` clipped at 0 (``"factor"``), ``(v, v)`` (``"same"``) or ``(low_default, v)``
-        (``"upper"``); then ``bias`` is added (Albumentations' 1.x ``scale_limit`` is relative to 1).
+        ``(1-v, 1+v)`` clipped at 0 (``"factor"``), ``(v, v)`` (``"same"``) or ``(low, v)`` (``"upper"``;
+        ``low`` defaults to the default's low end); then ``bias`` is added (Albumentations' 1.x ``scale_limit`` is
+        relative to 1).
 
         ``lo``/``hi`` bound the pair only where the op it goes to cannot (a value the builder converts first)."""
         v = self.raw(key, default)
@@ -157,7 +159,7 @@ class Args:
                 x = self.checked(check_number, key, x, 0)  # a factor's spread: 1 - x would flip the pair
                 v = (max(0.0, 1 - x), 1 + x)
             elif scalar == "upper":
-                v = (default[0], x)
+                v = (default[0] if low is None else low, x)
             else:
                 v = (x, x)
         low, high = self.checked(check_range, key, v, lo, hi)

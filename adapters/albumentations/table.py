@@ -7,6 +7,8 @@ distortions, the data-driven crops and the later pixel effects are in ``rows_mor
 
 from __future__ import annotations
 
+from typing import Any
+
 import kornia.augmentation as K
 
 # Kornia's flips, grayscale and Normalize with a CPU path that transforms only the gated samples (same results).
@@ -275,10 +277,37 @@ TABLE: dict[str, Entry] = {
 
 TABLE.update(MORE_ROWS)
 
-# Transforms whose result does not depend on the image being uint8 or float32 (no fills, levels or value
-# units): the only ones ``load.py`` accepts after a ``ToFloat``, where Albumentations' image becomes float32.
+# Transforms after which Albumentations' image is float32 (a uint8 input is converted: ``Normalize`` gives
+# normalised float32 values, ``ToFloat`` divides).
+FLOAT_OUTPUT = frozenset({"ToFloat", "Normalize"})
+
+# Transforms whose result does not depend on the image being uint8 or float32 (no fills, clipping, levels or
+# value units): the only ones ``load.py`` accepts after a ``FLOAT_OUTPUT`` transform. Albumentations clips its
+# colour ops and blurs of a float32 image to [0, 1] and writes fills as raw values, so after ``Normalize`` those
+# are computed in other units than ours (which works in [0, 1] throughout).
 DTYPE_FREE = frozenset({"NoOp", "ToTensorV2", "ToTensor", "ToFloat", "HorizontalFlip", "VerticalFlip", "Flip",
                         "Transpose", "RandomRotate90", "RandomCrop", "CenterCrop", "Crop", "CropNonEmptyMaskIfExists"})
+
+
+# Resamplers that compute the same on Albumentations' float32 image as ours: linear and nearest taps do not clip
+# (cubic saturates on uint8 only) and a constant border of 0 is 0 in any units. ``load.py`` accepts them after a
+# ``FLOAT_OUTPUT`` transform with ``interpolation`` 0 or 1 and every fill 0.
+FLOAT_SAFE_RESAMPLERS = frozenset({"Resize", "LongestMaxSize", "SmallestMaxSize", "RandomResizedCrop",
+                                   "RandomSizedCrop", "PadIfNeeded", "Rotate", "SafeRotate", "Affine",
+                                   "ShiftScaleRotate"})
+FILL_KEYS = ("fill", "value", "cval", "pad_val")
+
+
+def float_safe(name: str, node: dict[str, Any]) -> bool:
+    """Whether transform ``name`` with config ``node`` computes the same after ``Normalize``/``ToFloat`` (see
+    ``DTYPE_FREE`` and ``FLOAT_SAFE_RESAMPLERS``)."""
+    if name in DTYPE_FREE:
+        return True
+    if name not in FLOAT_SAFE_RESAMPLERS or node.get("interpolation", 1) not in (0, 1):
+        return False
+    fills = [node.get(k) for k in FILL_KEYS if node.get(k) is not None]
+    flat = [v for f in fills for v in (f if isinstance(f, (list, tuple)) else [f])]
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == 0 for v in flat)
 
 
 def supported_transforms() -> list[str]:

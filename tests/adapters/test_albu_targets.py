@@ -481,7 +481,8 @@ def test_crop_non_empty_mask_ignores_values_and_channels_and_needs_a_mask():
     # Inside a container (here after a flip) the crop is drawn from the mask as it reaches it, as in Albumentations:
     # the one non-empty pixel, at the top-right corner before the flip, is then the top-left one, which only the
     # top-left window holds (tests/adapters/test_albu_nested_crops.py has the rest).
-    one_of = {"__class_fullname__": "OneOf", "transforms": [{"__class_fullname__": "Sequential", "transforms": [
+    one_of = {"__class_fullname__": "OneOf", "p": 1.0, "transforms": [{"__class_fullname__": "Sequential", "p": 1.0,
+                                                                       "transforms": [
         {"__class_fullname__": "HorizontalFlip", "p": 1.0},
         {"__class_fullname__": "CropNonEmptyMaskIfExists", "height": 4, "width": 4}]}]}
     pipe = from_albumentations({"__class_fullname__": "Compose",

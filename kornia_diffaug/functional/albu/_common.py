@@ -101,7 +101,8 @@ def sample(
 
     Nearest taps are gathered at float64 positions with OpenCV's index-level borders, so integer positions
     (identity, integer shifts, flips, crops) are exact in every dtype; linear and cubic use ``grid_sample``
-    (float32 grids for half-precision inputs)."""
+    (float32 grids for half-precision inputs). Cubic results are clamped to [0, 1], as OpenCV's uint8 output
+    saturates its overshoot."""
     b, c, h, w = x.shape
     oh, ow = torch.broadcast_shapes(sx.shape, sy.shape)[-2:]
     if x.numel() == 0 or oh * ow == 0:
@@ -125,6 +126,8 @@ def sample(
             cover = F.grid_sample(torch.ones_like(x[:, :1], dtype=work), grid.to(work), mode=mode,
                                   padding_mode="zeros", align_corners=align)
             y = y + torch.tensor(fills, dtype=work, device=x.device).view(1, -1, 1, 1) * (1 - cover)
+        if interpolation == 2:  # cubic taps overshoot at edges; OpenCV's uint8 result saturates (as in resize)
+            y = y.clamp(0, 1)
         return y.to(x.dtype)
     sx, sy = sx.expand(b, oh, ow), sy.expand(b, oh, ow)
     if interpolation == 0:
