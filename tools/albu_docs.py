@@ -57,6 +57,17 @@ sampled-parameter distributions (brightness/contrast, crop areas, kernel sizes, 
 - `ElasticTransform` and `GridDistortion` resample through per-image displacement maps (`cv2.remap`
   conventions); keypoints follow by inverting the map, masks follow, boxes are refused (no matrix).
   `ElasticTransform` draws its own noise, so it matches Albumentations in distribution, not pixel by pixel.
+- Configs written by hand: a transform or container without `p` takes its constructor's default (`OneOf` and
+  `Sequential` 0.5, `SomeOf` 1, `Compose` 1, a resize or crop 1; `A.from_dict` itself writes 0.5 for every
+  transform but `Compose` and `Sequential`), and a `OneOf` child without `p` weighs its default. Bare numbers
+  read as Albumentations 2.0.8's validators read them (`Affine(rotate=15)` is a fixed 15 degrees,
+  `Perspective(scale=0.1)` is `(0, 0.1)`, `RandomGamma(gamma_limit=110)` is `(1, 110)`); `PadIfNeeded` without
+  `border_mode` pads with a constant (reflect-101 in 1.x configs). Cubic resampling saturates at [0, 1], as
+  OpenCV's uint8 output does. After `Normalize` or `ToFloat` Albumentations' image is float32, whose fills,
+  clipping and level units differ, so only transforms that do not depend on them are accepted after them:
+  flips, `Transpose`, `RandomRotate90`, crops, `NoOp`, `ToTensorV2`, and the resizes, pads, rotations and
+  affines with nearest or linear interpolation and fills of 0; anything else is refused at load time with both
+  paths (`tests/adapters/test_albu_handwritten.py`).
 - Sizes flow as in Albumentations: each transform is drawn for the image it receives. Where a per-sample
   decision changes the size (a crop with `p < 1`, a `OneOf` of a crop and a resize), the segment up to the
   first transform after which every path has one size again runs per group of samples (`PerSampleBranches`);
@@ -116,6 +127,13 @@ image. Keypoints: `remove_invisible=True` (the default) removes points outside `
 same checks; `False` keeps them wherever they land. Tested against Albumentations on every geometric transform,
 crops, the filters, both `check_each_transform` settings, containers and per-image `OneOf` choices
 (`tests/adapters/test_albu_targets.py`).
+
+**Dropouts.** `CoarseDropout` and `GridDropout` apply their own rules where they ran (2.0.8's `BaseDropout`):
+a box keeps its visible area (the box truncated to whole pixels, less its hole pixels) only if that area is at
+least `min_area` px², at least `min_visibility` of the box and not zero, and is then shrunk to the rectangle
+of its visible pixels, with integer edges (also a box no hole touches, when the image has a hole); keypoints
+inside a hole are removed with `remove_invisible`. Tested against Albumentations' `filter_bboxes_by_holes` and
+`filter_keypoints_in_holes` on the same holes and on whole pipelines (`tests/adapters/test_albu_dropout_targets.py`).
 
 Where the result can differ from Albumentations':
 - A box clipped to no area is dropped at once; Albumentations keeps it as a zero box until its next check,
