@@ -122,17 +122,35 @@ def gaussian_kernels(sigma: torch.Tensor, ksize: torch.Tensor, max_size: int) ->
     return torch.where(auto & (k <= 7), fixed, g)
 
 
-def _med3(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-    return torch.maximum(torch.minimum(a, b), torch.minimum(torch.maximum(a, b), c))
-
-
-def _uint8_levels(x: torch.Tensor) -> torch.Tensor | None:
-    """``x * 255`` when every pixel is a uint8 level ``u`` with ``u / 255 == x`` bit for bit (what a uint8 image
-    divided by 255 holds), else ``None``; also ``None`` unless the call is eager CPU work without autograd."""
+def _uint8_levels(x: torch.Tensor, chunk: int = 1 << 16) -> torch.Tensor | None:
+    """``x * 255`` as uint8 when every pixel is a uint8 level ``u`` with ``u / 255 == x`` bit for bit (what a uint8
+    image divided by 255 holds), else ``None``; also ``None`` unless the call is eager CPU work without autograd.
+    Checked and converted ``chunk`` pixels at a time, so the intermediates stay in cache (4x faster than whole
+    1024 px batches)."""
     if not host_reads_free(x) or (torch.is_grad_enabled() and x.requires_grad):
         return None
-    u = (x * 255).round_().clamp_(0, 255)
-    return u if torch.equal(u / 255, x) else None  # no sync cost on the CPU
+    flat = x.reshape(-1)
+    out = torch.empty(x.shape, dtype=torch.uint8)
+    dst = out.view(-1)
+    for i in range(0, flat.numel(), chunk):
+        xc = flat[i : i + chunk]
+        u = (xc * 255).round_().clamp_(0, 255)
+        if not torch.equal(u / 255, xc):  # no sync cost on the CPU
+            return None
+        dst[i : i + chunk].copy_(u)
+    return out
+
+
+def _replicate_pad(u: torch.Tensor, r: int) -> torch.Tensor:
+    """``pad2d(u, r, "replicate")`` by slice copies, for any dtype (``pad2d`` gathers integer images: 5x slower)."""
+    h, w = u.shape[-2:]
+    out = u.new_empty(*u.shape[:-2], h + 2 * r, w + 2 * r)
+    out[..., r : r + h, r : r + w] = u
+    out[..., r : r + h, :r] = u[..., :, :1]
+    out[..., r : r + h, r + w :] = u[..., :, -1:]
+    out[..., :r, :] = out[..., r : r + 1, :]
+    out[..., r + h :, :] = out[..., r + h - 1 : r + h, :]
+    return out
 
 
 def _median(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -144,25 +162,14 @@ def _median(x: torch.Tensor, k: int) -> torch.Tensor:
     r = k // 2
     u = _uint8_levels(x)
     if u is not None:
-        return _median_padded(pad2d(u, r, "replicate").to(torch.uint8), k).to(x.dtype) / 255
+        return _median_padded(_replicate_pad(u, r), k).to(x.dtype).div_(255)
     return _median_padded(pad2d(x, r, "replicate"), k)
 
 
 def _median_padded(xp: torch.Tensor, k: int) -> torch.Tensor:
-    """Median of every ``k x k`` window of ``xp`` (..., H + k - 1, W + k - 1), any real dtype."""
-    if k == 3:
-        h, w = xp.shape[-2] - 2, xp.shape[-1] - 2
-        # Sort each vertical triple once (shared by the three windows that hold it), then
-        # median9 = med3(max of the lows, med3 of the middles, min of the highs).
-        a, b_, c_ = xp[..., 0:h, :], xp[..., 1 : h + 1, :], xp[..., 2 : h + 2, :]
-        a, b_ = torch.minimum(a, b_), torch.maximum(a, b_)
-        b_, c_ = torch.minimum(b_, c_), torch.maximum(b_, c_)
-        a, b_ = torch.minimum(a, b_), torch.maximum(a, b_)
-        lo = torch.maximum(torch.maximum(a[..., 0:w], a[..., 1 : w + 1]), a[..., 2 : w + 2])
-        hi = torch.minimum(torch.minimum(c_[..., 0:w], c_[..., 1 : w + 1]), c_[..., 2 : w + 2])
-        mid = _med3(b_[..., 0:w], b_[..., 1 : w + 1], b_[..., 2 : w + 2])
-        return _med3(lo, mid, hi)
-    return run_median(xp, k)  # the separable network: columns sorted once, merges shared across windows
+    """Median of every ``k x k`` window of ``xp`` (..., H + k - 1, W + k - 1), any real dtype: the separable network
+    on row tiles (rows sorted once, merges shared across windows and by the windows of a tile)."""
+    return run_median(xp, k)
 
 
 def median_blur(x: torch.Tensor, ksize: torch.Tensor, sizes: tuple[int, ...]) -> torch.Tensor:
