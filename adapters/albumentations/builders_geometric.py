@@ -18,6 +18,12 @@ __all__ = ["b_affine", "b_center_crop", "b_crop", "b_crop_from_borders", "b_elas
 
 
 # ----------------------------------------------------------------------------------------------- affine family
+def _rotation_border_default(a: Args) -> int:
+    """The default border of ``Rotate``, ``SafeRotate`` and ``ShiftScaleRotate``: reflect-101 (4) in 1.x,
+    constant (0) since 2.0 (also for a config without a version)."""
+    return 4 if a.ctx.one_x else 0
+
+
 def b_affine(cls: type[nn.Module], a: Args) -> nn.Module:
     flag_off(a, "fit_output", False)
     tp = xy_pairs(a.raw("translate_percent"))
@@ -38,7 +44,7 @@ def b_affine(cls: type[nn.Module], a: Args) -> nn.Module:
 def b_rotate(cls: type[nn.Module], a: Args) -> nn.Module:
     flag_off(a, "crop_border", False)
     return cls(rotate=a.range("limit", (-90, 90)), interpolation=interp(a),
-               border_mode=no_mirrored_targets(a, border(a, 0)), fill=fill(a),
+               border_mode=no_mirrored_targets(a, border(a, _rotation_border_default(a))), fill=fill(a),
                fill_mask=mask_fill(a, "fill_mask", "mask_value"), p=p_of(a), generator=a.ctx.generator)
 
 
@@ -51,14 +57,14 @@ def b_ssr(cls: type[nn.Module], a: Args) -> nn.Module:
     scale = a.range("scale_limit", (-0.1, 0.1), bias=1.0)
     # 1.x and AlbumentationsX draw one scale for both axes; 2.0.x draws x and y apart (keep_ratio=False).
     return cls(scale=scale, translate_percent={"x": sx, "y": sy}, rotate=a.range("rotate_limit", (-45, 45)),
-               interpolation=interp(a), border_mode=no_mirrored_targets(a, border(a, 0)),
+               interpolation=interp(a), border_mode=no_mirrored_targets(a, border(a, _rotation_border_default(a))),
                fill=fill(a), fill_mask=mask_fill(a, "fill_mask", "mask_value"), keep_ratio=a.ctx.one_x or a.ctx.ax,
                p=p_of(a), generator=a.ctx.generator)
 
 
 def b_safe_rotate(cls: type[nn.Module], a: Args) -> nn.Module:
     return cls(limit=a.range("limit", (-90, 90)), interpolation=interp(a),
-               border_mode=no_mirrored_targets(a, border(a, 0)), fill=fill(a),
+               border_mode=no_mirrored_targets(a, border(a, _rotation_border_default(a))), fill=fill(a),
                fill_mask=mask_fill(a, "fill_mask", "mask_value"), p=p_of(a), generator=a.ctx.generator)
 
 

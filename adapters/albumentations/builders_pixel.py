@@ -154,16 +154,18 @@ def b_downscale(cls: type[nn.Module], a: Args) -> nn.Module:
 
 # ----------------------------------------------------------------------------------------------- noise
 def b_gauss_noise(cls: type[nn.Module], a: Args) -> nn.Module:
-    if a.has("var_limit"):  # 1.x: variance in uint8 levels squared (>= 0: its root is taken), mean in levels
-        lo, hi = a.range("var_limit", (10, 50), 0, scalar="upper")
-        std = (math.sqrt(lo) / 255, math.sqrt(hi) / 255)
+    var = None
+    if a.has("var_limit"):  # 1.x: var ~ U(var_limit) in uint8 levels squared (a number v: (0, v)), std = sqrt(var)
+        lo, hi = a.range("var_limit", (10, 50), 0, scalar="upper", low=0.0)
+        var = (lo / 255**2, hi / 255**2)
+        std = (math.sqrt(lo) / 255, math.sqrt(hi) / 255)  # the same ends; the draw is var_range's
         m = a.number("mean", 0.0) / 255
         mean = (m, m)
     else:
         std = a.range("std_range", (0.2, 0.44))
         mean = a.range("mean_range", (0.0, 0.0))
     flag_off(a, "noise_scale_factor", 1.0)
-    return cls(std, mean, a.boolean("per_channel", True), p=p_of(a), generator=a.ctx.generator)
+    return cls(std, mean, a.boolean("per_channel", True), p=p_of(a), generator=a.ctx.generator, var_range=var)
 
 
 def b_mult_noise(cls: type[nn.Module], a: Args) -> nn.Module:

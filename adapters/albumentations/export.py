@@ -21,6 +21,7 @@ from kornia_diffaug.functional.albu import opencv_sigma
 from kornia_diffaug.nn import LearnablePolicy
 from kornia_diffaug.ops.albu import (
     AlbuGaussianBlur,
+    AlbuGaussNoise,
     AlbuPiecewiseAffineMesh,
     PerSampleOneOf,
     PerSampleSequential,
@@ -35,7 +36,7 @@ __all__ = ["to_albumentations"]
 
 
 # Options of our ops that 2.0.8 has no parameter for: at their 2.x values when exported (``_only_1x``).
-_OURS_ONLY = ("semantics", "alpha_affine", "smoothing")
+_OURS_ONLY = ("semantics", "alpha_affine", "smoothing", "var_range")
 
 
 def _only_1x(m: nn.Module) -> str:
@@ -72,13 +73,16 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
     if isinstance(m, AlbuPiecewiseAffineMesh):
         raise UnsupportedTransformError(f"{path}: {type(m).__name__} warps by scikit-image's triangulated mesh (1.x's "
                                         "PiecewiseAffine, imgaug's); 2.0.8's PiecewiseAffine computes another map")
+    if isinstance(m, AlbuGaussNoise) and m.config().get("var_range") is not None:
+        raise UnsupportedTransformError(f"{path}: GaussNoise with var_range (1.x's var_limit: the variance drawn "
+                                        "uniformly); 2.0.8 draws the standard deviation uniformly")
     why = _only_1x(m)
     if why:
         raise UnsupportedTransformError(f"{path}: {type(m).__name__} computes 1.x's {m.albu_name} ({why}), which "
                                         "Albumentations 2.0.8 computes differently under the same name")
     stored = getattr(m, "_albumentations", None)
     if stored is not None:
-        return _to_2x(dict(stored), m)
+        return _to_2x(dict(stored), m, path)
     exported = _export_op(m)
     if exported is None:
         raise UnsupportedTransformError(f"{path}: {type(m).__name__} has no Albumentations equivalent")
@@ -167,7 +171,37 @@ def _export_op(m: nn.Module) -> dict[str, Any] | None:
     return plain({**out, **cfg})
 
 
-def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
+# 1.x (and 0.x) spellings of fills and borders -> 2.0.8's. 2.0.8 ignores the old keys with only a warning and
+# falls back to its defaults, so an entry exported as it was read would fill and pad with something else. No
+# 2.0.8 transform has a parameter of these names; ``mode`` is renamed for Affine only (others have a ``mode``).
+_RENAMED_1X = {"value": "fill", "mask_value": "fill_mask", "cval": "fill", "cval_mask": "fill_mask",
+               "pad_val": "fill", "mask_pad_val": "fill_mask", "pad_mode": "border_mode", "fill_value": "fill"}
+_RENAMED_1X_BY_NAME = {"Affine": {"mode": "border_mode"}}
+
+
+def _renamed_2x(name: str, d: dict[str, Any], m: nn.Module, path: str) -> dict[str, Any]:
+    """``d`` with 1.x fill and border keys under their 2.0.8 names (a 2.x key given too wins, as at load), and
+    the op's own ``border_mode`` written when the entry left it to a version default that 2.0.8 does not share
+    (1.x reflect-101 for ``ShiftScaleRotate``, ``PadIfNeeded``, ``OpticalDistortion``...)."""
+    out = dict(d)
+    for old, new in {**_RENAMED_1X, **_RENAMED_1X_BY_NAME.get(name, {})}.items():
+        if old in out:
+            v = out.pop(old)
+            if new not in out or out[new] is None:
+                out[new] = 0 if v is None else v  # None was OpenCV's default 0
+    cfg = m.config() if callable(getattr(m, "config", None)) else {}
+    if "border_mode" in cfg and out.get("border_mode") is None:
+        out["border_mode"] = cfg["border_mode"]
+    if name == "OpticalDistortion" and "shift_limit" in out:
+        shift = cfg.get("shift_limit")
+        if shift is not None and max(abs(v) for v in shift) >= 0.5:
+            raise UnsupportedTransformError(f"{path}: OpticalDistortion: shift_limit={tuple(shift)} (1.x moves the "
+                                            "distortion centre; 2.0.8 has no such parameter)")
+        out.pop("shift_limit")  # round(U(shift_limit)) is 0 for every draw: no shift, as in 2.0.8
+    return out
+
+
+def _to_2x(d: dict[str, Any], m: nn.Module, path: str) -> dict[str, Any]:
     """Rewrite a 1.x-style entry into the 2.x parameters that ``A.from_dict`` accepts, from the built op."""
     name = d["__class_fullname__"]
     d.pop("always_apply", None)
@@ -184,6 +218,13 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
                    "hole_height_range": cfg.get("hole_height_range"), "hole_width_range": cfg.get("hole_width_range"),
                    "fill": cfg.get("fill", 0.0)},
     }
+    if name == "Flip":  # 1.x: d in {-1, 0, 1} uniformly (both axes, vertical, horizontal); 2.0.8 has no Flip
+        both = {"__class_fullname__": "Sequential", "p": 1.0,
+                "transforms": [{"__class_fullname__": "HorizontalFlip", "p": 1.0},
+                               {"__class_fullname__": "VerticalFlip", "p": 1.0}]}
+        return {"__class_fullname__": "OneOf", "p": p, "transforms": [
+            {"__class_fullname__": "HorizontalFlip", "p": 1.0}, {"__class_fullname__": "VerticalFlip", "p": 1.0},
+            both]}
     if name in rebuilt:
         return plain({**rebuilt[name], "p": p})
     if name.startswith("IAA") or name == "ToTensor":  # 0.x names: their successor, written from the built op
@@ -192,7 +233,7 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
             return exported
     legacy = {"CoarseDropout": ("max_holes", "num_holes_range"), "GaussNoise": ("var_limit", "std_range"),
               "Downscale": ("scale_min", "scale_range"), "Solarize": ("threshold", "threshold_range"),
-              "RandomResizedCrop": ("height", "size"),
+              "RandomResizedCrop": ("height", "size"), "RandomSizedCrop": ("height", "size"),
               # pixel effects: (1.x keys..., 2.x key)
               "ImageCompression": ("quality_lower", "quality_upper", "compression_type", "quality_range"),
               "RandomFog": ("fog_coef_lower", "fog_coef_upper", "fog_coef_range"),
@@ -213,7 +254,7 @@ def _to_2x(d: dict[str, Any], m: nn.Module) -> dict[str, Any]:
         if name == "Downscale":
             keep["interpolation_pair"] = cfg["interpolation_pair"]
         return plain(keep)
-    return plain({**d, "p": p})
+    return plain({**_renamed_2x(name, d, m, path), "p": p})
 
 
 def to_albumentations(pipeline: nn.Module) -> dict[str, Any]:

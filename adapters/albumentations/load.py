@@ -280,6 +280,14 @@ def _build_container(name: str, node: dict, ctx: Ctx) -> nn.Module:
             n = a.whole("n", 1)
             rep = a.boolean("replace", False)
             a.leftovers({})
+            if ctx.one_x and not (n == 1 and all(w == 1 for w in weights)):
+                # 1.x's SomeOf draws its n children weighted by their p, forces them and applies them in the order
+                # drawn; 2.x's (ours) draws uniformly, applies each with its own p, in the listed order. They agree
+                # only for one child drawn among children of p = 1.
+                ctx.unsupported(f"SomeOf: n={n} with children's p {weights} in a {'.'.join(map(str, ctx.version))} "
+                                "config (1.x draws children weighted by p, forces them and applies them in the "
+                                "order drawn; 2.x draws uniformly and applies each with its p in the listed order)")
+                return nn.Identity()
             return PerSampleSomeOf(*mods, n=n, replace=rep, p=p, generator=gen)
         a.leftovers({})
         return PerSampleSequential(*mods, p=p, generator=gen)

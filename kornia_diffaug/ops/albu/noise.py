@@ -57,12 +57,14 @@ class AlbuMultiplicativeNoise(AlbuIntensityBase):
 @register_op(identity={"std_range": (0.0, 0.0)})
 class AlbuGaussNoise(AlbuIntensityBase):
     """``GaussNoise``: ``y = clamp(x + n)``, ``n ~ N(mean, std^2)`` per pixel, ``std ~ U(std_range)`` and
-    ``mean ~ U(mean_range)`` per sample.
+    ``mean ~ U(mean_range)`` per sample; with ``var_range`` (1.x's ``var_limit``), ``std = sqrt(U(var_range))``.
 
     Args:
         std_range: ``(low, high)`` of ``std`` in [0, 1], a fraction of the range (uint8: ``255 std`` levels).
         mean_range: ``(low, high)`` of ``mean`` in [-1, 1], a fraction of the range.
         per_channel: independent noise per channel (False shares one noise map across channels).
+        var_range: ``(low, high)`` of the variance in [0, 1] (fractions of the range, squared: uint8
+            ``var_limit / 255^2``), drawn uniformly as 1.x does; ``None`` (2.x): ``std_range`` is drawn instead.
 
     Example:
         >>> op = AlbuGaussNoise((0.05, 0.1))
@@ -72,13 +74,16 @@ class AlbuGaussNoise(AlbuIntensityBase):
     albu_name = "GaussNoise"
 
     def __init__(self, std_range=(0.2, 0.44), mean_range=(0.0, 0.0), per_channel=True, p=1.0, same_on_batch=False,
-                 keepdim=False, generator=None):
+                 keepdim=False, generator=None, var_range=None):
         super().__init__(p, same_on_batch, keepdim, generator, std_range=pair("std_range", std_range, 0, 1),
-                         mean_range=pair("mean_range", mean_range, -1, 1), per_channel=bool(per_channel))
+                         mean_range=pair("mean_range", mean_range, -1, 1), per_channel=bool(per_channel),
+                         var_range=None if var_range is None else pair("var_range", var_range, 0, 1))
 
     def sample(self, n, size, generator, device):
-        return {"std": uniform(n, *self._cfg["std_range"], generator, device),
-                "mean": uniform(n, *self._cfg["mean_range"], generator, device),
+        var = self._cfg["var_range"]
+        std = (uniform(n, *self._cfg["std_range"], generator, device) if var is None
+               else uniform(n, *var, generator, device).sqrt())
+        return {"std": std, "mean": uniform(n, *self._cfg["mean_range"], generator, device),
                 "seed": _seeds(n, generator, device)}
 
     def apply_transform(self, input, params, flags, transform=None):
