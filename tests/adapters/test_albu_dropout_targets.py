@@ -25,15 +25,20 @@ def _holes_of(params, i):
     return np.stack([l_, t, l_ + ww, t + hh], 1)[on].astype(np.int64)
 
 
+def _drawn_holes(b, size, holes_range, side_range, seed):
+    """``b`` samples of a CoarseDropout's holes: its params and their ``(B, H, W)`` mask."""
+    op = AlbuCoarseDropout(num_holes_range=holes_range, hole_height_range=side_range, hole_width_range=side_range,
+                           generator=torch.Generator().manual_seed(seed))
+    params = op.sample(b, size, op.generator, torch.device("cpu"))
+    return params, op.hole_mask(params, size)
+
+
 @pytest.mark.parametrize("rules", [{}, {"min_area": 60.0}, {"min_visibility": 0.5}, {"min_area": 20.0,
                                                                                        "min_visibility": 0.2}])
 def test_boxes_after_holes_equal_albumentations_filter_bboxes_by_holes(rules):
     h, w, n, b = 40, 56, 30, 12
     g = np.random.default_rng(1)
-    op = AlbuCoarseDropout(num_holes_range=(0, 4), hole_height_range=(0.1, 0.6), hole_width_range=(0.1, 0.6),
-                           generator=torch.Generator().manual_seed(3))
-    params = op.sample(b, (h, w), op.generator, torch.device("cpu"))
-    holes = op.hole_mask(params, (h, w))
+    params, holes = _drawn_holes(b, (h, w), (0, 4), (0.1, 0.6), 3)
     xy = g.uniform(0, [w, h], (b, n, 2, 2))
     boxes = np.concatenate([xy.min(2), xy.max(2)], 2)
     r = BoxRules(**rules)
@@ -58,10 +63,7 @@ def test_boxes_after_holes_equal_albumentations_filter_bboxes_by_holes(rules):
 def test_keypoints_outside_holes_equal_albumentations_filter_keypoints_in_holes():
     h, w, m, b = 32, 48, 60, 10
     g = np.random.default_rng(2)
-    op = AlbuCoarseDropout(num_holes_range=(1, 5), hole_height_range=(0.2, 0.5), hole_width_range=(0.2, 0.5),
-                           generator=torch.Generator().manual_seed(5))
-    params = op.sample(b, (h, w), op.generator, torch.device("cpu"))
-    holes = op.hole_mask(params, (h, w))
+    params, holes = _drawn_holes(b, (h, w), (1, 5), (0.2, 0.5), 5)
     kp = g.uniform(-2, [w + 2, h + 2], (b, m, 2))
     kp[:, :8] = np.floor(kp[:, :8])  # points on hole edges
     applied = torch.tensor([True] * (b - 2) + [False] * 2)
