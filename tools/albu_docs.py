@@ -71,7 +71,8 @@ sampled-parameter distributions (brightness/contrast, crop areas, kernel sizes, 
 - 1.x configs: `Rotate`, `SafeRotate` and `ShiftScaleRotate` without `border_mode` reflect (101), as 1.x did;
   `GaussNoise(var_limit)` draws the variance uniformly and takes its root, as 1.x did (its export is refused:
   2.0.8 draws the standard deviation); `SomeOf` loads only where 1.x (children drawn weighted by `p`, forced,
-  in the order drawn) and 2.x agree (`n = 1`, every child `p = 1`). On export, 1.x fill and border keys
+  in the order drawn) and 2.x agree (`n = 1`, every child `p = 1`); `Cutout` places each hole by a centre
+  anywhere in the image and clips it at the border, as 1.x did (its export is refused). On export, 1.x fill and border keys
   (`value`, `mask_value`, `cval`, `pad_val`, `pad_mode`, `fill_value`, `Affine`'s `mode`) are written under
   their 2.0.8 names, which 2.0.8 would otherwise ignore (`tests/adapters/test_albu_1x_export.py`).
 - Sizes flow as in Albumentations: each transform is drawn for the image it receives. Where a per-sample

@@ -218,11 +218,13 @@ def b_grid_dropout(cls: type[nn.Module], a: Args) -> nn.Module:
 
 
 def b_cutout(cls: type[nn.Module], a: Args) -> nn.Module:
-    """1.x ``Cutout`` as ``CoarseDropout``. Its hole sizes are pixels, so they must be integers >= 1: a size below
-    1 would be read as a fraction of the image by ``CoarseDropout``."""
+    """1.x ``Cutout`` as ``CoarseDropout`` with 1.x's placement (a centre anywhere, the hole clipped at the
+    border). Its hole sizes are pixels, so they must be integers >= 1: a size below 1 would be read as a fraction
+    of the image by ``CoarseDropout``."""
     n = a.whole("num_holes", 8)
     h, w = a.integer("max_h_size", 8, 1), a.integer("max_w_size", 8, 1)
-    return cls((n, n), (h, h), (w, w), fill=fill(a, "fill_value", "fill"), p=p_of(a), generator=a.ctx.generator)
+    return cls((n, n), (h, h), (w, w), fill=fill(a, "fill_value", "fill"), p=p_of(a), generator=a.ctx.generator,
+               placement="cutout_1x")
 
 
 # ----------------------------------------------------------------------------------------------- normalisation

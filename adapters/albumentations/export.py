@@ -20,6 +20,7 @@ from torch import nn
 from kornia_diffaug.functional.albu import opencv_sigma
 from kornia_diffaug.nn import LearnablePolicy
 from kornia_diffaug.ops.albu import (
+    AlbuCoarseDropout,
     AlbuGaussianBlur,
     AlbuGaussNoise,
     AlbuPiecewiseAffineMesh,
@@ -36,7 +37,7 @@ __all__ = ["to_albumentations"]
 
 
 # Options of our ops that 2.0.8 has no parameter for: at their 2.x values when exported (``_only_1x``).
-_OURS_ONLY = ("semantics", "alpha_affine", "smoothing", "var_range")
+_OURS_ONLY = ("semantics", "alpha_affine", "smoothing", "var_range", "placement")
 
 
 def _only_1x(m: nn.Module) -> str:
@@ -73,6 +74,9 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
     if isinstance(m, AlbuPiecewiseAffineMesh):
         raise UnsupportedTransformError(f"{path}: {type(m).__name__} warps by scikit-image's triangulated mesh (1.x's "
                                         "PiecewiseAffine, imgaug's); 2.0.8's PiecewiseAffine computes another map")
+    if isinstance(m, AlbuCoarseDropout) and m.config().get("placement") == "cutout_1x":
+        raise UnsupportedTransformError(f"{path}: 1.x Cutout places holes by their centre and clips them at the "
+                                        "border; 2.0.8's CoarseDropout keeps every hole inside the image")
     if isinstance(m, AlbuGaussNoise) and m.config().get("var_range") is not None:
         raise UnsupportedTransformError(f"{path}: GaussNoise with var_range (1.x's var_limit: the variance drawn "
                                         "uniformly); 2.0.8 draws the standard deviation uniformly")
@@ -214,9 +218,6 @@ def _to_2x(d: dict[str, Any], m: nn.Module, path: str) -> dict[str, Any]:
                            "contrast_limit": cfg.get("contrast_limit")},
         "JpegCompression": {"__class_fullname__": "ImageCompression", "quality_range": cfg.get("quality_range"),
                             "compression_type": "jpeg"},
-        "Cutout": {"__class_fullname__": "CoarseDropout", "num_holes_range": cfg.get("num_holes_range"),
-                   "hole_height_range": cfg.get("hole_height_range"), "hole_width_range": cfg.get("hole_width_range"),
-                   "fill": cfg.get("fill", 0.0)},
     }
     if name == "Flip":  # 1.x: d in {-1, 0, 1} uniformly (both axes, vertical, horizontal); 2.0.8 has no Flip
         both = {"__class_fullname__": "Sequential", "p": 1.0,

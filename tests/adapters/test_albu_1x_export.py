@@ -108,3 +108,21 @@ def test_1x_some_of_loads_only_where_1x_and_2x_agree():
     assert from_albumentations(_cfg("1.3.1", forced)) is not None
     with pytest.raises(UnsupportedTransformError, match="SomeOf: n=2"):
         from_albumentations(_cfg("1.3.1", {**forced, "n": 2}))
+
+
+def test_1x_cutout_places_holes_by_their_centre_clipped_at_the_border():
+    node = {"__class_fullname__": "Cutout", "num_holes": 1, "max_h_size": 10, "max_w_size": 12, "p": 1.0}
+    pipe = from_albumentations(_cfg("1.3.1", node))
+    (op,) = pipe.children()
+    h, w = 64, 64
+    prm = op.sample(20000, (h, w), torch.Generator().manual_seed(0), torch.device("cpu"))
+    top, left = prm["top"][:, 0].double(), prm["left"][:, 0].double()
+    # 1.x: y ~ randint[0, H] (both ends), y1 = clip(y - 5, 0, H): P(y1 = 0) = 6 / 65, and y1 reaches H - 5.
+    assert abs((top == 0).double().mean().item() - 6 / 65) < 0.01 and top.max() == h - 5
+    assert abs((left == 0).double().mean().item() - 7 / 65) < 0.01 and left.max() == w - 6
+    area = op.hole_mask(prm, (h, w)).double().mean().item()
+    expected = sum(min(max(y - 5, 0) + 10, h) - max(y - 5, 0) for y in range(h + 1)) / (h + 1) / h
+    expected *= sum(min(max(x - 6, 0) + 12, w) - max(x - 6, 0) for x in range(w + 1)) / (w + 1) / w
+    assert abs(area - expected) < 0.002
+    with pytest.raises(UnsupportedTransformError, match="1.x Cutout"):
+        to_albumentations(pipe)

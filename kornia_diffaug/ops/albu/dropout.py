@@ -37,6 +37,9 @@ class AlbuCoarseDropout(AlbuIntensityBase):
         hole_width_range: ``(low, high)``: fractions of ``W`` in [0, 1) when ``high < 1``, else pixels.
         fill: hole value in [0, 1], or one value per channel (a sequence of ``C`` values).
         fill_mask: mask label for holes, or None to leave masks as they are.
+        placement: ``"inside"`` (above: every hole lies in the image) or ``"cutout_1x"`` (1.x's ``Cutout``: a
+            centre ``(randint[0, H], randint[0, W])``, the corner ``max(centre - side // 2, 0)``, the hole then
+            clipped at the bottom and right border).
 
     Example:
         >>> op = AlbuCoarseDropout((1, 3), (0.1, 0.2), (0.1, 0.2))
@@ -46,7 +49,9 @@ class AlbuCoarseDropout(AlbuIntensityBase):
     albu_name = "CoarseDropout"
 
     def __init__(self, num_holes_range=(1, 2), hole_height_range=(0.1, 0.2), hole_width_range=(0.1, 0.2), fill=0.0,
-                 fill_mask=None, p=1.0, same_on_batch=False, keepdim=False, generator=None):
+                 fill_mask=None, p=1.0, same_on_batch=False, keepdim=False, generator=None, placement="inside"):
+        if placement not in ("inside", "cutout_1x"):
+            raise ValueError(f"placement must be 'inside' or 'cutout_1x', got {placement!r}")
         lo, hi = pair("num_holes_range", num_holes_range, 0)
         if lo != int(lo) or hi != int(hi):
             raise ValueError(f"num_holes_range must hold integers, got {num_holes_range!r}")
@@ -55,7 +60,7 @@ class AlbuCoarseDropout(AlbuIntensityBase):
         super().__init__(p, same_on_batch, keepdim, generator, num_holes_range=(int(lo), int(hi)),
                          hole_height_range=pair("hole_height_range", hole_height_range, 0),
                          hole_width_range=pair("hole_width_range", hole_width_range, 0), fill=_fill(fill),
-                         fill_mask=None if fill_mask is None else float(fill_mask))
+                         fill_mask=None if fill_mask is None else float(fill_mask), placement=placement)
 
     def _sides(self, n, k, side, rng, gen, dev):
         lo, hi = rng
@@ -71,8 +76,12 @@ class AlbuCoarseDropout(AlbuIntensityBase):
         count = torch.randint(lo, hi + 1, (n, 1), generator=generator, device=device)
         hh = self._sides(n, k, h, self._cfg["hole_height_range"], generator, device)
         ww = self._sides(n, k, w, self._cfg["hole_width_range"], generator, device)
-        top = torch.floor(torch.rand(n, k, generator=generator, device=device) * (h - hh + 1))
-        left = torch.floor(torch.rand(n, k, generator=generator, device=device) * (w - ww + 1))
+        if self._cfg["placement"] == "cutout_1x":  # the rectangle mask clips what passes the border
+            top = (torch.floor(torch.rand(n, k, generator=generator, device=device) * (h + 1)) - hh // 2).clamp(min=0)
+            left = (torch.floor(torch.rand(n, k, generator=generator, device=device) * (w + 1)) - ww // 2).clamp(min=0)
+        else:
+            top = torch.floor(torch.rand(n, k, generator=generator, device=device) * (h - hh + 1))
+            left = torch.floor(torch.rand(n, k, generator=generator, device=device) * (w - ww + 1))
         on = (torch.arange(k, device=device).view(1, -1) < count).to(hh.dtype)
         return {"top": top.long(), "left": left.long(), "height": (hh * on).long(), "width": (ww * on).long()}
 
