@@ -72,9 +72,9 @@ sampled-parameter distributions (brightness/contrast, crop areas, kernel sizes, 
   `GaussNoise(var_limit)` draws the variance uniformly and takes its root, as 1.x did (its export is refused:
   2.0.8 draws the standard deviation); `SomeOf` loads only where 1.x (children drawn weighted by `p`, forced,
   in the order drawn) and 2.x agree (`n = 1`, every child `p = 1`); `Cutout` places each hole by a centre
-  anywhere in the image and clips it at the border, as 1.x did (its export is refused). On export, 1.x fill and border keys
-  (`value`, `mask_value`, `cval`, `pad_val`, `pad_mode`, `fill_value`, `Affine`'s `mode`) are written under
-  their 2.0.8 names, which 2.0.8 would otherwise ignore (`tests/adapters/test_albu_1x_export.py`).
+  anywhere in the image and clips it at the border, as 1.x did (its export is refused). On export, 1.x fill
+  and border keys (`value`, `mask_value`, `cval`, `pad_val`, `pad_mode`, `fill_value`, `Affine`'s `mode`) are
+  written under their 2.0.8 names, which 2.0.8 would otherwise ignore (`tests/adapters/test_albu_1x_export.py`).
 - Sizes flow as in Albumentations: each transform is drawn for the image it receives. Where a per-sample
   decision changes the size (a crop with `p < 1`, a `OneOf` of a crop and a resize), the segment up to the
   first transform after which every path has one size again runs per group of samples (`PerSampleBranches`);
