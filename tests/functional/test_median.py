@@ -65,3 +65,54 @@ def test_tiles_cut_the_node_count_per_output_pixel():
             assert len(median_program(k, TILE[k])[0]) / TILE[k] < len(median_program(k, 1)[0])
     with pytest.raises(ValueError, match="tile rows"):
         median_program(5, 5)
+
+
+def _float_network(x: torch.Tensor, k: int) -> torch.Tensor:
+    return run_median(pad2d(x, k // 2, "replicate"), k)
+
+
+@pytest.mark.parametrize("k", [3, 5, 7, 15, 25])
+def test_opencv_path_equals_the_network_bit_for_bit(k, monkeypatch):
+    """Eager CPU work without autograd goes to ``cv2.medianBlur`` (float32 for k 3, 5; uint8 levels for any k):
+    the same medians as the tensor network, on floats, on uint8 levels in every float dtype, and with ties."""
+    from kornia_diffaug.functional.albu import _opencv
+
+    g = torch.Generator().manual_seed(k)
+    calls = []
+    real = _opencv.median_blur_planes
+    monkeypatch.setattr("kornia_diffaug.functional.albu.filter.median_blur_planes",
+                        lambda t, kk: calls.append(t.dtype) or real(t, kk))
+    levels = torch.randint(0, 256, (2, 3, 19, 23), generator=g)
+    cases = [levels.float() / 255, levels.double() / 255, torch.randint(0, 3, (1, 2, 9, 5), generator=g).float() / 255,
+             torch.rand(2, 3, 17, 12, generator=g), torch.rand(1, 1, 1, 1, generator=g)]
+    for x in cases:
+        calls.clear()
+        out = median_blur(x, torch.full((x.shape[0],), k), (k,))
+        ref = _float_network(x, k)
+        assert out.dtype == x.dtype and torch.equal(out, ref), (k, x.dtype, x.shape)
+        is_level = torch.equal((x * 255).round() / 255, x)
+        expect = [torch.float32] if x.dtype == torch.float32 and k <= 5 else [torch.uint8] if is_level else []
+        assert calls == expect, (k, x.dtype, calls)
+
+
+def test_opencv_is_not_used_under_autograd_nor_without_opencv(monkeypatch):
+    from kornia_diffaug.functional.albu import _opencv
+
+    g = torch.Generator().manual_seed(3)
+    x = (torch.randint(0, 256, (2, 3, 10, 11), generator=g).float() / 255).requires_grad_()
+    out = median_blur(x, torch.full((2,), 5), (5,))
+    assert out.grad_fn is not None
+    (grad,) = torch.autograd.grad(out.sum(), x)
+    assert grad.sum().item() == pytest.approx(out.numel())  # each output pixel's gradient lands on one pixel
+    monkeypatch.setattr(_opencv, "opencv", lambda: None)
+    for k in (3, 7):
+        assert torch.equal(median_blur(x.detach(), torch.full((2,), k), (k,)), _float_network(x.detach(), k))
+
+
+def test_median_blur_planes_refuses_what_opencv_cannot_take():
+    from kornia_diffaug.functional.albu._opencv import median_blur_planes
+
+    with pytest.raises(ValueError, match="float32 for k 3 and 5"):
+        median_blur_planes(torch.rand(1, 1, 8, 8), 7)
+    with pytest.raises(ValueError, match="odd"):
+        median_blur_planes(torch.zeros(1, 1, 8, 8, dtype=torch.uint8), 4)

@@ -13,6 +13,7 @@ from ..._validate import check_image
 from .._conv import conv2d
 from ._common import INTERPOLATIONS, pad2d
 from ._median_net import run_median
+from ._opencv import median_blur_planes, opencv_can_run
 
 __all__ = [
     "box_kernels",
@@ -158,11 +159,16 @@ def _median(x: torch.Tensor, k: int) -> torch.Tensor:
 
     An image of uint8 levels (see ``_uint8_levels``) is filtered as uint8: the median commutes with the monotone
     map ``u -> u / 255``, so the median of the levels, divided by 255, is bit for bit the median of ``x``, computed
-    on a quarter of the bytes (the network is memory-bound)."""
+    on a quarter of the bytes (the network is memory-bound). In eager CPU work without autograd, OpenCV computes
+    the same medians (float32 for k 3 and 5, uint8 levels for any k; ``_opencv``), else the tensor network."""
     r = k // 2
+    cv = k >= 3 and opencv_can_run(x)
+    if cv and x.dtype == torch.float32 and k <= 5:
+        return median_blur_planes(x, k)
     u = _uint8_levels(x)
     if u is not None:
-        return _median_padded(_replicate_pad(u, r), k).to(x.dtype).div_(255)
+        m = median_blur_planes(u, k) if cv else _median_padded(_replicate_pad(u, r), k)
+        return m.to(x.dtype).div_(255)
     return _median_padded(pad2d(x, r, "replicate"), k)
 
 
