@@ -23,9 +23,12 @@ __all__ = ["median_blur_planes", "opencv", "opencv_can_run"]
 @functools.cache
 def opencv() -> ModuleType | None:
     """The ``cv2`` module, or ``None`` when OpenCV is not installed (imported once, on first use)."""
-    if importlib.util.find_spec("cv2") is None:
+    try:
+        if importlib.util.find_spec("cv2") is None:
+            return None
+        return importlib.import_module("cv2")
+    except ImportError:  # installed but unusable (a missing system library), or blocked by an import hook
         return None
-    return importlib.import_module("cv2")
 
 
 def opencv_can_run(x: torch.Tensor) -> bool:
