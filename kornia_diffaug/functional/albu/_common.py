@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..._host import host_reads_free
+from ..._host import host_reads_free_no_grad
 
 __all__ = [
     "BORDERS",
@@ -35,8 +35,7 @@ BORDERS = {0: ("zeros", False), 1: ("border", False), 2: ("reflection", False), 
 def saturate(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """uint8 saturation of a result ``y`` computed from ``x``: clamp to [0, 1], but never past where ``x``
     already was (so inputs outside [0, 1] are not cut, and an identity parameter gives exactly ``x``)."""
-    if (x.numel() and host_reads_free(x)
-            and not (torch.is_grad_enabled() and (x.requires_grad or y.requires_grad))):
+    if x.numel() and host_reads_free_no_grad(x, y):
         # No sync cost on the CPU. The usual case, x in [0, 1], makes the bounds just 0 and 1 (same values; the
         # general form stays when autograd records, as its gradient at the bounds differs from clamp's).
         lo, hi = torch.aminmax(x)

@@ -15,7 +15,7 @@ from types import ModuleType
 
 import torch
 
-from ..._host import host_reads_free
+from ..._host import host_reads_free_no_grad
 
 __all__ = ["median_blur_planes", "opencv", "opencv_can_run"]
 
@@ -33,7 +33,7 @@ def opencv() -> ModuleType | None:
 
 def opencv_can_run(x: torch.Tensor) -> bool:
     """True when ``x`` may be handed to OpenCV: eager CPU work without autograd on it, and OpenCV installed."""
-    return host_reads_free(x) and not (torch.is_grad_enabled() and x.requires_grad) and opencv() is not None
+    return host_reads_free_no_grad(x) and opencv() is not None
 
 
 def median_blur_planes(x: torch.Tensor, k: int) -> torch.Tensor:
