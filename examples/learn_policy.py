@@ -18,7 +18,8 @@ config, and train a fresh classifier with that config through Albumentations its
    ``--restart`` steps (the policy acts on the whole of training, so its gradient is averaged over the stages
    of training), and the policy waits ``--warmup`` steps after each restart. Magnitudes are kept in
    ``[0, --max-magnitude]`` (the search space: at 0.5, rotations up to 45 degrees, scales 0.75-1.25, shifts up to
-   12.5% of the side, holes of half the side). The policy's (m, p) are printed as it learns.
+   12.5% of the side, holes of half the side). ``--proxies N`` averages each policy step over ``N`` random
+   splits in two halves (default 1). The policy's (m, p) are printed as it learns.
 2. Export: ``to_albumentations(policy)`` -> ``learned_policy.json`` (``A.from_dict`` loads it).
 3. Evaluation: for each of three augmentations -- none, the exported config, and a hand-written config with
    Albumentations' classic defaults (``configs/digits_handwritten.json``) -- train a fresh CNN on all the
@@ -113,12 +114,18 @@ def search_population(x: torch.Tensor, y: torch.Tensor, args, log) -> tuple[torc
 
 
 def search(x: torch.Tensor, y: torch.Tensor, args, log, seed: int) -> tuple[torch.nn.Module, list[dict]]:
-    """Fit a LearnablePolicy by the implicit hypergradient of the held-out half's loss; returns it and its trace."""
+    """Fit a LearnablePolicy by the implicit hypergradient of the held-out half's loss; returns it and its trace.
+
+    ``--proxies`` splits of the labelled images in two halves, each with its two proxies; each policy step
+    takes one Adam step on the mean hypergradient of the first proxies of all splits, then one on the second's
+    (with one split: one step per proxy)."""
     from kornia_diffaug.nn import LearnablePolicy
 
     g = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(len(x), generator=g)
-    halves = (perm[: len(x) // 2], perm[len(x) // 2:])
+    splits = []
+    for _ in range(args.proxies):
+        perm = torch.randperm(len(x), generator=g)
+        splits.append((perm[: len(x) // 2], perm[len(x) // 2:]))
     policy = LearnablePolicy(args.policy, temperature=args.temperature, value_range=(0.0, 1.0),
                              init_magnitude=args.init_magnitude, init_probability=args.init_probability,
                              generator=torch.Generator().manual_seed(seed + 1), albumentations=True).train()
@@ -132,25 +139,33 @@ def search(x: torch.Tensor, y: torch.Tensor, args, log, seed: int) -> tuple[torc
                                                           for op, (m, p) in policy.summary().items()))
         if step == args.search_steps:
             break
-        if step % args.restart == 0:  # one proxy per half, fresh
-            nets = [SearchNet(), SearchNet()]
-            opts = [torch.optim.Adam(n.parameters(), lr=args.lr) for n in nets]
+        if step % args.restart == 0:  # one proxy per half of each split, fresh
+            nets = [[SearchNet(), SearchNet()] for _ in splits]
+            opts = [[torch.optim.Adam(n.parameters(), lr=args.lr) for n in pair] for pair in nets]
         if step % args.restart >= args.warmup and step % args.hyper_every == 0:
-            for k in (0, 1):  # proxy k trains on half k and is validated on the other half
-                tr, va = halves[k], halves[1 - k]
-                hyper_step(policy, opt_p, nets[k], x[tr], y[tr], x[va], y[va], args)
-        for net, opt, idx in zip(nets, opts, halves, strict=True):  # each proxy: a step on a fresh draw
-            with torch.no_grad():
-                xa = policy(x[idx])
-            loss = F.cross_entropy(net(xa), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            for k in (0, 1):  # proxy k of each split trains on half k and is validated on the other half
+                opt_p.zero_grad(set_to_none=True)
+                for halves, pair in zip(splits, nets, strict=True):
+                    tr, va = halves[k], halves[1 - k]
+                    hypergradient(policy, pair[k], x[tr], y[tr], x[va], y[va], args, 1 / len(splits))
+                opt_p.step()
+                with torch.no_grad():  # keep the stored values inside the search space
+                    policy.magnitude.clamp_(0.0, args.max_magnitude)
+                    policy.probability.clamp_(0.0, 1.0)
+        for halves, pair, pair_opts in zip(splits, nets, opts, strict=True):
+            for net, opt, idx in zip(pair, pair_opts, halves, strict=True):  # each proxy: a step on a fresh draw
+                with torch.no_grad():
+                    xa = policy(x[idx])
+                loss = F.cross_entropy(net(xa), y[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
     return policy, trace
 
 
-def hyper_step(policy, opt_p, net, x_tr, y_tr, x_val, y_val, args) -> None:
-    """One policy step along the implicit hypergradient of the held-out loss at the proxy's weights ``w``.
+def hypergradient(policy, net, x_tr, y_tr, x_val, y_val, args, weight: float) -> None:
+    """Add ``weight`` times the implicit hypergradient of the held-out loss at the proxy's weights ``w`` to the
+    policy's ``.grad``.
 
     With ``g(w, lambda) = grad_w L_train(policy_lambda(x_tr), w)`` and ``v = grad_w L_val(w)``, the implicit
     function theorem at a minimiser gives ``dL_val/dlambda = -v^T H^-1 dg/dlambda`` (``H`` the Hessian of
@@ -166,13 +181,8 @@ def hyper_step(policy, opt_p, net, x_tr, y_tr, x_val, y_val, args) -> None:
         hv = torch.autograd.grad(grads, params, grad_outputs=term, retain_graph=True)
         term = [t - args.inner_lr * h for t, h in zip(term, hv, strict=True)]
         total = [s + t for s, t in zip(total, term, strict=True)]
-    surrogate = -args.inner_lr * sum((gw * s).sum() for gw, s in zip(grads, total, strict=True))
-    opt_p.zero_grad(set_to_none=True)
-    surrogate.backward(inputs=list(policy.parameters()))  # its gradient is the hypergradient above
-    opt_p.step()
-    with torch.no_grad():  # keep the stored values inside the search space
-        policy.magnitude.clamp_(0.0, args.max_magnitude)
-        policy.probability.clamp_(0.0, 1.0)
+    surrogate = -args.inner_lr * weight * sum((gw * s).sum() for gw, s in zip(grads, total, strict=True))
+    surrogate.backward(inputs=list(policy.parameters()))  # its gradient is the hypergradient above, accumulated
 
 
 # --------------------------------------------------------------------------------------- evaluation
@@ -224,6 +234,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seeds", type=int, default=3, help="evaluation seeds per augmentation")
     p.add_argument("--seed", type=int, default=0, help="seed of the split halves, the policy and the search")
+    p.add_argument("--proxies", type=int, default=1,
+                   help="splits in two halves (two proxies each) whose hypergradients the policy steps average")
     p.add_argument("--search-seeds", type=int, default=1,
                    help="average the learned (m, p) over this many searches (seeds --seed, --seed + 1, ...)")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
@@ -238,6 +250,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.search_seeds < 1:
         p.error(f"--search-seeds must be >= 1, got {args.search_seeds}")
+    if args.proxies < 1:
+        p.error(f"--proxies must be >= 1, got {args.proxies}")
     args.rows_set = set(args.rows.split(","))
     if not args.rows_set <= {"none", "learned", "handwritten"}:
         p.error(f"--rows: expected a subset of none,learned,handwritten, got {args.rows!r}")

@@ -63,7 +63,35 @@ def test_validate_split_is_540_train_digits_outside_the_labels_and_not_the_test_
     assert not torch.equal(xv, xt)
 
 
-@pytest.mark.parametrize("argv", [["--search-seeds", "0"], ["--rows", "none,bogus"]])
-def test_parse_args_refuses_bad_search_seeds_and_rows(argv):
+@pytest.mark.parametrize("argv", [["--search-seeds", "0"], ["--rows", "none,bogus"], ["--proxies", "0"]])
+def test_parse_args_refuses_bad_search_seeds_rows_and_proxies(argv):
     with pytest.raises(SystemExit):
         L.parse_args(argv)
+
+
+def test_hypergradient_accumulates_weighted_so_proxies_average():
+    """Two calls at weight 1/2 leave the policy's gradient of one call at weight 1: the proxies' mean."""
+    from kornia_diffaug.nn import LearnablePolicy
+
+    args = L.parse_args([])
+    x, y, _, _ = L.labelled_split(0.1)
+    grads = []
+    for weights in ([1.0], [0.5, 0.5]):
+        torch.manual_seed(0)
+        net = L.SearchNet()
+        policy = LearnablePolicy(args.policy, value_range=(0.0, 1.0), albumentations=True).train()
+        for w in weights:
+            policy.generator = torch.Generator().manual_seed(1)  # the same augmentation draws in every call
+            L.hypergradient(policy, net, x[:40], y[:40], x[40:80], y[40:80], args, w)
+        grads.append(torch.cat([policy.magnitude.grad, policy.probability.grad]))
+    assert grads[0].abs().sum() > 0
+    torch.testing.assert_close(grads[1], grads[0], rtol=1e-4, atol=1e-7)
+
+
+def test_search_with_two_proxy_splits_moves_the_policy_inside_the_search_space():
+    args = L.parse_args(["--quick", "--proxies", "2"])
+    x, y, _, _ = L.labelled_split(0.1)
+    policy, trace = L.search(x, y, args, lambda msg: None, seed=0)
+    assert [t["step"] for t in trace] == [0, 10, 20, 30, 40]
+    assert trace[0] != trace[-1]
+    assert all(0 <= m <= args.max_magnitude and 0 <= p <= 1 for m, p in policy.summary().values())
