@@ -24,6 +24,7 @@ from kornia_diffaug.ops.albu import (
     AlbuGaussianBlur,
     AlbuGaussNoise,
     AlbuPiecewiseAffineMesh,
+    PerSampleBranches,
     PerSampleOneOf,
     PerSampleSequential,
     PerSampleSomeOf,
@@ -50,11 +51,26 @@ def _only_1x(m: nn.Module) -> str:
     return ""
 
 
+def _export_sequence(mods: list[nn.Module], path: str) -> list[dict[str, Any]]:
+    """The transforms of a list applied in turn; a :class:`PerSampleBranches` segment (the loader's grouping of
+    samples by size path) is spliced back in as its own transforms, as the config listed them."""
+    out: list[dict[str, Any]] = []
+    for m in mods:
+        if isinstance(m, nn.Identity):
+            continue
+        if isinstance(m, PerSampleBranches):
+            for c in m.children():
+                out.append(_export_module(c, f"{path}[{len(out)}]"))
+        else:
+            out.append(_export_module(m, f"{path}[{len(out)}]"))
+    return out
+
+
 def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
     if isinstance(m, LearnablePolicy):
         twins = albumentations_twins(m, f"{path}.transforms")
         return {"__class_fullname__": "Sequential", "p": 1.0,
-                "transforms": [_export_module(t, f"{path}.transforms[{i}]") for i, t in enumerate(twins)]}
+                "transforms": _export_sequence(twins, f"{path}.transforms")}
     if isinstance(m, PerSampleOneOf):
         kids = [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(m.children())]
         for k, w in zip(kids, m.weights, strict=True):
@@ -68,7 +84,7 @@ def _export_module(m: nn.Module, path: str) -> dict[str, Any]:
                 "transforms": [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(kids)]}
     if isinstance(m, PerSampleSequential):
         return {"__class_fullname__": "Sequential", "p": m.p,
-                "transforms": [_export_module(c, f"{path}.transforms[{i}]") for i, c in enumerate(m.children())]}
+                "transforms": _export_sequence(list(m.children()), f"{path}.transforms")}
     if isinstance(m, AlbuGaussianBlur) and m.config()["size_rule"] == "opencv":
         return _gaussian_blur_2x(m, path)
     if isinstance(m, AlbuPiecewiseAffineMesh):
@@ -270,7 +286,7 @@ def to_albumentations(pipeline: nn.Module) -> dict[str, Any]:
         mods = list(pipeline.children())
     else:
         mods = [pipeline]
-    transforms = [_export_module(m, f"transforms[{i}]") for i, m in enumerate(mods) if not isinstance(m, nn.Identity)]
+    transforms = _export_sequence(mods, "transforms")
     compose: dict[str, Any] = {"__class_fullname__": "Compose", "p": 1.0, "transforms": transforms}
     compose.update(getattr(pipeline, "albumentations_compose", {}) or {})
     return {"__version__": "2.0.8", "transform": compose}

@@ -255,3 +255,23 @@ def test_bbox_safe_random_crop_then_resize_is_random_sized_bbox_safe_crop():
     with pytest.raises(UnsupportedTransformError, match=r"transforms\[0\]: BBoxSafeRandomCrop \+ Resize with "
                                                         r"bbox_params min_area"):
         from_albumentations(_cfg(A.BBoxSafeRandomCrop(), A.Resize(32, 40), bbox_params=strict_area))
+
+
+@pytest.mark.parametrize("transforms", [
+    [A.RandomCrop(24, 24, p=0.5), A.Resize(16, 16), A.HorizontalFlip()],
+    [A.HorizontalFlip(), A.OneOf([A.RandomResizedCrop(size=(24, 24), p=1), A.Resize(24, 24, p=1)], p=1), A.Blur()],
+    [A.Sequential([A.RandomCrop(24, 24, p=0.5), A.Resize(16, 16)], p=1), A.HorizontalFlip()],
+    [A.RandomScale(scale_limit=(-0.3, 0.3), p=1), A.PadIfNeeded(40, 40, border_mode=0), A.CenterCrop(40, 40)],
+    [A.RandomCrop(24, 24, p=0.5)],  # paths meet for 24x24 inputs only: checked at call time
+])
+def test_segments_grouped_by_size_export_back_to_the_same_config(transforms):
+    """The loader's PerSampleBranches grouping is ours: exported, the segment is its transforms again, in place."""
+    from kornia_diffaug.adapters.albumentations import to_albumentations
+
+    cfg = _cfg(*transforms)
+    pipe = from_albumentations(cfg)
+    assert any(isinstance(m, PerSampleBranches) for m in pipe.modules())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        back = A.from_dict(to_albumentations(pipe))
+    assert A.to_dict(back) == A.to_dict(A.from_dict(cfg))
