@@ -19,7 +19,8 @@ config, and train a fresh classifier with that config through Albumentations its
    of training), and the policy waits ``--warmup`` steps after each restart. Magnitudes are kept in
    ``[0, --max-magnitude]`` (the search space: at 0.5, rotations up to 45 degrees, scales 0.75-1.25, shifts up to
    12.5% of the side, holes of half the side). ``--proxies N`` averages each policy step over ``N`` random
-   splits in two halves (default 1). The policy's (m, p) are printed as it learns.
+   splits in two halves (default 1); ``--proxy full`` trains the evaluation CNN itself as the proxy. The
+   policy's (m, p) are printed as it learns.
 2. Export: ``to_albumentations(policy)`` -> ``learned_policy.json`` (``A.from_dict`` loads it).
 3. Evaluation: for each of three augmentations -- none, the exported config, and a hand-written config with
    Albumentations' classic defaults (``configs/digits_handwritten.json``) -- train a fresh CNN on all the
@@ -140,7 +141,8 @@ def search(x: torch.Tensor, y: torch.Tensor, args, log, seed: int) -> tuple[torc
         if step == args.search_steps:
             break
         if step % args.restart == 0:  # one proxy per half of each split, fresh
-            nets = [[SearchNet(), SearchNet()] for _ in splits]
+            proxy = SearchNet if args.proxy == "quarter" else U.DigitsClassifier
+            nets = [[proxy(), proxy()] for _ in splits]
             opts = [[torch.optim.Adam(n.parameters(), lr=args.lr) for n in pair] for pair in nets]
         if step % args.restart >= args.warmup and step % args.hyper_every == 0:
             for k in (0, 1):  # proxy k of each split trains on half k and is validated on the other half
@@ -236,6 +238,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0, help="seed of the split halves, the policy and the search")
     p.add_argument("--proxies", type=int, default=1,
                    help="splits in two halves (two proxies each) whose hypergradients the policy steps average")
+    p.add_argument("--proxy", choices=("quarter", "full"), default="quarter",
+                   help="proxy network: the evaluation CNN at a quarter of its width, or the evaluation CNN itself")
     p.add_argument("--search-seeds", type=int, default=1,
                    help="average the learned (m, p) over this many searches (seeds --seed, --seed + 1, ...)")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")

@@ -63,7 +63,8 @@ def test_validate_split_is_540_train_digits_outside_the_labels_and_not_the_test_
     assert not torch.equal(xv, xt)
 
 
-@pytest.mark.parametrize("argv", [["--search-seeds", "0"], ["--rows", "none,bogus"], ["--proxies", "0"]])
+@pytest.mark.parametrize("argv", [["--search-seeds", "0"], ["--rows", "none,bogus"], ["--proxies", "0"],
+                                  ["--proxy", "half"]])
 def test_parse_args_refuses_bad_search_seeds_rows_and_proxies(argv):
     with pytest.raises(SystemExit):
         L.parse_args(argv)
@@ -88,8 +89,9 @@ def test_hypergradient_accumulates_weighted_so_proxies_average():
     torch.testing.assert_close(grads[1], grads[0], rtol=1e-4, atol=1e-7)
 
 
-def test_search_with_two_proxy_splits_moves_the_policy_inside_the_search_space():
-    args = L.parse_args(["--quick", "--proxies", "2"])
+@pytest.mark.parametrize("proxy", ["quarter", "full"])
+def test_search_with_two_proxy_splits_moves_the_policy_inside_the_search_space(proxy):
+    args = L.parse_args(["--quick", "--proxies", "2", "--proxy", proxy])
     x, y, _, _ = L.labelled_split(0.1)
     policy, trace = L.search(x, y, args, lambda msg: None, seed=0)
     assert [t["step"] for t in trace] == [0, 10, 20, 30, 40]
