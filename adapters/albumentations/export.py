@@ -244,6 +244,15 @@ def _to_2x(d: dict[str, Any], m: nn.Module, path: str) -> dict[str, Any]:
             both]}
     if name in rebuilt:
         return plain({**rebuilt[name], "p": p})
+    if name == "ShiftScaleRotate" and cfg.get("keep_ratio"):
+        # 1.x and AlbumentationsX draw one scale for both axes; 2.0.8's ShiftScaleRotate draws x and y apart
+        # (keep_ratio=False), so the built op is written as the Affine it is, with keep_ratio=True.
+        exported = _export_op(m)
+        if exported is None:
+            raise UnsupportedTransformError(f"{path}: ShiftScaleRotate with one scale for both axes has no export")
+        if d.get("rotate_method") is not None:
+            exported["rotate_method"] = d["rotate_method"]
+        return exported
     if name.startswith("IAA") or name == "ToTensor":  # 0.x names: their successor, written from the built op
         exported = _export_op(m)
         if exported is not None:

@@ -126,3 +126,34 @@ def test_1x_cutout_places_holes_by_their_centre_clipped_at_the_border():
     assert abs(area - expected) < 0.002
     with pytest.raises(UnsupportedTransformError, match="1.x Cutout"):
         to_albumentations(pipe)
+
+
+def _scales(t, n=40):
+    """The ``(x, y)`` scales that Albumentations' own transform ``t`` draws, ``n`` times."""
+    img = np.zeros((32, 32, 3), np.uint8)
+    t.set_random_seed(0)
+    out = []
+    for _ in range(n):
+        s = t.get_params_dependent_on_data(params={"shape": img.shape}, data={"image": img})["scale"]
+        out.append((s["x"], s["y"]))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("version", ["1.3.1", "2.0.8"])
+def test_1x_shift_scale_rotate_one_scale_for_both_axes_survives_the_export(version):
+    """1.x (and AlbumentationsX) ShiftScaleRotate draws one scale for both axes; 2.0.8's draws x and y apart. The
+    1.x op is exported as the Affine it is (keep_ratio=True), so 2.0.8 draws one scale too; a 2.x op stays a
+    ShiftScaleRotate."""
+    node = {"__class_fullname__": "ShiftScaleRotate", "scale_limit": 0.3, "rotate_limit": 10,
+            "rotate_method": "largest_box", "p": 1.0}
+    pipe = from_albumentations(_cfg(version, node))
+    (t,) = _from_dict(to_albumentations(pipe)).transforms
+    s = _scales(t)
+    assert s.min() < 0.8 and s.max() > 1.2  # the range is exported
+    if version.startswith("1"):
+        assert type(t).__name__ == "Affine" and t.keep_ratio and t.rotate_method == "largest_box"
+        assert np.array_equal(s[:, 0], s[:, 1])
+    else:
+        assert type(t).__name__ == "ShiftScaleRotate"
+        assert not np.array_equal(s[:, 0], s[:, 1])
+    assert to_albumentations(from_albumentations(to_albumentations(pipe))) == to_albumentations(pipe)
