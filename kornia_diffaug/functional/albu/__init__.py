@@ -21,7 +21,7 @@ from .color import (
     sepia,
     solarize,
 )
-from .crop import crop_box, crop_origin, crop_resize_matrix, resize, resized_crop_box
+from .crop import crop_box, crop_origin, crop_resize_matrix, crop_resize_nearest, resize, resized_crop_box
 from .crop_data import bbox_safe_crop_box, mask_crop_box, sized_crop_box
 from .distortion import (
     elastic_affine_matrix,
@@ -82,6 +82,7 @@ __all__ = [
     "crop_box",
     "crop_origin",
     "crop_resize_matrix",
+    "crop_resize_nearest",
     "down_up",
     "elastic_affine_matrix",
     "elastic_map",

@@ -15,7 +15,7 @@ from ..._host import host_reads_free
 from ..._validate import check_image
 from ._common import INTERPOLATIONS
 
-__all__ = ["crop_box", "crop_origin", "crop_resize_matrix", "resize", "resized_crop_box"]
+__all__ = ["crop_box", "crop_origin", "crop_resize_matrix", "crop_resize_nearest", "resize", "resized_crop_box"]
 
 
 def crop_resize_matrix(box: torch.Tensor, size: tuple[int, int], half_pixel: bool = True) -> torch.Tensor:
@@ -62,13 +62,42 @@ def crop_box(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int]) -> torch
     return x.gather(2, rows).gather(3, cols)
 
 
+def crop_resize_nearest(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Each sample's crop ``box[i] = (x0, y0, x1, y1)`` (B, 4) (integer corners inside the image) resized to
+    ``size = (H, W)`` by nearest neighbour as ``cv2.resize(crop, (W, H), interpolation=INTER_NEAREST)``: output
+    column ``u`` reads crop column ``min(floor(u * f), w - 1)`` with ``f = 1 / (W / w)`` in float64 (OpenCV's
+    arithmetic; not half-pixel centres), rows alike. Exact data movement (two gathers); the gradient scatters back.
+    """
+    check_image(x)
+    b, c, _, w_in = x.shape
+    h, w = size
+    dt, dev = torch.float64, x.device
+    box = box.to(device=dev, dtype=dt).round()
+    x0, y0, cw, ch = box[:, 0], box[:, 1], box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
+    u = torch.arange(w, device=dev, dtype=dt)
+    v = torch.arange(h, device=dev, dtype=dt)
+    one = torch.ones((), device=dev, dtype=dt)
+    # Tensor / tensor divisions: ``number / tensor`` is ``number * reciprocal(tensor)`` in torch, 1 ulp off
+    # OpenCV's ``1. / ((double)dsize / ssize)``, which moves ``floor`` at exact multiples.
+    fx = one / ((one * w) / cw)
+    fy = one / ((one * h) / ch)
+    cols = x0[:, None] + torch.minimum(torch.floor(u * fx[:, None]), cw[:, None] - 1)
+    rows = y0[:, None] + torch.minimum(torch.floor(v * fy[:, None]), ch[:, None] - 1)
+    rows = rows.long().view(b, 1, h, 1).expand(b, c, h, w_in)
+    cols = cols.long().view(b, 1, 1, w).expand(b, c, h, w)
+    return x.gather(2, rows).gather(3, cols)
+
+
 def resize(x: torch.Tensor, size: tuple[int, int], interpolation: int = 1) -> torch.Tensor:
-    """``cv2.resize`` of the whole batch: nearest takes ``floor(u * in / out)``; linear/cubic use half-pixel
-    centres and no antialiasing, as OpenCV does."""
+    """``cv2.resize`` of the whole batch: nearest takes ``min(floor(u * f), in - 1)``, ``f = 1 / (out / in)`` in
+    float64 (:func:`crop_resize_nearest`; torch's ``interpolate`` computes the scale in float32 and picks another
+    pixel for some sizes); linear/cubic use half-pixel centres and no antialiasing, as OpenCV does."""
     check_image(x)
     mode = INTERPOLATIONS[interpolation]
     if mode == "nearest":
-        return F.interpolate(x, size=size, mode="nearest")
+        h, w = x.shape[-2:]
+        full = torch.tensor([[0.0, 0.0, w, h]], dtype=torch.float64, device=x.device).expand(x.shape[0], 4)
+        return crop_resize_nearest(x, full, size)
     y = F.interpolate(x, size=size, mode=mode, align_corners=False)
     return y.clamp(0, 1) if mode == "bicubic" else y
 

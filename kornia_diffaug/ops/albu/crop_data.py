@@ -19,6 +19,7 @@ import torch
 
 from ..._validate import check_int, check_number
 from ...functional import albu as FA
+from .._base import resample_flag
 from .._registry import register_op
 from ._base import pair, randint
 from .crop import _Crop, _int_size
@@ -36,7 +37,7 @@ class _ResizedCrop(_Crop):
                 "box": box}
 
     def apply_transform(self, input, params, flags, transform=None):
-        return FA.warp(input, params["matrix"], self._out, self.interpolation, 1, 0.0)
+        return self._crop_resize(input, params, resample_flag(flags, self.interpolation), 1, 0.0)
 
 
 @register_op(identity=None, example={"min_max_height": (3, 5), "size": (4, 6), "w2h_ratio": 1.2}, resizes=True,
