@@ -131,9 +131,9 @@ def xy_pairs(v: Any) -> Any:
 
 # ----------------------------------------------------------------------------------------------- p alone
 def b_flag(cls: type[nn.Module], a: Args) -> nn.Module:
-    """An op built from ``p`` alone: Kornia's flips and channel shuffle, and ``AlbuTranspose`` (built without the
-    generator, so its gate draws from torch's global RNG, as Kornia's own ops do)."""
-    return cls(p=p_of(a))
+    """An op built from ``p`` and the generator alone: Kornia's flips and channel shuffle (as
+    ``kornia_diffaug.ops.kornia_gated``), and ``AlbuTranspose``."""
+    return cls(p=p_of(a), generator=a.ctx.generator)
 
 
 def b_seeded(cls: type[nn.Module], a: Args) -> nn.Module:
@@ -146,4 +146,4 @@ def b_rotate90(cls: type[nn.Module], a: Args) -> nn.Module:
 
 
 def b_invert(cls: type[nn.Module], a: Args) -> nn.Module:
-    return cls(max_val=torch.tensor(1.0), p=p_of(a))
+    return cls(max_val=torch.tensor(1.0), p=p_of(a), generator=a.ctx.generator)

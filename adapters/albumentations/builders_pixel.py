@@ -96,7 +96,7 @@ def b_to_gray(cls: type[nn.Module], a: Args) -> nn.Module:
     a.choice("method", "weighted_average", ("weighted_average", "from_lab", "desaturation", "average", "max", "pca"))
     flag_off(a, "method", "weighted_average")
     flag_off(a, "num_output_channels", 3)
-    return cls(p=p_of(a))
+    return cls(p=p_of(a), generator=a.ctx.generator)
 
 
 def b_channel_dropout(cls: type[nn.Module], a: Args) -> nn.Module:
@@ -243,4 +243,4 @@ def b_normalize(cls: type[nn.Module], a: Args) -> nn.Module:
         vals.append(torch.tensor([float(t) * m / 255 for t in v]))
     if bool((vals[1] <= 0).any()):
         raise ValueError(f"{a.where}: std must be positive, got {std!r}")
-    return cls(mean=vals[0], std=vals[1], p=p_of(a) if a.has("p") else 1.0)
+    return cls(mean=vals[0], std=vals[1], p=p_of(a) if a.has("p") else 1.0, generator=a.ctx.generator)

@@ -328,8 +328,9 @@ def from_albumentations(config: Any, *, strict: bool = True, generator: torch.Ge
             an Albumentations ``Compose``.
         strict: raise :class:`UnsupportedTransformError` naming the path of anything that cannot be mapped;
             ``False`` drops it with a warning (listed in ``pipeline.albumentations_dropped``).
-        generator: ``torch.Generator`` for every kornia-diffaug op and container (Kornia's own ops use torch's
-            global RNG).
+        generator: ``torch.Generator`` for every draw of the pipeline (ops and containers, Kornia's own flips,
+            grayscale, channel shuffle and invert included): the same seed gives the same pipeline output.
+            ``None``: torch's global RNG.
 
     Returns:
         :class:`AlbumentationsPipeline` (an ``AugmentationSequential``) on float ``(B, C, H, W)`` images in

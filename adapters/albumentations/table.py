@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import kornia.augmentation as K
-
 # Kornia's flips, grayscale and Normalize with a CPU path that transforms only the gated samples (same results).
 from kornia_diffaug.ops import kornia_gated as KG
 from kornia_diffaug.ops.albu import (
@@ -215,10 +213,10 @@ TABLE: dict[str, Entry] = {
                                                      "bound": 0}),
     "ToGray": Entry(KG.RandomGrayscale, b_to_gray, {}, {"case": {}, "kind": PX, "bound": 1}),
     "ToSepia": Entry(AlbuSepia, b_seeded, {}, {"case": {}, "kind": PX, "bound": 1}),
-    "ChannelShuffle": Entry(K.RandomChannelShuffle, b_flag, {}, {"case": {}, "kind": "distribution", "bound": 0}),
+    "ChannelShuffle": Entry(KG.RandomChannelShuffle, b_flag, {}, {"case": {}, "kind": "distribution", "bound": 0}),
     "ChannelDropout": Entry(AlbuChannelDropout, b_channel_dropout, {},
                             {"case": {}, "kind": "distribution", "bound": 0}),
-    "InvertImg": Entry(K.RandomInvert, b_invert, {}, {"case": {}, "kind": PX, "bound": 0}),
+    "InvertImg": Entry(KG.RandomInvert, b_invert, {}, {"case": {}, "kind": PX, "bound": 0}),
     "Sharpen": Entry(AlbuSharpen, b_sharpen, {"kernel_size": ANY, "sigma": ANY},
                      {"case": {"alpha": (0.4, 0.4), "lightness": (0.8, 0.8)}, "kind": PX, "bound": 1}),
     "Blur": Entry(AlbuBlur, b_blur, {}, {"case": {"blur_limit": (5, 5)}, "kind": PX, "bound": 1}),

@@ -44,7 +44,7 @@ from .._validate import FLOAT_DTYPES, check_generator, check_probability
 from ..functional.sampling import draw_device
 from ._alloc import empty_batch
 
-__all__ = ["NotInvertibleError", "RowGatedMixin", "SeededOpMixin", "allow_per_sample_gating",
+__all__ = ["NotInvertibleError", "RowGatedMixin", "SeededGateMixin", "SeededOpMixin", "allow_per_sample_gating",
            "is_kornia_augmentation", "next_batch_shape", "own_gate", "resample_flag", "rows_path_allowed"]
 
 _JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
@@ -186,6 +186,50 @@ class SeededOpMixin:
     def config(self) -> dict[str, Any]:
         """Constructor arguments as a plain dict (``type(op)(**op.config())`` rebuilds the op)."""
         return {"p": self.p, "same_on_batch": self.same_on_batch}
+
+
+class SeededGateMixin:
+    """Placed before one of Kornia's own augmentations in the MRO: an optional ``generator`` draws its random
+    parameters (the per-sample gate, as Kornia draws it from ``p``, ``p_batch`` and ``same_on_batch``; the op's own
+    draws where :meth:`seeded_parameters` is overridden). Without one, Kornia's own draws from torch's global
+    RNG, bit for bit."""
+
+    generator: torch.Generator | None = None
+
+    def __init__(self, *args: Any, generator: torch.Generator | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.generator = check_generator(generator)
+
+    def __batch_prob_generator__(self, batch_shape: tuple[int, ...], p: float, p_batch: float,
+                                 same_on_batch: bool) -> torch.Tensor:
+        op: Any = self
+        gen = self.generator
+        if gen is None:
+            return super().__batch_prob_generator__(batch_shape, p, p_batch, same_on_batch)  # type: ignore[misc]
+        b = int(batch_shape[0])
+        dev = draw_device(gen, None)
+        if p_batch in (0, 1):
+            batch = torch.full((1,), float(p_batch), device=dev)
+        else:
+            batch = (torch.rand(1, generator=gen, device=dev) < p_batch).float()
+        if p in (0, 1):
+            elem = torch.full((b,), float(p), device=dev)
+        elif same_on_batch:
+            elem = (torch.rand(1, generator=gen, device=dev) < p).float().expand(b)
+        else:
+            elem = (torch.rand(b, generator=gen, device=dev) < p).float()
+        return (batch * elem).to(device=op.device, dtype=op.dtype)
+
+    def generate_parameters(self, batch_shape: tuple[int, ...]) -> dict[str, torch.Tensor]:
+        if self.generator is None:
+            return super().generate_parameters(batch_shape)  # type: ignore[misc]
+        return self.seeded_parameters(batch_shape, self.generator)
+
+    def seeded_parameters(self, batch_shape: tuple[int, ...], generator: torch.Generator) -> dict[str, torch.Tensor]:
+        """The op's own random parameters drawn from ``generator`` (none for ops whose only draw is the gate)."""
+        if getattr(self, "_param_generator", None) is not None:
+            raise NotImplementedError(f"{type(self).__name__} draws parameters and does not seed them")
+        return {}
 
 
 class RowGatedMixin:

@@ -1,4 +1,5 @@
-"""Kornia's flips, grayscale and Normalize with the CPU gated-rows path give Kornia's own results, bit for bit."""
+"""Kornia's flips, grayscale, channel shuffle, invert and Normalize with the CPU gated-rows path give Kornia's own
+results, bit for bit; with a ``generator`` they draw from it alone."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ CASES = [
     (KG.RandomGrayscale, K.RandomGrayscale, {"p": 0.3}),
     (KG.Normalize, K.Normalize, {"mean": MEAN, "std": STD, "p": 1.0}),
     (KG.Normalize, K.Normalize, {"mean": MEAN, "std": STD, "p": 0.5}),
+    (KG.RandomChannelShuffle, K.RandomChannelShuffle, {"p": 0.6}),
+    (KG.RandomInvert, K.RandomInvert, {"p": 0.5}),
 ]
 
 
@@ -34,6 +37,46 @@ def test_rows_path_matches_kornia(ours, theirs, kwargs, batch):
     if batch == 19 and kwargs["p"] < 1 and not op.same_on_batch:  # a mixed gate: the skipped samples kept exactly
         gate = op._params["batch_prob"] > 0.5
         assert 0 < int(gate.sum()) < batch and torch.equal(y[~gate], x[~gate]) and not torch.equal(y[gate], x[gate])
+
+
+# Kornia's Normalize has no same_on_batch (nothing to draw but its gate).
+SEEDED = [(*c, s) for c in CASES for s in (False, True) if not (s and c[0] is KG.Normalize)]
+
+
+@pytest.mark.parametrize("ours, theirs, kwargs, same_on_batch", SEEDED,
+                         ids=lambda v: getattr(v, "__name__", None) or str(v))
+def test_generator_makes_the_draws_independent_of_the_global_rng(ours, theirs, kwargs, same_on_batch):
+    x = torch.rand(16, 3, 9, 14, generator=torch.Generator().manual_seed(0))
+    extra = {"same_on_batch": True} if same_on_batch else {}
+    outs = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        op = ours(**kwargs, **extra, generator=torch.Generator().manual_seed(7))
+        outs.append((op(x), op._params["batch_prob"]))
+    assert torch.equal(outs[0][0], outs[1][0]) and torch.equal(outs[0][1], outs[1][1])
+    gate = outs[0][1]
+    assert gate.shape == (16,)
+    if kwargs["p"] < 1 and same_on_batch:
+        assert len(set(gate.tolist())) == 1
+    op = ours(**kwargs, generator=torch.Generator().manual_seed(7))
+    y = op(x)
+    assert torch.equal(op(x, params=op._params), y)  # replay
+    big = ours(**kwargs, generator=torch.Generator().manual_seed(8))
+    if kwargs["p"] < 1 and not big.same_on_batch:  # the gate follows p: about p of 4000 samples (Kornia's
+        rate = big.forward_parameters((4000, 3, 2, 2))["batch_prob"].mean().item()  # Normalize: one per batch)
+        assert abs(rate - kwargs["p"]) < 0.04
+
+
+@pytest.mark.parametrize("same_on_batch", [False, True])
+def test_seeded_channel_shuffle_draws_permutations(same_on_batch):
+    op = KG.RandomChannelShuffle(p=1.0, same_on_batch=same_on_batch, generator=torch.Generator().manual_seed(0))
+    x = torch.arange(5.0).view(1, 5, 1, 1).expand(64, 5, 2, 2).contiguous()
+    y = op(x)
+    perms = y[:, :, 0, 0].long()
+    assert all(sorted(r.tolist()) == list(range(5)) for r in perms)
+    assert torch.equal(perms, op._params["channels"])
+    distinct = {tuple(r.tolist()) for r in perms}
+    assert len(distinct) == 1 if same_on_batch else len(distinct) > 20
 
 
 def test_rows_path_keeps_gradients_keepdim_and_masks():
