@@ -243,4 +243,6 @@ def b_normalize(cls: type[nn.Module], a: Args) -> nn.Module:
         vals.append(torch.tensor([float(t) * m / 255 for t in v]))
     if bool((vals[1] <= 0).any()):
         raise ValueError(f"{a.where}: std must be positive, got {std!r}")
-    return cls(mean=vals[0], std=vals[1], p=p_of(a) if a.has("p") else 1.0, generator=a.ctx.generator)
+    op = cls(mean=vals[0], std=vals[1], p=p_of(a) if a.has("p") else 1.0, generator=a.ctx.generator)
+    op.same_on_batch = False  # Kornia's Normalize gates the whole batch at once; Albumentations each image
+    return op

@@ -513,3 +513,13 @@ def test_to_float_with_a_dtype_maximum_is_the_identity_and_flips_may_follow():
         pipe = from_albumentations(_compose(_t("ToFloat", max_value=m), _t("HorizontalFlip", p=1.0),
                                             _t("ToTensorV2")))
         torch.testing.assert_close(pipe(x), x.flip(-1))
+
+
+def test_normalize_with_p_below_one_is_decided_per_image():
+    """Albumentations draws Normalize's p for each image; Kornia's Normalize gates a whole batch at once."""
+    pipe = from_albumentations(_compose(_t("Normalize", p=0.5)), generator=torch.Generator().manual_seed(0))
+    x = torch.rand(64, 3, 4, 4)
+    y = pipe(x)
+    kept = (y == x).flatten(1).all(1)
+    assert 10 < int(kept.sum()) < 54
+    assert torch.equal(pipe(x, params=pipe._params), y)
