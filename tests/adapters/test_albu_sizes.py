@@ -297,3 +297,25 @@ def test_resized_crops_pick_the_mask_pixels_opencv_picks(transform):
         np.testing.assert_array_equal(mask[i, 0].numpy(), ref["mask"])
         if transform.interpolation == 0:  # linear images: the resampling parity of docs/albumentations.md
             np.testing.assert_allclose(img[i].permute(1, 2, 0).numpy() * 255, ref["image"], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("transform", [
+    A.LongestMaxSize(100), A.SmallestMaxSize(30), A.Resize(33, 77),
+    A.RandomScale(scale_limit=(0.37, 0.37), p=1.0), A.RandomScale(scale_limit=(-0.41, -0.41), p=1.0),
+])
+def test_resizes_move_boxes_and_keypoints_as_albumentations(transform):
+    """Albumentations moves boxes in normalised coordinates (by the ratio of the rounded sizes) and scales
+    keypoints by the transform's own factor; for a 45x61 image the two differ by up to a pixel."""
+    comp = A.Compose([transform], bbox_params=A.BboxParams(format="pascal_voc", min_visibility=0.0),
+                     keypoint_params=A.KeypointParams(format="xy", remove_invisible=False))
+    pipe = from_albumentations(A.to_dict(comp))
+    u = _coords(1, 45, 61)
+    boxes = np.array([[5, 6, 30, 25], [20, 10, 55, 40], [40, 30, 60, 44]], np.float32)
+    kps = np.array([[10.5, 12.25], [33.0, 20.0], [55.5, 40.0]], np.float32)
+    img, bx, kp = pipe(_t(u), torch.from_numpy(boxes)[None].double(), torch.from_numpy(kps)[None].double())
+    ref = comp(image=u[0], bboxes=boxes, keypoints=kps)
+    assert img.shape[-2:] == ref["image"].shape[:2]
+    np.testing.assert_allclose(bx[0].numpy(), np.asarray(ref["bboxes"]).reshape(-1, 4), rtol=0, atol=1e-4)
+    np.testing.assert_allclose(kp[0].numpy(), np.asarray(ref["keypoints"])[:, :2], rtol=0, atol=1e-4)
+    back = pipe.inverse(img, bx, kp)  # each by the inverse of its own matrix
+    np.testing.assert_allclose(back[2][0].numpy(), kps, rtol=0, atol=1e-4)

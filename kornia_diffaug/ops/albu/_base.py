@@ -79,7 +79,8 @@ class AlbuIntensityBase(_AlbuMixin, IntensityAugmentationBase2D):
 
 class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
     """Geometric op driven by a forward 3x3 matrix ``params["matrix"]`` (input -> output pixels, OpenCV style);
-    ``params["target"]``, when present, is the matrix for boxes and keypoints.
+    ``params["target"]``, when present, is the matrix for boxes and keypoints (``params["target_keypoints"]``, when
+    present, for keypoints alone).
 
     Kornia's ``flags["resample"]`` holds the op's interpolation, so Kornia's mask rules apply as to its own ops:
     masks are resampled with nearest unless ``extra_args[DataKey.MASK]["resample"]`` says otherwise, in both
@@ -149,6 +150,21 @@ class AlbuGeometricBase(_AlbuMixin, GeometricAugmentationBase2D):
         # plain size ratio but resamples images with half-pixel centres).
         m = params["target"] if "target" in params else params["matrix"]
         return m.to(device=input.device, dtype=input.dtype)
+
+    # Keypoints may follow a third matrix, ``params["target_keypoints"]``: Albumentations moves boxes in
+    # normalised coordinates (so by the ratio of the rounded sizes) but scales keypoints by the op's own factor
+    # (``LongestMaxSize``, ``SmallestMaxSize``, ``RandomScale``).
+    def apply_transform_keypoint(self, input, params, flags, transform=None):
+        m = params.get("target_keypoints")
+        if m is not None:
+            transform = m.to(device=input.data.device, dtype=input.data.dtype)
+        return super().apply_transform_keypoint(input, params, flags, transform=transform)
+
+    def inverse_keypoints(self, input, params, flags, transform=None, **kwargs):
+        m = None if params is None else params.get("target_keypoints")
+        if m is not None:
+            transform = torch.linalg.inv(m.to(torch.float64)).to(device=input.data.device, dtype=input.data.dtype)
+        return super().inverse_keypoints(input, params, flags, transform=transform, **kwargs)
 
     def apply_transform(self, input, params, flags, transform=None):
         size = self.output_size((input.shape[-2], input.shape[-1]))

@@ -273,6 +273,14 @@ class _MaxSize(_Resize):
         scale = self._cfg["max_size"] / type(self)._pick(size)
         return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
+    def sample(self, n, size, generator, device):
+        params = super().sample(n, size, generator, device)
+        # Albumentations scales keypoints by the factor itself, boxes (normalised) by the rounded sizes' ratio.
+        kp = torch.eye(3, dtype=torch.float64, device=device).repeat(n, 1, 1)
+        kp[:, 0, 0] = kp[:, 1, 1] = self._cfg["max_size"] / type(self)._pick(size)
+        params["target_keypoints"] = kp
+        return params
+
 
 @register_op(identity=None, example={"max_size": 6}, resizes=True)
 class AlbuLongestMaxSize(_MaxSize):
