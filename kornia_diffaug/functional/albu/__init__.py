@@ -21,7 +21,15 @@ from .color import (
     sepia,
     solarize,
 )
-from .crop import crop_box, crop_origin, crop_resize_matrix, crop_resize_nearest, resize, resized_crop_box
+from .crop import (
+    crop_box,
+    crop_origin,
+    crop_resize_matrix,
+    crop_resize_nearest,
+    resize,
+    resized_crop_box,
+    scale_matrix,
+)
 from .crop_data import bbox_safe_crop_box, mask_crop_box, sized_crop_box
 from .distortion import (
     elastic_affine_matrix,
@@ -112,6 +120,7 @@ __all__ = [
     "rgb_to_hsv6",
     "rotate90_matrix",
     "safe_rotate_matrix",
+    "scale_matrix",
     "sample",
     "saturate",
     "separable_blur",

@@ -15,7 +15,8 @@ from ..._host import host_reads_free
 from ..._validate import check_image
 from ._common import INTERPOLATIONS
 
-__all__ = ["crop_box", "crop_origin", "crop_resize_matrix", "crop_resize_nearest", "resize", "resized_crop_box"]
+__all__ = ["crop_box", "crop_origin", "crop_resize_matrix", "crop_resize_nearest", "resize", "resized_crop_box",
+           "scale_matrix"]
 
 
 def crop_resize_matrix(box: torch.Tensor, size: tuple[int, int], half_pixel: bool = True) -> torch.Tensor:
@@ -34,6 +35,15 @@ def crop_resize_matrix(box: torch.Tensor, size: tuple[int, int], half_pixel: boo
     m[:, 0, 0], m[:, 1, 1] = sx, sy
     m[:, 0, 2] = (h - box[:, 0]) * sx - h
     m[:, 1, 2] = (h - box[:, 1]) * sy - h
+    return m
+
+
+def scale_matrix(scale: torch.Tensor) -> torch.Tensor:
+    """``(B, 3, 3)`` float64 matrices scaling both axes by ``scale`` (B,) about the origin: ``u' = s u``, ``v' = s v``
+    (how Albumentations moves keypoints through a resize by a factor, whatever the rounded output size)."""
+    s = scale.to(torch.float64)
+    m = torch.eye(3, dtype=torch.float64, device=s.device).repeat(s.shape[0], 1, 1)
+    m[:, 0, 0] = m[:, 1, 1] = s
     return m
 
 

@@ -269,16 +269,18 @@ class _MaxSize(_Resize):
                          interpolation=interpolation)
         self._check_modes(interpolation, 0, 0.0)
 
+    def _scale(self, size: tuple[int, int]) -> float:
+        return self._cfg["max_size"] / type(self)._pick(size)
+
     def target(self, size):
-        scale = self._cfg["max_size"] / type(self)._pick(size)
+        scale = self._scale(size)
         return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
     def sample(self, n, size, generator, device):
         params = super().sample(n, size, generator, device)
         # Albumentations scales keypoints by the factor itself, boxes (normalised) by the rounded sizes' ratio.
-        kp = torch.eye(3, dtype=torch.float64, device=device).repeat(n, 1, 1)
-        kp[:, 0, 0] = kp[:, 1, 1] = self._cfg["max_size"] / type(self)._pick(size)
-        params["target_keypoints"] = kp
+        params["target_keypoints"] = FA.scale_matrix(torch.full((n,), self._scale(size), device=device,
+                                                                dtype=torch.float64))
         return params
 
 

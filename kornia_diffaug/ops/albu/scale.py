@@ -103,10 +103,8 @@ class AlbuRandomScale(_DrawnSize):
         oh, ow = self._one_size({self.size_from(size, float(v)) for v in s.cpu().tolist()}, size)
         box = torch.tensor([[0.0, 0.0, size[1], size[0]]], dtype=torch.float64, device=device).expand(n, 4)
         # Albumentations scales keypoints by s itself, boxes (normalised) by the rounded sizes' ratio.
-        kp = torch.eye(3, dtype=torch.float64, device=device).repeat(n, 1, 1)
-        kp[:, 0, 0] = kp[:, 1, 1] = s
         return {"matrix": FA.crop_resize_matrix(box, (oh, ow)), "target": FA.crop_resize_matrix(box, (oh, ow), False),
-                "target_keypoints": kp, "scale": s,
+                "target_keypoints": FA.scale_matrix(s), "scale": s,
                 "output_size": torch.tensor([[oh, ow]], dtype=torch.long).expand(n, 2)}
 
     def apply_transform(self, input, params, flags, transform=None):
