@@ -18,6 +18,7 @@ from kornia.augmentation.container.ops import AugmentationSequentialOps, BoxSequ
 from kornia.constants import DataKey
 from kornia.geometry.boxes import Boxes
 
+from kornia_diffaug.ops._alloc import writable_batch
 from kornia_diffaug.ops.albu import (
     AlbuAffine,
     AlbuCoarseDropout,
@@ -42,6 +43,9 @@ from kornia_diffaug.ops.albu import (
     AlbuSafeRotate,
     AlbuSmallestMaxSize,
     PerSampleBranches,
+    PerSampleOneOf,
+    PerSampleSequential,
+    PerSampleSomeOf,
     merge_rows,
     take_rows,
 )
@@ -79,6 +83,7 @@ _HOLES = (AlbuCoarseDropout, AlbuGridDropout)  # BaseDropout: boxes and keypoint
 # Crops whose box depends on the mask / the boxes they receive (``refine``): Kornia draws the parameters from the
 # shape alone, so the box is drawn here, when the op's turn comes, from the data as it reaches the op.
 _DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)
+_PER_SAMPLE = (PerSampleOneOf, PerSampleSequential, PerSampleSomeOf)  # may be lent a batch (see _TargetOps._lent)
 
 
 def _holds_data_crop(module: Any) -> bool:
@@ -147,6 +152,10 @@ class _TargetOps(AugmentationSequentialOps):
 
     state: _State | None = None
     inverting = False
+    # During an image-only call (``source_ptr``: the caller's storage, else None): the batch the last child made in
+    # this call, which the next child may overwrite (None: there is none).
+    owned: torch.Tensor | None = None
+    source_ptr: int | None = None
 
     def inverse(self, *arg, module, param, extra_args, data_keys=None):
         keys = self.preproc_datakeys(data_keys)
@@ -188,11 +197,28 @@ class _TargetOps(AugmentationSequentialOps):
                 finally:
                     self.state = None
                 return out[0] if len(out) == 1 else out
-            return super().transform(*arg, module=module, param=param, extra_args=extra_args, data_keys=data_keys)
+            return self._lent(arg, module, param, extra_args, data_keys)
         keys = self.preproc_datakeys(data_keys)
         slots = [self.state.slots.get(i) for i in range(len(arg))]
         out = self._step(list(arg), keys, slots, module, param, extra_args)
         return out[0] if len(out) == 1 else out
+
+    def _lent(self, arg, module, param, extra_args, data_keys):
+        """Kornia's dispatch of one child. In an image-only call, a leaf op or one of our per-sample containers
+        may write into the batch the previous child made in this call (``writable_batch``): nothing else reads it.
+        The batch this child returns is lendable next if it is that batch, or a new tensor (not a view, not the
+        caller's storage)."""
+        if self.source_ptr is None:
+            return super().transform(*arg, module=module, param=param, extra_args=extra_args, data_keys=data_keys)
+        x = arg[0] if len(arg) == 1 else None
+        lend = x if (x is not None and x is self.owned and
+                     (isinstance(module, _PER_SAMPLE) or not isinstance(module, ImageSequentialBase))) else None
+        with writable_batch(lend):
+            out = super().transform(*arg, module=module, param=param, extra_args=extra_args, data_keys=data_keys)
+        fresh = (isinstance(out, torch.Tensor) and out is not x and out._base is None
+                 and out.untyped_storage().data_ptr() != self.source_ptr)
+        self.owned = out if (out is lend and lend is not None) or fresh else None
+        return out
 
     def _run(self, args, keys, module, param, extra_args) -> list[Any]:
         out = super().transform(*args, module=module, param=param, extra_args=extra_args, data_keys=keys)
@@ -447,7 +473,13 @@ class AlbumentationsPipeline(AugmentationSequential):
         return super().forward_parameters(batch_shape)
 
     def _image_call(self, args, params, data_keys, keys):
-        out = super().forward(*args, params=params, data_keys=data_keys)
+        op = self.transform_op
+        image_only = len(args) == 1 and isinstance(args[0], torch.Tensor) and op.state is None
+        op.owned, op.source_ptr = None, args[0].untyped_storage().data_ptr() if image_only else None
+        try:
+            out = super().forward(*args, params=params, data_keys=data_keys)
+        finally:
+            op.owned, op.source_ptr = None, None
         if DataKey.INPUT in keys:
             img = out if not isinstance(out, (list, tuple)) else out[keys.index(DataKey.INPUT)]
             self._last_output_size = tuple(img.shape[-2:])

@@ -42,7 +42,7 @@ from kornia.core.utils import is_autocast_enabled, is_exporting
 from .._host import host_reads_free
 from .._validate import FLOAT_DTYPES, check_generator, check_probability
 from ..functional.sampling import draw_device
-from ._alloc import empty_batch
+from ._alloc import batch_buffer, empty_batch, may_write
 
 __all__ = ["NotInvertibleError", "RowGatedMixin", "SeededGateMixin", "SeededOpMixin", "allow_per_sample_gating",
            "is_kornia_augmentation", "next_batch_shape", "own_gate", "resample_flag", "rows_path_allowed"]
@@ -291,7 +291,7 @@ def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[s
         if out is None:
             if y.shape[1:] != rest.shape[1:]:  # a shape-changing op with a mixed gate: let Kornia raise its error
                 return op._blend_by_prob(op.apply_transform(x, params, flags, transform=transform), rest, gate)
-            out = empty_batch(rest).copy_(rest)  # the one output tensor: each chunk is written into it
+            out = batch_buffer(rest, y)  # the one output tensor (the lent batch, else a copy): each chunk goes in
         out.index_copy_(0, sel, y.to(out.dtype))
     return out
 
@@ -299,7 +299,17 @@ def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[s
 def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
                    transform: torch.Tensor | None, idx: torch.Tensor | None) -> torch.Tensor:
     """``apply_transform`` on the rows ``idx`` of the batch (all rows when ``None``), ``_CPU_CHUNK`` at a time."""
-    parts = [y for _, y in _chunks(op, x, params, flags, transform, idx)]
+    parts: list[torch.Tensor] = []
+    in_place = None  # decided at the first chunk: the lent batch takes every chunk (each read before it is written)
+    for sel, y in _chunks(op, x, params, flags, transform, idx):
+        if in_place is None:
+            in_place = idx is None and may_write(x, y)
+        if in_place:
+            x[sel] = y
+        else:
+            parts.append(y)
+    if in_place:
+        return x
     if len(parts) == 1:
         return parts[0]
     if torch.is_grad_enabled() and any(p.requires_grad for p in parts):

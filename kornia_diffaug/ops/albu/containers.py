@@ -16,7 +16,7 @@ from kornia.augmentation.container.params import ParamItem
 
 from ..._validate import check_generator, check_int, check_probability
 from ...functional.sampling import draw_device
-from .._alloc import empty_batch
+from .._alloc import batch_buffer
 from .._base import allow_per_sample_gating, is_kornia_augmentation, next_batch_shape, rows_path_allowed
 
 __all__ = ["PerSampleOneOf", "PerSampleSequential", "PerSampleSomeOf"]
@@ -96,7 +96,7 @@ class _PerSample(ImageSequential):
             return input
         sub = super().transform_inputs(input.index_select(0, rows), _take_params(params, rows, input.shape[0]),
                                        extra_args=extra_args)
-        return empty_batch(input).copy_(input).index_copy_(0, rows, sub.to(input.dtype))
+        return batch_buffer(input, sub).index_copy_(0, rows, sub.to(input.dtype))
 
 
 class PerSampleSequential(_PerSample):
