@@ -140,6 +140,27 @@ def test_counter_noise_of_a_sample_depends_only_on_its_seed():
     assert 0 < float(u.min()) and float(u.max()) < 1
 
 
+def _lowbias32(k: int) -> int:
+    """The unsigned 32-bit rule, in Python integers (the reference for the int32 kernel)."""
+    k &= 0xFFFFFFFF
+    k = ((k ^ (k >> 16)) * 0x7FEB352D) & 0xFFFFFFFF
+    k = ((k ^ (k >> 15)) * 0x846CA68B) & 0xFFFFFFFF
+    return k ^ (k >> 16)
+
+
+def test_hash32_is_the_unsigned_lowbias32_rule():
+    # The kernel works in int32 (wrapping products, masked shifts): every sign and wrap case against Python's ints.
+    ks = [0, 1, 2, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 2**31 - 1, 2**31, 2**32 - 1, 2**32, 2**33 + 17, -1, -2**31,
+          0x9E3779B1, 123456789, *range(1000, 1200)]
+    got = FA.hash32(torch.tensor(ks, dtype=torch.int64)).tolist()
+    assert got == [_lowbias32(k) for k in ks]
+    # counter_noise's element j of sample i hashes j + (seed_i & (2^31 - 1)) * 0x9E3779B1, mod 2^32:
+    seed, n = 2**31 - 1, 64
+    u = FA.counter_noise(torch.tensor([seed]), (1, n), "uniform", torch.float64, torch.device("cpu"))
+    want = [(_lowbias32(j + seed * 0x9E3779B1) + 0.5) / 2**32 for j in range(n)]
+    assert u.view(-1).tolist() == want
+
+
 def test_resized_crop_box_fits_the_image_and_falls_back_to_a_centre_crop():
     g = torch.Generator().manual_seed(0)
     u = [torch.rand(64, 10, generator=g), torch.rand(64, 10, generator=g), torch.rand(64, 2, generator=g)]

@@ -17,12 +17,23 @@ __all__ = ["counter_noise", "gauss_noise", "hash32", "iso_noise", "iso_noise_fie
            "salt_and_pepper", "salt_and_pepper_masks"]
 
 
+_LOWBIAS32 = (0x7FEB352D, 0x846CA68B - (1 << 32))  # lowbias32's multipliers, the second as its int32 bit pattern
+
+
 def hash32(k: torch.Tensor) -> torch.Tensor:
-    """A 32-bit integer hash of int64 counters ("lowbias32"), as int64 in [0, 2^32)."""
-    k = k & 0xFFFFFFFF
-    k = (k ^ (k >> 16)) * 0x7FEB352D & 0xFFFFFFFF
-    k = (k ^ (k >> 15)) * 0x846CA68B & 0xFFFFFFFF
-    return k ^ (k >> 16)
+    """A 32-bit integer hash ("lowbias32") of the low 32 bits of integer counters, as int64 in [0, 2^32)."""
+    return _hash32_bits(k.to(torch.int32)).to(torch.int64) & 0xFFFFFFFF
+
+
+def _hash32_bits(k: torch.Tensor) -> torch.Tensor:
+    """lowbias32 in int32 arithmetic, in place on ``k`` (int32): products wrap mod 2^32 and each right shift is
+    made logical by a mask, so the bits are those of the unsigned rule, at half the bytes of int64."""
+    k ^= (k >> 16) & 0xFFFF
+    k *= _LOWBIAS32[0]
+    k ^= (k >> 15) & 0x1FFFF
+    k *= _LOWBIAS32[1]
+    k ^= (k >> 16) & 0xFFFF
+    return k
 
 
 def counter_noise(
@@ -37,15 +48,16 @@ def counter_noise(
     n = 1
     for s in shape[1:]:
         n *= s
-    idx = torch.arange(n, device=device, dtype=torch.int64).view(1, -1)
-    s = seed.to(device).view(-1, 1) & 0x7FFFFFFF
-    k = hash32(idx + s * 0x9E3779B1)
+    if n >= 1 << 31:
+        raise ValueError(f"counter_noise: {n} elements per sample; at most 2^31 - 1 are supported")
+    offset = (((seed.to(device).view(-1, 1).to(torch.int64) & 0x7FFFFFFF) * 0x9E3779B1) & 0xFFFFFFFF).to(torch.int32)
+    k = _hash32_bits(torch.arange(n, device=device, dtype=torch.int32).view(1, -1) + offset)  # wraps mod 2^32
     if kind == "uniform":
-        return ((k.to(torch.float64) + 0.5) / 4294967296.0).view(shape).to(dtype)
+        return (((k.to(torch.int64) & 0xFFFFFFFF).to(torch.float64) + 0.5) / 4294967296.0).view(shape).to(dtype)
     work = torch.float64 if dtype == torch.float64 else torch.float32
-    u1 = ((k >> 16).to(work) + 0.5) / 65536
-    u2 = ((k & 0xFFFF).to(work) + 0.5) / 65536
-    z = torch.sqrt(-2 * torch.log(u1)) * torch.cos(2 * torch.pi * u2)
+    u1 = ((k >> 16) & 0xFFFF).to(work).add_(0.5).div_(65536)
+    u2 = (k & 0xFFFF).to(work).add_(0.5).div_(65536)
+    z = u1.log_().mul_(-2).sqrt_().mul_(u2.mul_(2 * torch.pi).cos_())
     return z.view(shape).to(dtype)
 
 
