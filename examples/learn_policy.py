@@ -19,8 +19,9 @@ config, and train a fresh classifier with that config through Albumentations its
    of training), and the policy waits ``--warmup`` steps after each restart. Magnitudes are kept in
    ``[0, --max-magnitude]`` (the search space: at 0.5, rotations up to 45 degrees, scales 0.75-1.25, shifts up to
    12.5% of the side, holes of half the side). ``--proxies N`` averages each policy step over ``N`` random
-   splits in two halves (default 1); ``--proxy full`` trains the evaluation CNN itself as the proxy. The
-   policy's (m, p) are printed as it learns.
+   splits in two halves (default 1); ``--proxy full`` trains the evaluation CNN itself as the proxy;
+   ``--hardness b`` also ascends ``b`` times the proxy's augmented training loss (default 0; tried, it did not
+   help). The policy's (m, p) are printed as it learns.
 2. Export: ``to_albumentations(policy)`` -> ``learned_policy.json`` (``A.from_dict`` loads it).
 3. Evaluation: for each of three augmentations -- none, the exported config, and a hand-written config with
    Albumentations' classic defaults (``configs/digits_handwritten.json``) -- train a fresh CNN on all the
@@ -177,13 +178,16 @@ def hypergradient(policy, net, x_tr, y_tr, x_val, y_val, args, weight: float) ->
     params = list(net.parameters())
     v = torch.autograd.grad(F.cross_entropy(net(x_val), y_val), params)
     x_rep, y_rep = x_tr.repeat(args.draws, 1, 1, 1), y_tr.repeat(args.draws)
-    grads = torch.autograd.grad(F.cross_entropy(net(policy(x_rep)), y_rep), params, create_graph=True)
+    train_loss = F.cross_entropy(net(policy(x_rep)), y_rep)
+    grads = torch.autograd.grad(train_loss, params, create_graph=True)
     term, total = list(v), list(v)
     for _ in range(args.neumann):  # term <- (I - alpha H) term, by Hessian-vector products
         hv = torch.autograd.grad(grads, params, grad_outputs=term, retain_graph=True)
         term = [t - args.inner_lr * h for t, h in zip(term, hv, strict=True)]
         total = [s + t for s, t in zip(total, term, strict=True)]
     surrogate = -args.inner_lr * weight * sum((gw * s).sum() for gw, s in zip(grads, total, strict=True))
+    if args.hardness:  # ascend the augmented training loss: harder augmentation, as far as the held-out loss allows
+        surrogate = surrogate - args.hardness * weight * train_loss
     surrogate.backward(inputs=list(policy.parameters()))  # its gradient is the hypergradient above, accumulated
 
 
@@ -226,6 +230,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--neumann", type=int, default=5, help="J: Neumann terms of the inverse Hessian (0: look-ahead)")
     p.add_argument("--inner-lr", type=float, default=0.02, help="alpha of the Neumann series")
     p.add_argument("--draws", type=int, default=4, help="augmented copies of the training half per policy step")
+    p.add_argument("--hardness", type=float, default=0.0,
+                   help="beta: each policy step also ascends beta times the proxy's augmented training loss")
     p.add_argument("--max-magnitude", type=float, default=0.5, help="search space: m in [0, this]")
     p.add_argument("--policy-lr", type=float, default=0.01)
     p.add_argument("--temperature", type=float, default=0.5, help="of the relaxed gates")

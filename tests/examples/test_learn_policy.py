@@ -97,3 +97,32 @@ def test_search_with_two_proxy_splits_moves_the_policy_inside_the_search_space(p
     assert [t["step"] for t in trace] == [0, 10, 20, 30, 40]
     assert trace[0] != trace[-1]
     assert all(0 <= m <= args.max_magnitude and 0 <= p <= 1 for m, p in policy.summary().values())
+
+
+def test_hardness_adds_the_ascent_of_the_augmented_training_loss():
+    """``--hardness b`` moves the policy along ``-(hypergradient) + b dL_train/dlambda``: the gradient it leaves is
+    the plain one minus ``b`` times the augmented training loss's (same draws)."""
+    import torch.nn.functional as F
+
+    from kornia_diffaug.nn import LearnablePolicy
+
+    x, y, _, _ = L.labelled_split(0.1)
+    torch.manual_seed(0)
+    net = L.SearchNet()
+    policy = LearnablePolicy(L.parse_args([]).policy, value_range=(0.0, 1.0), albumentations=True).train()
+
+    def grad_of(run) -> torch.Tensor:
+        policy.zero_grad(set_to_none=True)
+        policy.generator = torch.Generator().manual_seed(1)
+        run()
+        return torch.cat([policy.magnitude.grad, policy.probability.grad])
+
+    def hyper(hardness: str) -> None:
+        L.hypergradient(policy, net, x[:40], y[:40], x[40:80], y[40:80], L.parse_args(["--hardness", hardness]), 1.0)
+
+    plain, hard = grad_of(lambda: hyper("0")), grad_of(lambda: hyper("0.5"))
+    draws = L.parse_args([]).draws
+    train = grad_of(lambda: F.cross_entropy(net(policy(x[:40].repeat(draws, 1, 1, 1))), y[:40].repeat(draws))
+                    .backward(inputs=list(policy.parameters())))
+    assert train.abs().sum() > 0
+    torch.testing.assert_close(hard, plain - 0.5 * train, rtol=1e-4, atol=1e-6)
