@@ -18,6 +18,7 @@ from kornia.augmentation.container.ops import AugmentationSequentialOps, BoxSequ
 from kornia.constants import DataKey
 from kornia.geometry.boxes import Boxes
 
+from kornia_diffaug._host import host_reads_free
 from kornia_diffaug.ops._alloc import writable_batch
 from kornia_diffaug.ops.albu import (
     AlbuAffine,
@@ -474,7 +475,9 @@ class AlbumentationsPipeline(AugmentationSequential):
 
     def _image_call(self, args, params, data_keys, keys):
         op = self.transform_op
-        image_only = len(args) == 1 and isinstance(args[0], torch.Tensor) and op.state is None
+        # Lending pays on the CPU's eager row paths only; compile, export and tracing see no storage identity.
+        image_only = (len(args) == 1 and isinstance(args[0], torch.Tensor) and op.state is None
+                      and host_reads_free(args[0]))
         op.owned, op.source_ptr = None, args[0].untyped_storage().data_ptr() if image_only else None
         try:
             out = super().forward(*args, params=params, data_keys=data_keys)
