@@ -191,8 +191,8 @@ TABLE: dict[str, Entry] = {
     "ColorJitter": Entry(AlbuColorJitter, b_color_jitter, {},
                          {"case": {"brightness": (0.9, 0.9), "contrast": (0.8, 0.8), "saturation": (0.7, 0.7),
                                    "hue": (0, 0)}, "kind": PX, "bound": 2,
-                          "note": "Albumentations rounds to uint8 after each step; hue alone is within 4.4 levels "
-                                  "(OpenCV's uint8 HSV); the order is drawn per image"}),
+                          "note": "Albumentations truncates brightness and contrast to uint8 after each step; hue "
+                                  "alone is within 4.4 levels (OpenCV's uint8 HSV); the order is drawn per image"}),
     "HueSaturationValue": Entry(AlbuHueSaturationValue, b_hsv, {},
                                 {"case": {"hue_shift_limit": (10, 10), "sat_shift_limit": (20, 20),
                                           "val_shift_limit": (-15, -15)}, "kind": PX, "bound": 4,
