@@ -44,12 +44,10 @@ from kornia_diffaug.ops.albu import (
     AlbuSafeRotate,
     AlbuSmallestMaxSize,
     PerSampleBranches,
-    PerSampleOneOf,
-    PerSampleSequential,
-    PerSampleSomeOf,
     merge_rows,
     take_rows,
 )
+from kornia_diffaug.ops.albu.containers import _PerSample  # our per-sample containers: may be lent a batch
 
 from .sizes import check_sizes
 from .targets import (
@@ -84,7 +82,6 @@ _HOLES = (AlbuCoarseDropout, AlbuGridDropout)  # BaseDropout: boxes and keypoint
 # Crops whose box depends on the mask / the boxes they receive (``refine``): Kornia draws the parameters from the
 # shape alone, so the box is drawn here, when the op's turn comes, from the data as it reaches the op.
 _DATA_CROPS = (AlbuCropNonEmptyMaskIfExists, AlbuRandomSizedBBoxSafeCrop)
-_PER_SAMPLE = (PerSampleOneOf, PerSampleSequential, PerSampleSomeOf)  # may be lent a batch (see _TargetOps._lent)
 
 
 def _holds_data_crop(module: Any) -> bool:
@@ -213,7 +210,7 @@ class _TargetOps(AugmentationSequentialOps):
             return super().transform(*arg, module=module, param=param, extra_args=extra_args, data_keys=data_keys)
         x = arg[0] if len(arg) == 1 else None
         lend = x if (x is not None and x is self.owned and
-                     (isinstance(module, _PER_SAMPLE) or not isinstance(module, ImageSequentialBase))) else None
+                     (isinstance(module, _PerSample) or not isinstance(module, ImageSequentialBase))) else None
         with writable_batch(lend):
             out = super().transform(*arg, module=module, param=param, extra_args=extra_args, data_keys=data_keys)
         fresh = (isinstance(out, torch.Tensor) and out is not x and out._base is None
