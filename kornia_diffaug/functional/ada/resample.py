@@ -292,68 +292,11 @@ def resample_antialiased(
     xs = torch.arange(lo, 2 * w + taps // 2 - 1, device=x.device, dtype=cdt) / 2 - 0.25
     ys = torch.arange(lo, 2 * h + taps // 2 - 1, device=x.device, dtype=cdt) / 2 - 0.25
     grid = _sampling_grid(m_inv, xs, ys, (h, w), q)
-    v = _bilinear_border(u, grid)
+    v = tF.grid_sample(u, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
     # Along H first: the large map reads whole rows (cheapest), and its adjoint in the backward likewise.
     y = down_w(down_h(v.reshape(b * c, *v.shape[-2:]), -2), -1)
     return y.reshape(b, c, h, w).to(x.dtype)
-
-
-# Upsampled planes up to this many pixels take the scatter-add backward on CPU (measured 2x faster than
-# grid_sample's at 16-32 px images; at 256 px the scatter's cache misses make it slower than grid_sample's).
-_SCATTER_MAX_PLANE = 128 * 128
-
-
-def _bilinear_border(u: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
-    """``grid_sample(u, grid)``, bilinear, border padding, ``align_corners=False``; on CPU, for small images,
-    with a faster backward."""
-    small = u.shape[-2] * u.shape[-1] <= _SCATTER_MAX_PLANE
-    if small and u.device.type == "cpu" and torch.is_grad_enabled() and u.requires_grad and not grid.requires_grad:
-        return _BilinearBorder.apply(u, grid)
-    return tF.grid_sample(u, grid, mode="bilinear", padding_mode="border", align_corners=False)
-
-
-class _BilinearBorder(torch.autograd.Function):
-    """Bilinear ``grid_sample`` whose input gradient is one scatter-add of the four corner weights.
-
-    The forward is ``grid_sample`` itself (same bits). Its CPU backward also computes the gradient of the
-    grid, which nothing here needs, and keeps ``u`` alive for it; this one keeps only the grid and costs
-    about half as much. The backward is made of differentiable ops, so double backward works.
-    """
-
-    @staticmethod
-    def forward(ctx, u: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        ctx.save_for_backward(grid)
-        ctx.size = u.shape
-        return tF.grid_sample(u, grid, mode="bilinear", padding_mode="border", align_corners=False)
-
-    @staticmethod
-    def backward(ctx, g: torch.Tensor):  # type: ignore[override]
-        (grid,) = ctx.saved_tensors
-        b, c, h, w = ctx.size
-        index, weight = _bilinear_corners(grid, h, w)  # (B, 4 P) each
-        src = (g.reshape(b, c, 1, -1) * weight.view(b, 1, 4, -1)).reshape(b, c, -1)
-        out = g.new_zeros(b, c, h * w).scatter_add_(2, index.unsqueeze(1).expand(b, c, -1), src)
-        return out.view(b, c, h, w), None
-
-
-def _bilinear_corners(grid: torch.Tensor, h: int, w: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Flat indices and weights ``(B, 4 P)`` of the corners each grid point reads (corner-major: nw, ne, sw, se).
-
-    As ``grid_sample``'s CPU kernel computes them: ``i = clamp((g + 1) * n / 2 - 1/2, 0, n - 1)``, weights
-    from ``i - floor(i)``; a corner past the last pixel has weight 0 and is clamped onto it.
-    """
-    b = grid.shape[0]
-    ix = ((grid[..., 0] + 1) * (w / 2) - 0.5).clamp_(0, w - 1).reshape(b, -1)
-    iy = ((grid[..., 1] + 1) * (h / 2) - 0.5).clamp_(0, h - 1).reshape(b, -1)
-    x0, y0 = ix.floor(), iy.floor()
-    fx, fy = ix - x0, iy - y0
-    x0l, y0l = x0.long(), y0.long()
-    x1l, y1l = (x0l + 1).clamp_(max=w - 1), (y0l + 1).clamp_(max=h - 1)
-    index = torch.cat([y0l * w + x0l, y0l * w + x1l, y1l * w + x0l, y1l * w + x1l], dim=1)
-    gx, gy = 1 - fx, 1 - fy
-    weight = torch.cat([gy * gx, gy * fx, fy * gx, fy * fx], dim=1)
-    return index, weight
 
 
 def _sampling_grid(
