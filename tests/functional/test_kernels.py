@@ -123,6 +123,26 @@ def test_hue_rotation_stays_finite_in_half_precision_outside_unit_range():
     torch.testing.assert_close(_hue_rotate(red, torch.tensor([0.25])).flatten(), torch.tensor([0.5, 1.0, 0.0]))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+def test_color_jitter_per_image_cpu_path_gives_the_batched_steps_bits(dtype):
+    """A few images on the CPU take a per-image path with host factors; a batch of 9 or more takes the batched
+    per-slot steps. Same bits, in every order, with inactive ops, grey images and inputs outside [0, 1]."""
+    from kornia_diffaug.functional.albu.color import color_jitter
+
+    g = torch.Generator().manual_seed(0)
+    for trial in range(30):
+        n, c = 1 + trial % 3, (3, 3, 1)[trial % 3]
+        x = torch.rand(n, c, 9, 7, generator=g)
+        x = (x * 1.4 - 0.2 if trial % 5 == 0 else x).to(dtype)
+        f = torch.rand(n, 4, generator=g) * 1.2 + 0.3
+        f[:, 3] = torch.rand(n, generator=g) - 0.5
+        order = torch.rand(n, 4, generator=g).argsort(1)
+        active = tuple(bool(v) for v in torch.rand(4, generator=g) > 0.3)
+        few = color_jitter(x, f, order, active)
+        batched = color_jitter(x.repeat(9, 1, 1, 1), f.repeat(9, 1), order.repeat(9, 1), active)
+        assert torch.equal(few, batched[:n]), (trial, active)
+
+
 def test_a_same_on_batch_parameter_gives_every_sample_the_same_bits():
     # An expanded (stride-0) per-sample parameter once let the whole batch run as one 1-D pow loop, where the last
     # sample's pixels fell in the scalar tail (1 ulp from the vectorised body): identical inputs, different rows.

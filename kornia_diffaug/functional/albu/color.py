@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from ..._host import host_reads_free
+from ..._host import host_reads_free, host_reads_free_no_grad
 from ..._validate import check_image
 from .._broadcast import per_sample
 from ._common import GRAY_WEIGHTS, border_index, saturate, take2d
@@ -135,6 +135,10 @@ def color_jitter(
     rgb = x.shape[1] == 3
     order = order.to(x.device)
     f = factors.to(device=x.device, dtype=x.dtype)
+    if host_reads_free(x, f, order) and not (torch.is_grad_enabled() and f.requires_grad) and x.shape[0] <= 8:
+        # A few images on the CPU (the gated path's chunks): each sample's steps in plain order with its factors
+        # as host numbers, the same arithmetic as the batched steps below without their per-slot bookkeeping.
+        return torch.cat([_color_jitter_one(x[i : i + 1], f[i], order[i], active, rgb) for i in range(x.shape[0])])
     hue = active[3] and rgb
     # The hue step (the costly HSV round trip) runs once: linear steps before it, then hue, then the rest.
     pos = (order == 3).to(torch.int64).argmax(1, keepdim=True) if hue else torch.full_like(order[:, :1], 4)
@@ -158,6 +162,39 @@ def color_jitter(
             x = _hue_rotate(x, f[:, 3])
         if not hue:
             break
+    return x
+
+
+def _color_jitter_one(x: torch.Tensor, f: torch.Tensor, order: torch.Tensor, active, rgb: bool) -> torch.Tensor:
+    """``color_jitter`` of one image ``(1, C, H, W)`` with its factors ``f`` (4,) and ``order`` (4,) read on the host.
+
+    Step by step as :func:`_linear_jitter_step` computes it (``a x + b g + c m`` with the same coefficients in
+    ``x``'s dtype; the terms whose coefficient is exactly 0 left out), then clamped as ``saturate`` does: when the
+    input lies in [0, 1] (checked once) every step's output does too, so each clamp is to [0, 1]."""
+    fs = f.tolist()
+    rest = (1 - f).tolist()  # 1 - f in x's dtype, as the batched coefficients
+    unit = host_reads_free_no_grad(x) and x.numel() > 0
+    if unit:
+        lo, hi = torch.aminmax(x)
+        unit = bool(lo >= 0) and bool(hi <= 1)
+
+    def clamp(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return y.clamp_(0, 1) if unit else saturate(y, x)
+
+    for op in order.tolist():
+        if op == 3:
+            if active[3] and rgb:
+                x = _hue_rotate(x, f[3:])
+            continue
+        if not active[op] or (op == 2 and not rgb):
+            x = clamp(x * 1, x)  # the batched step's ``1 x + 0 g + 0 m``
+        elif op == 0:
+            x = clamp(x * fs[0], x)
+        elif op == 1:
+            m = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
+            x = clamp((x * fs[1]).add_(m * rest[1]), x)
+        else:
+            x = clamp((x * fs[2]).add_(_gray(x) * rest[2]), x)
     return x
 
 
