@@ -60,7 +60,7 @@ def _positive(d: torch.Tensor) -> torch.Tensor:
 def _wrap6(k: torch.Tensor) -> torch.Tensor:
     """``k mod 6`` in ``[0, 6)`` (up to rounding) as ``k - 6 floor(k / 6)``: the value ``remainder`` gives, gradient 1,
     without ``remainder``'s slow CPU loop."""
-    return k - torch.floor(k / 6) * 6
+    return k.add(torch.floor(k / 6), alpha=-6)  # = k - floor(k / 6) * 6 bit for bit (the product is exact)
 
 
 def _hue_raw(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -78,8 +78,9 @@ def _hue_raw(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]
     below_r = _positive(v - r)  # 1: red is not the max
     m_b = below_r * _positive(v - g)
     m_g = below_r - m_b
-    num = (1 - below_r) * (g - b) + m_g * (b - r) + m_b * (r - g)
-    h = num / (delta + (1 - _positive(delta))) + (m_g * 2 + m_b * 4)
+    # Products with the exact 0/1 factors are exact, so the fused multiply-adds give the same bits.
+    num = torch.addcmul(torch.addcmul((1 - below_r) * (g - b), m_g, b - r), m_b, r - g)
+    h = (num / (delta + (1 - _positive(delta)))).add_(m_g, alpha=2).add_(m_b, alpha=4)
     return h, delta, v
 
 
@@ -102,7 +103,7 @@ def _from_hue_chroma(h: torch.Tensor, chroma: torch.Tensor, v: torch.Tensor) -> 
     (``h`` any real: the mod wraps it)."""
     n = torch.tensor([5.0, 3.0, 1.0], dtype=h.dtype, device=h.device).view(1, 3, 1, 1)
     k = _wrap6(n + h)
-    return v - chroma * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
+    return v - chroma * torch.minimum(k, 4 - k).clamp_(0, 1)
 
 
 def hsv6_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -115,7 +116,7 @@ def _hue_rotate(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
     # Chroma (v s) is kept as max - min, never divided by v: with inputs outside [0, 1] a tiny positive v
     # made s overflow (inf in float16) and v s c a NaN. The hue is wrapped once, in _from_hue_chroma.
     h, chroma, v = _hue_raw(x)
-    return _from_hue_chroma(h + 6 * turns.to(x.dtype).view(-1, 1, 1, 1), chroma, v).clamp(0, 1)
+    return _from_hue_chroma(h + 6 * turns.to(x.dtype).view(-1, 1, 1, 1), chroma, v).clamp_(0, 1)
 
 
 def color_jitter(
