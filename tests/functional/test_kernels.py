@@ -153,3 +153,36 @@ def test_a_same_on_batch_parameter_gives_every_sample_the_same_bits():
         x = torch.rand(1, 3, 12, 10, generator=g).expand(6, -1, -1, -1).contiguous()
         y = gamma(x, torch.full((1,), 1.1321).expand(6))
         assert all(torch.equal(y[0], y[i]) for i in range(6))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_long_blurs_by_matrix_products_match_the_shifted_slices(dtype):
+    """Kernels of 13+ taps on the CPU without autograd run as banded matrix products (blocks of 32 outputs, the
+    last one partial); the same correlation as the shifted-slice sums."""
+    from kornia_diffaug.functional.albu.filter import _blur_by_products, _blur_by_slices, gaussian_kernels
+
+    g = torch.Generator().manual_seed(0)
+    tol = 1e-6 if dtype == torch.float32 else 1e-13
+    for taps, shape in ((13, (1, 3, 70, 45)), (23, (1, 1, 33, 96)), (31, (1, 2, 17, 129)), (23, (1, 3, 224, 224))):
+        x = torch.rand(shape, generator=g, dtype=dtype)
+        k = gaussian_kernels(torch.rand(1, generator=g) * 3 + 0.5, torch.tensor([taps]), taps).to(dtype)
+        got, want = _blur_by_products(x, k, taps // 2), _blur_by_slices(x, k, taps // 2)
+        torch.testing.assert_close(got, want, rtol=tol, atol=tol)
+
+
+def test_blur_taps_below_the_smallest_normal_number_are_flushed():
+    """A Gaussian's far taps can be subnormal in float32 (sigma 0.3, 23 taps), and every product with one is
+    several times slower on x86: such taps count as 0, so a bright column leaves exact zeros (not 1e-40s)."""
+    from kornia_diffaug.functional.albu.filter import _flush_subnormal, gaussian_kernels, separable_blur
+
+    k = gaussian_kernels(torch.tensor([0.3]), torch.tensor([23]), 23).float()
+    tiny = torch.finfo(torch.float32).tiny
+    sub = (k > 0) & (k < tiny)
+    assert sub.any()  # the premise: this kernel has subnormal taps
+    flushed = _flush_subnormal(k)
+    assert torch.equal(flushed[sub], torch.zeros(int(sub.sum()))) and torch.equal(flushed[~sub], k[~sub])
+    x = torch.zeros(1, 1, 30, 40)
+    x[..., 20] = 1.0  # each column of the output: one tap of the kernel (the vertical sum is 1)
+    for grad in (False, True):  # the products (no autograd) and the slices
+        y = separable_blur(x.requires_grad_(grad), k)
+        assert not ((y > 0) & (y < tiny)).any()
