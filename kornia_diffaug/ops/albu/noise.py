@@ -72,6 +72,7 @@ class AlbuGaussNoise(AlbuIntensityBase):
     """
 
     albu_name = "GaussNoise"
+    cpu_chunk = 1  # CPU gated path: the hash's int32 and float temporaries of one image stay in cache
 
     def __init__(self, std_range=(0.2, 0.44), mean_range=(0.0, 0.0), per_channel=True, p=1.0, same_on_batch=False,
                  keepdim=False, generator=None, var_range=None):
