@@ -54,12 +54,14 @@ def separable_blur(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tensor:
         return x.clone()
     k = kernel1d.shape[-1]
     r = k // 2
+    # Taps as the float32 (float64) arithmetic holds them, subnormal ones flushed, on every path alike.
+    taps = _flush_subnormal(kernel1d.to(device=x.device, dtype=torch.float64 if x.dtype == torch.float64
+                                        else torch.float32))
     if host_reads_free(x) and x.dtype in (torch.float32, torch.float64) and not torch.is_autocast_enabled("cpu"):
-        kk = _flush_subnormal(kernel1d.to(device=x.device, dtype=x.dtype))
         blur = _blur_by_products if k >= _PRODUCTS_MIN_TAPS and host_reads_free_no_grad(x) else _blur_by_slices
-        ys = [blur(x[i : i + 1], kk[i : i + 1], r) for i in range(b)]  # one image each: in cache
+        ys = [blur(x[i : i + 1], taps[i : i + 1], r) for i in range(b)]  # one image each: in cache
         return ys[0] if b == 1 else torch.cat(ys)
-    kk = kernel1d.to(x.device).repeat_interleave(c, 0)  # cast by conv2d: no half-precision copy
+    kk = taps.repeat_interleave(c, 0)  # cast by conv2d: no half-precision copy
     xp = pad2d(x, r, "reflect").reshape(1, b * c, h + 2 * r, w + 2 * r)
     xp = conv2d(xp, kk.view(b * c, 1, 1, k), groups=b * c)
     return conv2d(xp, kk.view(b * c, 1, k, 1), groups=b * c).view(b, c, h, w)
