@@ -186,3 +186,20 @@ def test_blur_taps_below_the_smallest_normal_number_are_flushed():
     for grad in (False, True):  # the products (no autograd) and the slices
         y = separable_blur(x.requires_grad_(grad), k)
         assert not ((y > 0) & (y < tiny)).any()
+
+
+def test_affine_warp_from_two_part_maps_matches_the_full_maps():
+    """On the CPU without autograd through the matrix, an affine warp hands the sampler each source map as two
+    small parts (``a u + c`` and ``b v``) summed once over the grid; with a matrix that requires grad it builds
+    the full maps. The two agree, for every border mode, interpolation and an output size of its own."""
+    from kornia_diffaug.functional.albu.geometry import affine_matrix, warp
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 3, 37, 45, generator=g)
+    m = affine_matrix(torch.randn(3, 2, generator=g) * 4, torch.randn(3, 2, generator=g) * 5,
+                      1 + 0.2 * torch.randn(3, 2, generator=g), torch.randn(3, generator=g) * 30, (21.5, 17.5))
+    for border in (0, 1, 2, 4):
+        for interp in (0, 1, 2):
+            parts = warp(x, m, (41, 30), interp, border, 0.25)
+            full = warp(x, m.clone().requires_grad_(True), (41, 30), interp, border, 0.25).detach()
+            torch.testing.assert_close(parts, full, atol=1e-6, rtol=0)

@@ -91,34 +91,57 @@ def _border_map(i: torch.Tensor, n: int, border_mode: int) -> tuple[torch.Tensor
     return torch.where(j >= n, 2 * n - 2 - j, j), torch.ones_like(i, dtype=torch.bool)
 
 
+def _grid(sxp: tuple[torch.Tensor, ...], syp: tuple[torch.Tensor, ...], size: tuple[int, int], align: bool,
+          work: torch.dtype, shape: tuple[int, int, int]) -> torch.Tensor:
+    """``grid_sample``'s grid (B, OH, OW, 2) of the source maps, each one float64 map or the sum of two
+    broadcasting parts (an affine map as ``a u + c`` (B, 1, OW) plus ``b v`` (B, OH, 1)).
+
+    Normalised in float64 on the parts as given (separable parts stay small); two parts are summed once over the
+    whole grid in float64 and cast into it (eager, no autograd through the maps)."""
+    h, w = size
+
+    def norm(parts: tuple[torch.Tensor, ...], n: int) -> list[torch.Tensor]:
+        d = max(n - 1, 1) if align else n
+        head = 2 * parts[0] / d - 1 if align else (2 * parts[0] + 1) / d - 1  # the offset rides on the first part
+        return [head] + [2 * t / d for t in parts[1:]]
+
+    gx, gy = norm(sxp, w), norm(syp, h)
+    if len(gx) == 1 and len(gy) == 1:
+        return torch.stack(torch.broadcast_tensors(gx[0].to(work), gy[0].to(work)), -1).expand(*shape, 2)
+    grid = torch.empty(*shape, 2, dtype=work, device=gx[0].device)
+    for axis, parts in enumerate((gx, gy)):
+        # The sum in float64 (one full map), then one cast into the grid: the float64 map's float32 value.
+        grid[..., axis].copy_(parts[0].expand(shape) if len(parts) == 1 else parts[0] + parts[1])
+    return grid
+
+
 def sample(
-    x: torch.Tensor, sx: torch.Tensor, sy: torch.Tensor, interpolation: int = 1, border_mode: int = 0,
+    x: torch.Tensor, sx: torch.Tensor | tuple[torch.Tensor, torch.Tensor],
+    sy: torch.Tensor | tuple[torch.Tensor, torch.Tensor], interpolation: int = 1, border_mode: int = 0,
     fill: float | tuple[float, ...] = 0.0,
 ) -> torch.Tensor:
     """``y[b, :, v, u] = x[b](sx[b, v, u], sy[b, v, u])`` at source pixel coordinates (B, OH, OW); ``sx`` and
-    ``sy`` may be any shapes that broadcast to it (a separable map: (B, 1, OW) and (B, OH, 1)).
+    ``sy`` may be any shapes that broadcast to it (a separable map: (B, 1, OW) and (B, OH, 1)), or each a pair
+    of such parts whose sum is the map (an affine map in two small parts: the grid is summed once, in place;
+    eager CPU calls without autograd through the maps only).
 
     Nearest taps are gathered at float64 positions with OpenCV's index-level borders, so integer positions
     (identity, integer shifts, flips, crops) are exact in every dtype; linear and cubic use ``grid_sample``
     (float32 grids for half-precision inputs). Cubic results are clamped to [0, 1], as OpenCV's uint8 output
     saturates its overshoot."""
     b, c, h, w = x.shape
-    oh, ow = torch.broadcast_shapes(sx.shape, sy.shape)[-2:]
+    sxp = tuple(t.to(x.device, torch.float64) for t in (sx if isinstance(sx, tuple) else (sx,)))
+    syp = tuple(t.to(x.device, torch.float64) for t in (sy if isinstance(sy, tuple) else (sy,)))
+    oh, ow = torch.broadcast_shapes(*(t.shape for t in sxp + syp))[-2:]
     if x.numel() == 0 or oh * ow == 0:
         return x.new_zeros(b, c, oh, ow)
-    sx, sy = sx.to(x.device, torch.float64), sy.to(x.device, torch.float64)
     fills = tuple(fill) if isinstance(fill, (tuple, list)) else (float(fill),)
     if interpolation != 0 and not (border_mode == 2 and interpolation == 1 and x.dtype == torch.float64):
         # Linear/cubic: grid_sample (fast). Its reflect modes reflect coordinates rather than indices, which
         # equals OpenCV's index reflection for linear taps.
         padding, align = BORDERS[border_mode]
         work = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
-        if align:
-            gx, gy = 2 * sx / max(w - 1, 1) - 1, 2 * sy / max(h - 1, 1) - 1
-        else:
-            gx, gy = (2 * sx + 1) / w - 1, (2 * sy + 1) / h - 1
-        # Normalised in float64 on the maps as given (separable maps stay small), cast, then one full grid.
-        grid = torch.stack(torch.broadcast_tensors(gx.to(work), gy.to(work)), -1).expand(b, oh, ow, 2)
+        grid = _grid(sxp, syp, (h, w), align, work, (b, oh, ow))
         mode = INTERPOLATIONS[interpolation]
         y = F.grid_sample(x.to(work), grid, mode=mode, padding_mode=padding, align_corners=align)
         if border_mode == 0 and any(v != 0 for v in fills):
@@ -128,7 +151,7 @@ def sample(
         if interpolation == 2:  # cubic taps overshoot at edges; OpenCV's uint8 result saturates (as in resize)
             y = y.clamp(0, 1)
         return y.to(x.dtype)
-    sx, sy = sx.expand(b, oh, ow), sy.expand(b, oh, ow)
+    sx, sy = (sum(sxp[1:], sxp[0]).expand(b, oh, ow), sum(syp[1:], syp[0]).expand(b, oh, ow))
     if interpolation == 0:
         taps = [(torch.floor(sx + 0.5), torch.floor(sy + 0.5), None)]
     else:

@@ -57,6 +57,9 @@ def warp(
     if affine and bool((inv[:, 0, 1] == 0).all() and (inv[:, 1, 0] == 0).all()):
         # x' = a u + c, y' = e v + f: the sums a u + 0 v + c and 0 u + e v + f, with the zero terms dropped.
         return sample(x, r[0] * u + r[2], r[4] * v + r[5], interpolation, border_mode, fill)
+    if affine and not (torch.is_grad_enabled() and matrix.requires_grad):
+        # Each map in two small parts, a u + c and b v: the sampler sums them once over its grid.
+        return sample(x, (r[0] * u + r[2], r[1] * v), (r[3] * u + r[5], r[4] * v), interpolation, border_mode, fill)
     sx = r[0] * u + r[1] * v + r[2]
     sy = r[3] * u + r[4] * v + r[5]
     if not affine:
