@@ -136,10 +136,11 @@ def color_jitter(
     rgb = x.shape[1] == 3
     order = order.to(x.device)
     f = factors.to(device=x.device, dtype=x.dtype)
-    if host_reads_free(x, f, order) and not (torch.is_grad_enabled() and f.requires_grad) and x.shape[0] <= 8:
+    if host_reads_free(x, f, order) and not (torch.is_grad_enabled() and f.requires_grad) and 0 < x.shape[0] <= 8:
         # A few images on the CPU (the gated path's chunks): each sample's steps in plain order with its factors
         # as host numbers, the same arithmetic as the batched steps below without their per-slot bookkeeping.
-        return torch.cat([_color_jitter_one(x[i : i + 1], f[i], order[i], active, rgb) for i in range(x.shape[0])])
+        ys = [_color_jitter_one(x[i : i + 1], f[i], order[i], active, rgb) for i in range(x.shape[0])]
+        return ys[0] if len(ys) == 1 else torch.cat(ys)
     hue = active[3] and rgb
     # The hue step (the costly HSV round trip) runs once: linear steps before it, then hue, then the rest.
     pos = (order == 3).to(torch.int64).argmax(1, keepdim=True) if hue else torch.full_like(order[:, :1], 4)
