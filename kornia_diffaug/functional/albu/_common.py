@@ -97,7 +97,7 @@ def _grid(sxp: tuple[torch.Tensor, ...], syp: tuple[torch.Tensor, ...], size: tu
     broadcasting parts (an affine map as ``a u + c`` (B, 1, OW) plus ``b v`` (B, OH, 1)).
 
     Normalised in float64 on the parts as given (separable parts stay small); two parts are summed once over the
-    whole grid in float64 and cast into it (eager, no autograd through the maps)."""
+    whole grid in float64 and cast into it."""
     h, w = size
 
     def norm(parts: tuple[torch.Tensor, ...], n: int) -> list[torch.Tensor]:
@@ -122,8 +122,7 @@ def sample(
 ) -> torch.Tensor:
     """``y[b, :, v, u] = x[b](sx[b, v, u], sy[b, v, u])`` at source pixel coordinates (B, OH, OW); ``sx`` and
     ``sy`` may be any shapes that broadcast to it (a separable map: (B, 1, OW) and (B, OH, 1)), or each a pair
-    of such parts whose sum is the map (an affine map in two small parts: the grid is summed once, in place;
-    eager CPU calls without autograd through the maps only).
+    of such parts whose sum is the map (an affine map in two small parts, summed once over the grid).
 
     Nearest taps are gathered at float64 positions with OpenCV's index-level borders, so integer positions
     (identity, integer shifts, flips, crops) are exact in every dtype; linear and cubic use ``grid_sample``
