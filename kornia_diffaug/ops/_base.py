@@ -286,6 +286,8 @@ def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[s
     rest = op.apply_non_transform(x, params, flags, transform=transform)
     if idx.numel() == 0:
         return rest
+    if _has_in_place_kernel(op, x) and rest is x:
+        return _rows_in_place(op, batch_buffer(rest, rest), params, flags, idx)
     out = None
     for sel, y in _chunks(op, x, params, flags, transform, idx):
         if out is None:
@@ -296,25 +298,58 @@ def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[s
     return out
 
 
+def _has_in_place_kernel(op: Any, x: torch.Tensor) -> bool:
+    """Whether ``op`` has ``apply_transform_(x, params, flags)``, its transform written into ``x`` (a batch or a
+    view of some of its rows) with the same bits, and may use it: a floating ``x`` that autograd does not track."""
+    return (hasattr(op, "apply_transform_") and x.is_floating_point()
+            and not (torch.is_grad_enabled() and x.requires_grad))
+
+
+def _rows_in_place(op: Any, out: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
+                   idx: torch.Tensor) -> torch.Tensor:
+    """``op.apply_transform_`` on the rows ``idx`` of ``out`` (ascending, on the host), one view per run of
+    consecutive rows, each with its rows of the per-sample parameters."""
+    b = out.shape[0]
+    rows = idx.tolist()
+    first = 0
+    for j in range(1, len(rows) + 1):
+        if j < len(rows) and rows[j] == rows[j - 1] + 1:
+            continue
+        run = slice(rows[first], rows[j - 1] + 1)
+        sub = {k: (v[run] if k != "forward_input_shape" and isinstance(v, torch.Tensor) and v.ndim > 0
+                   and v.shape[0] == b else v) for k, v in params.items()}
+        op.apply_transform_(out[run], sub, flags)
+        first = j
+    return out
+
+
 def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
                    transform: torch.Tensor | None, idx: torch.Tensor | None) -> torch.Tensor:
-    """``apply_transform`` on the rows ``idx`` of the batch (all rows when ``None``), ``_CPU_CHUNK`` at a time."""
+    """``apply_transform`` on the rows ``idx`` of the batch (all rows when ``None``), ``_CPU_CHUNK`` at a time.
+
+    Without autograd each chunk is written into the output as soon as it is computed (the lent batch itself,
+    else one fresh buffer), so that the chunk's result is freed, and its memory reused, before the next one. An op
+    with an in-place kernel ``apply_transform_(x, params, flags)`` (same bits) transforms a lent batch with it."""
+    n = x.shape[0] if idx is None else idx.numel()
+    if idx is None and _has_in_place_kernel(op, x) and may_write(x, x):
+        return op.apply_transform_(x, params, flags)  # the lent batch, transformed in place
     parts: list[torch.Tensor] = []
-    in_place = None  # decided at the first chunk: the lent batch takes every chunk (each read before it is written)
+    out: torch.Tensor | None = None
+    pos = 0  # rows of the output written so far
     for sel, y in _chunks(op, x, params, flags, transform, idx):
-        if in_place is None:
-            in_place = idx is None and may_write(x, y)
-        if in_place:
-            x[sel] = y
-        else:
+        if out is None and not parts:
+            if idx is None and may_write(x, y):
+                out = x  # the lent batch takes every chunk (each read before it is written)
+            elif y.shape[0] < n and not (torch.is_grad_enabled() and y.requires_grad):
+                out = empty_batch(y, (n, *y.shape[1:]))
+        if out is None:
             parts.append(y)
-    if in_place:
-        return x
-    if len(parts) == 1:
-        return parts[0]
-    if torch.is_grad_enabled() and any(p.requires_grad for p in parts):
-        return torch.cat(parts)  # ``out=`` records no gradient
-    return torch.cat(parts, out=empty_batch(parts[0], (sum(p.shape[0] for p in parts), *parts[0].shape[1:])))
+        else:
+            out[sel if out is x else slice(pos, pos + y.shape[0])] = y
+        pos += y.shape[0]
+    if out is not None:
+        return out
+    return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
 def _chunks(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],

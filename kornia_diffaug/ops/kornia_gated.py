@@ -11,7 +11,7 @@ the same, bit for bit. ``kornia_class`` names the Kornia class each one is (expo
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import kornia.augmentation as K
 import torch
@@ -23,16 +23,35 @@ __all__ = ["Normalize", "RandomChannelShuffle", "RandomGrayscale", "RandomHorizo
            "RandomVerticalFlip"]
 
 
+def _flip_rows_(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """``x`` with each sample flipped along ``dim`` in place (Kornia's ``flip``: exact, so the same bits)."""
+    for row in x:
+        row.copy_(row.flip(dim))
+    return x
+
+
 class RandomHorizontalFlip(SeededGateMixin, RowGatedMixin, K.RandomHorizontalFlip):
     """``kornia.augmentation.RandomHorizontalFlip``; on the CPU only the gated samples are flipped."""
 
     kornia_class: ClassVar[type[nn.Module]] = K.RandomHorizontalFlip
+    chunk_always = True
+
+    def apply_transform_(self, input: torch.Tensor, params: dict[str, torch.Tensor],
+                         flags: dict[str, Any]) -> torch.Tensor:
+        """The flip written into ``input``, one sample at a time (a sample's flipped copy stays in cache)."""
+        return _flip_rows_(input, -1)
 
 
 class RandomVerticalFlip(SeededGateMixin, RowGatedMixin, K.RandomVerticalFlip):
     """``kornia.augmentation.RandomVerticalFlip``; on the CPU only the gated samples are flipped."""
 
     kornia_class: ClassVar[type[nn.Module]] = K.RandomVerticalFlip
+    chunk_always = True
+
+    def apply_transform_(self, input: torch.Tensor, params: dict[str, torch.Tensor],
+                         flags: dict[str, Any]) -> torch.Tensor:
+        """The flip written into ``input``, one sample at a time (a sample's flipped copy stays in cache)."""
+        return _flip_rows_(input, -2)
 
 
 class RandomGrayscale(SeededGateMixin, RowGatedMixin, K.RandomGrayscale):
@@ -46,6 +65,16 @@ class Normalize(SeededGateMixin, RowGatedMixin, K.Normalize):
 
     kornia_class: ClassVar[type[nn.Module]] = K.Normalize
     chunk_always = True
+
+    def apply_transform_(self, input: torch.Tensor, params: dict[str, torch.Tensor],
+                         flags: dict[str, Any]) -> torch.Tensor:
+        """Kornia's ``(x - mean) / std`` (statistics cast to ``x``'s dtype) written into a floating ``x``: the
+        same two rounded operations, so the same bits, without two whole-batch temporaries."""
+        if not input.is_floating_point():
+            return self.apply_transform(input, params, flags)
+        mean, std = (torch.as_tensor(flags[k], device=input.device, dtype=input.dtype) for k in ("mean", "std"))
+        tail = (1,) * (input.ndim - 2)  # Kornia's (C,), (1, C) or (B, C) statistics over (B, C, H*W)
+        return input.sub_(mean.view(*mean.shape, *tail)).div_(std.view(*std.shape, *tail))
 
 
 class RandomChannelShuffle(SeededGateMixin, RowGatedMixin, K.RandomChannelShuffle):

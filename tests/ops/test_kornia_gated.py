@@ -39,6 +39,29 @@ def test_rows_path_matches_kornia(ours, theirs, kwargs, batch):
         assert 0 < int(gate.sum()) < batch and torch.equal(y[~gate], x[~gate]) and not torch.equal(y[gate], x[gate])
 
 
+IN_PLACE = [c for c in CASES if hasattr(c[0], "apply_transform_")]
+
+
+@pytest.mark.parametrize("ours, theirs, kwargs", IN_PLACE, ids=lambda v: getattr(v, "__name__", None) or str(v))
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64], ids=str)
+@pytest.mark.parametrize("lent", [False, True], ids=["own", "lent"])
+def test_in_place_kernels_give_kornias_bits(ours, theirs, kwargs, dtype, lent):
+    # Flips and Normalize write into a lent batch (else into their one output copy): Kornia's bits in every dtype,
+    # and, lent, the very tensor they were given comes back.
+    from kornia_diffaug.ops._alloc import writable_batch
+
+    x = torch.rand(19, 3, 9, 14, generator=torch.Generator().manual_seed(5)).to(dtype)
+    torch.manual_seed(3)
+    ref = theirs(**kwargs)(x.clone())
+    x0 = x.clone()
+    torch.manual_seed(3)
+    with torch.no_grad(), writable_batch(x if lent else None):
+        y = ours(**kwargs)(x)
+    assert y.dtype == ref.dtype and torch.equal(y, ref)
+    assert (y.data_ptr() == x.data_ptr()) is lent
+    assert lent or torch.equal(x, x0)
+
+
 # Kornia's Normalize has no same_on_batch (nothing to draw but its gate).
 SEEDED = [(*c, s) for c in CASES for s in (False, True) if not (s and c[0] is KG.Normalize)]
 

@@ -9,6 +9,7 @@ Pure functions; no randomness.
 from ._common import BORDERS, GRAY_WEIGHTS, INTERPOLATIONS, border_index, pad2d, sample, saturate, take2d
 from .color import (
     brightness_contrast,
+    brightness_contrast_,
     channel_shift,
     clahe,
     color_jitter,
@@ -81,6 +82,7 @@ __all__ = [
     "border_index",
     "box_kernels",
     "brightness_contrast",
+    "brightness_contrast_",
     "channel_dropout",
     "channel_shift",
     "clahe",

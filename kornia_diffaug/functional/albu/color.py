@@ -15,6 +15,7 @@ from ._common import GRAY_WEIGHTS, border_index, saturate, take2d
 
 __all__ = [
     "brightness_contrast",
+    "brightness_contrast_",
     "channel_shift",
     "clahe",
     "color_jitter",
@@ -46,6 +47,21 @@ def brightness_contrast(x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor
     if not by_max:
         beta = torch.as_tensor(beta, device=x.device).to(x.dtype) * x.mean(dim=(1, 2, 3))
     return saturate(x * per_sample(alpha, x, "alpha") + per_sample(beta, x, "beta"), x)
+
+
+def brightness_contrast_(x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor,
+                         by_max: bool = True) -> torch.Tensor:
+    """:func:`brightness_contrast` written into ``x`` (a tensor autograd does not track), with the same bits: the
+    same two rounded operations and clamp, without two whole-batch temporaries."""
+    check_image(x)
+    if x.numel() == 0:
+        return x
+    lo, hi = torch.aminmax(x)
+    if torch.is_grad_enabled() and x.requires_grad or not (host_reads_free(x) and bool(lo >= 0) and bool(hi <= 1)):
+        return x.copy_(brightness_contrast(x, alpha, beta, by_max))  # saturate's general bounds need x itself
+    if not by_max:
+        beta = torch.as_tensor(beta, device=x.device).to(x.dtype) * x.mean(dim=(1, 2, 3))
+    return x.mul_(per_sample(alpha, x, "alpha")).add_(per_sample(beta, x, "beta")).clamp_(0, 1)
 
 
 def _positive(d: torch.Tensor) -> torch.Tensor:

@@ -62,6 +62,9 @@ class AlbuBrightnessContrast(AlbuIntensityBase):
     def apply_transform(self, input, params, flags, transform=None):
         return FA.brightness_contrast(input, params["alpha"], params["beta"], self._cfg["brightness_by_max"])
 
+    def apply_transform_(self, input, params, flags):
+        return FA.brightness_contrast_(input, params["alpha"], params["beta"], self._cfg["brightness_by_max"])
+
 
 @register_op(identity={"brightness": (1.0, 1.0), "contrast": (1.0, 1.0), "saturation": (1.0, 1.0), "hue": (0.0, 0.0)})
 class AlbuColorJitter(AlbuIntensityBase):

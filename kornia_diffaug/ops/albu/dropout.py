@@ -101,6 +101,23 @@ class AlbuCoarseDropout(AlbuIntensityBase):
             fill = torch.tensor(fill, dtype=input.dtype, device=input.device)
         return cutout(input, *self._boxes(params), fill=fill)
 
+    def apply_transform_(self, input, params, flags):
+        """The holes written into ``input`` (CPU gated path: the boxes are read on the host), one slice each: the
+        same values as :func:`cutout`'s ``where``, without a whole-batch mask and output."""
+        fill = self._cfg["fill"]
+        if isinstance(fill, tuple):
+            if len(fill) != input.shape[1]:
+                return self.apply_transform(input, params, flags)  # raises the error
+            fill = torch.tensor(fill, dtype=input.dtype, device=input.device).view(-1, 1, 1)
+        h, w = input.shape[-2:]
+        boxes = [t.view(input.shape[0], -1).tolist() for t in self._boxes(params)]
+        for row, tops, lefts, heights, widths in zip(input, *boxes, strict=True):
+            for top, left, hh, ww in zip(tops, lefts, heights, widths, strict=True):
+                t0, t1, l0, l1 = max(top, 0), min(top + hh, h), max(left, 0), min(left + ww, w)
+                if t1 > t0 and l1 > l0:
+                    row[:, t0:t1, l0:l1] = fill
+        return input
+
     def apply_transform_mask(self, input, params, flags, transform=None):
         if self._cfg["fill_mask"] is None:
             return input

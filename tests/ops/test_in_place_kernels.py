@@ -1,0 +1,94 @@
+"""Ops with an in-place kernel (``apply_transform_``, used on the CPU for a batch a pipeline lends them or for
+their own output copy) write the same bits as their ``apply_transform``, and the ops called as a whole give the
+same result whether or not the batch is lent."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from kornia_diffaug.ops._alloc import writable_batch
+from kornia_diffaug.ops.albu import AlbuCoarseDropout
+
+DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
+DROPOUTS = [
+    {"num_holes_range": (1, 4), "hole_height_range": (0.05, 0.4), "hole_width_range": (0.05, 0.4)},
+    {"num_holes_range": (0, 3), "hole_height_range": (1, 9), "hole_width_range": (2, 12), "fill": 0.5},
+    {"num_holes_range": (2, 5), "hole_height_range": (3, 8), "hole_width_range": (3, 8), "fill": (0.1, 0.2, 0.9)},
+    # 1.x's Cutout: centres anywhere, so holes are clipped at every border
+    {"num_holes_range": (1, 3), "hole_height_range": (6, 14), "hole_width_range": (6, 14),
+     "placement": "cutout_1x"},
+]
+
+
+@pytest.mark.parametrize("kwargs", DROPOUTS, ids=range(len(DROPOUTS)))
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_coarse_dropout_in_place_matches_its_transform(kwargs, dtype):
+    op = AlbuCoarseDropout(**kwargs, p=1.0, generator=torch.Generator().manual_seed(0))
+    x = torch.rand(23, 3, 17, 21, generator=torch.Generator().manual_seed(1)).to(dtype)
+    params = op.forward_parameters(x.shape)
+    ref = op.apply_transform(x, params, {})
+    y = x.clone()
+    assert op.apply_transform_(y, params, {}) is y
+    assert torch.equal(y, ref)
+    assert not torch.equal(ref, x) or kwargs["num_holes_range"][0] == 0
+
+
+@pytest.mark.parametrize("p", [0.5, 1.0])
+@pytest.mark.parametrize("kwargs", DROPOUTS, ids=range(len(DROPOUTS)))
+def test_coarse_dropout_gives_the_same_result_lent_or_not(kwargs, p):
+    x = torch.rand(19, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    outs = []
+    for lend in (False, True):
+        op = AlbuCoarseDropout(**kwargs, p=p, generator=torch.Generator().manual_seed(3))
+        xi = x.clone()
+        with torch.no_grad(), writable_batch(xi if lend else None):
+            y = op(xi)
+        assert (y.data_ptr() == xi.data_ptr()) is lend
+        assert lend or torch.equal(xi, x)
+        outs.append(y)
+    assert torch.equal(outs[0], outs[1])
+    # and the batched (Kornia-style) path agrees: the gate read on the device, the where on the whole batch
+    op = AlbuCoarseDropout(**kwargs, p=p, generator=torch.Generator().manual_seed(3))
+    params = op.forward_parameters(x.shape)
+    gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
+    assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))
+
+
+@pytest.mark.parametrize("by_max", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("span", [(0.0, 1.0), (-0.3, 1.4)], ids=["unit", "outside"])
+def test_brightness_contrast_in_place_matches_the_function(by_max, dtype, span):
+    from kornia_diffaug.functional import albu as FA
+
+    g = torch.Generator().manual_seed(4)
+    x = (torch.rand(9, 3, 11, 13, generator=g) * (span[1] - span[0]) + span[0]).to(dtype)
+    alpha = 1 + torch.rand(9, generator=g) * 0.6 - 0.3
+    beta = torch.rand(9, generator=g) * 0.6 - 0.3
+    ref = FA.brightness_contrast(x, alpha, beta, by_max)
+    y = x.clone()
+    assert FA.brightness_contrast_(y, alpha, beta, by_max) is y
+    assert torch.equal(y, ref) and not torch.equal(y, x)
+    empty = x[:0].clone()
+    assert FA.brightness_contrast_(empty, alpha[:0], beta[:0], by_max).shape == empty.shape
+
+
+@pytest.mark.parametrize("p", [0.5, 1.0])
+def test_brightness_contrast_op_gives_the_same_result_lent_or_not(p):
+    from kornia_diffaug.ops.albu import AlbuBrightnessContrast
+
+    x = torch.rand(19, 3, 16, 16, generator=torch.Generator().manual_seed(5))
+    outs = []
+    for lend in (False, True):
+        op = AlbuBrightnessContrast(p=p, generator=torch.Generator().manual_seed(6))
+        xi = x.clone()
+        with torch.no_grad(), writable_batch(xi if lend else None):
+            y = op(xi)
+        assert (y.data_ptr() == xi.data_ptr()) is lend
+        assert lend or torch.equal(xi, x)
+        outs.append(y)
+    op = AlbuBrightnessContrast(p=p, generator=torch.Generator().manual_seed(6))
+    params = op.forward_parameters(x.shape)
+    gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
+    assert torch.equal(outs[0], outs[1])
+    assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))
