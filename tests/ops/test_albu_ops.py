@@ -161,6 +161,33 @@ def test_hash32_is_the_unsigned_lowbias32_rule():
     assert u.view(-1).tolist() == want
 
 
+@pytest.mark.parametrize("n", [7, 64])
+def test_counter_noise_normal_is_box_muller_of_each_hash_both_outputs(n):
+    # Element j < m = ceil(n / 2) is r cos t of hash j, element m + j its r sin t, in float64.
+    import math
+
+    seed = 12345
+    z = FA.counter_noise(torch.tensor([seed]), (1, n), "normal", torch.float64, torch.device("cpu")).view(-1)
+    m = (n + 1) // 2
+    want = [0.0] * (2 * m)
+    for j in range(m):
+        k = _lowbias32(j + seed * 0x9E3779B1)
+        r = math.sqrt(-2 * math.log(((k >> 16) + 0.5) / 65536))
+        t = 2 * math.pi * ((k & 0xFFFF) + 0.5) / 65536
+        want[j], want[m + j] = r * math.cos(t), r * math.sin(t)
+    torch.testing.assert_close(z, torch.tensor(want[:n], dtype=torch.float64), rtol=1e-12, atol=1e-12)
+
+
+def test_counter_noise_normal_is_standard_and_its_halves_uncorrelated():
+    z = FA.counter_noise(torch.tensor([5, 6]), (2, 3, 128, 128), "normal", torch.float32, torch.device("cpu"))
+    flat = z.double().view(2, -1)
+    assert abs(float(flat.mean())) < 0.01 and abs(float(flat.std()) - 1) < 0.01
+    m = flat.shape[1] // 2
+    corr = torch.corrcoef(torch.stack([flat[0, :m], flat[0, m:]]))[0, 1]
+    assert abs(float(corr)) < 0.01
+    assert abs(float((flat[0] ** 4).mean()) - 3) < 0.1  # a normal's fourth moment
+
+
 def test_resized_crop_box_fits_the_image_and_falls_back_to_a_centre_crop():
     g = torch.Generator().manual_seed(0)
     u = [torch.rand(64, 10, generator=g), torch.rand(64, 10, generator=g), torch.rand(64, 2, generator=g)]

@@ -92,3 +92,40 @@ def test_brightness_contrast_op_gives_the_same_result_lent_or_not(p):
     gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
     assert torch.equal(outs[0], outs[1])
     assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))
+
+
+@pytest.mark.parametrize("per_channel", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("span", [(0.0, 1.0), (-0.3, 1.4)], ids=["unit", "outside"])
+def test_gauss_noise_in_place_matches_the_function(per_channel, dtype, span):
+    from kornia_diffaug.functional import albu as FA
+
+    g = torch.Generator().manual_seed(7)
+    x = (torch.rand(5, 3, 11, 13, generator=g) * (span[1] - span[0]) + span[0]).to(dtype)
+    seed = torch.randint(0, 2**62, (5,), generator=g)
+    std, mean = torch.rand(5, generator=g) * 0.2, torch.rand(5, generator=g) * 0.1 - 0.05
+    ref = FA.gauss_noise(x, seed, std, mean, per_channel)
+    y = x.clone()
+    assert FA.gauss_noise_(y, seed, std, mean, per_channel) is y
+    assert torch.equal(y, ref) and not torch.equal(y, x)
+
+
+@pytest.mark.parametrize("p", [0.3, 1.0])
+def test_gauss_noise_op_gives_the_same_result_lent_or_not(p):
+    from kornia_diffaug.ops.albu import AlbuGaussNoise
+
+    x = torch.rand(19, 3, 16, 16, generator=torch.Generator().manual_seed(8))
+    outs = []
+    for lend in (False, True):
+        op = AlbuGaussNoise((0.02, 0.1), p=p, generator=torch.Generator().manual_seed(9))
+        xi = x.clone()
+        with torch.no_grad(), writable_batch(xi if lend else None):
+            y = op(xi)
+        assert (y.data_ptr() == xi.data_ptr()) is lend
+        assert lend or torch.equal(xi, x)
+        outs.append(y)
+    op = AlbuGaussNoise((0.02, 0.1), p=p, generator=torch.Generator().manual_seed(9))
+    params = op.forward_parameters(x.shape)
+    gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
+    assert torch.equal(outs[0], outs[1])
+    assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))

@@ -65,7 +65,7 @@ from .geometry import (
 )
 from .maps import optical_distortion_map, piecewise_affine_grid, piecewise_affine_map
 from .mesh import mesh_diagonals, mesh_keypoints, piecewise_affine_mesh_map
-from .noise import counter_noise, gauss_noise, hash32, multiplicative_noise
+from .noise import counter_noise, gauss_noise, gauss_noise_, hash32, multiplicative_noise
 
 __all__ = [
     "sized_crop_box",
@@ -99,6 +99,7 @@ __all__ = [
     "equalize",
     "gamma",
     "gauss_noise",
+    "gauss_noise_",
     "gaussian_blur_fields",
     "gaussian_kernels",
     "opencv_sigma",

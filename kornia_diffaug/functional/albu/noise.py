@@ -10,11 +10,12 @@ from __future__ import annotations
 import torch
 from kornia.color import hls_to_rgb, rgb_to_hls
 
+from ..._host import host_reads_free
 from ..._validate import check_image
 from ._common import saturate
 
-__all__ = ["counter_noise", "gauss_noise", "hash32", "iso_noise", "iso_noise_fields", "multiplicative_noise",
-           "salt_and_pepper", "salt_and_pepper_masks"]
+__all__ = ["counter_noise", "gauss_noise", "gauss_noise_", "hash32", "iso_noise", "iso_noise_fields",
+           "multiplicative_noise", "salt_and_pepper", "salt_and_pepper_masks"]
 
 
 _LOWBIAS32 = (0x7FEB352D, 0x846CA68B - (1 << 32))  # lowbias32's multipliers, the second as its int32 bit pattern
@@ -41,24 +42,30 @@ def counter_noise(
 ) -> torch.Tensor:
     """Noise of ``shape`` (``shape[0]`` = B) from per-sample seeds ``seed`` (B,) integers.
 
-    Element ``j`` of sample ``i`` is ``k = hash32(j + (seed_i & (2^31 - 1)) * 0x9E3779B1)``; ``kind="uniform"``
-    gives ``(k + 0.5) / 2^32`` in (0, 1), ``kind="normal"`` a standard normal by Box-Muller from the two 16-bit
-    halves of ``k`` (``|z| <= 4.9``, ample for augmentation noise), computed in float32 (float64 for float64).
+    Counter ``j`` of sample ``i`` is ``k_j = hash32(j + (seed_i & (2^31 - 1)) * 0x9E3779B1)``. ``kind="uniform"``
+    gives element ``j`` as ``(k_j + 0.5) / 2^32`` in (0, 1). ``kind="normal"`` gives standard normals by Box-Muller
+    from the two 16-bit halves ``a, b`` of ``k_j``, both of its outputs used: with ``n`` elements per sample and
+    ``m = ceil(n / 2)``, element ``j < m`` is ``r cos(t)`` and element ``m + j`` is ``r sin(t)``, ``r = sqrt(-2 ln
+    ((a + 0.5) / 2^16))``, ``t = 2 pi (b + 0.5) / 2^16`` (``|z| <= 4.9``, ample for augmentation noise); computed in
+    float32 (float64 for float64).
     """
     n = 1
     for s in shape[1:]:
         n *= s
     if n >= 1 << 31:
         raise ValueError(f"counter_noise: {n} elements per sample; at most 2^31 - 1 are supported")
+    count = n if kind == "uniform" else (n + 1) // 2  # hashes per sample
     offset = (((seed.to(device).view(-1, 1).to(torch.int64) & 0x7FFFFFFF) * 0x9E3779B1) & 0xFFFFFFFF).to(torch.int32)
-    k = _hash32_bits(torch.arange(n, device=device, dtype=torch.int32).view(1, -1) + offset)  # wraps mod 2^32
+    k = _hash32_bits(torch.arange(count, device=device, dtype=torch.int32).view(1, -1) + offset)  # wraps mod 2^32
     if kind == "uniform":
         return (((k.to(torch.int64) & 0xFFFFFFFF).to(torch.float64) + 0.5) / 4294967296.0).view(shape).to(dtype)
     work = torch.float64 if dtype == torch.float64 else torch.float32
-    u1 = ((k >> 16) & 0xFFFF).to(work).add_(0.5).div_(65536)
-    u2 = (k & 0xFFFF).to(work).add_(0.5).div_(65536)
-    z = u1.log_().mul_(-2).sqrt_().mul_(u2.mul_(2 * torch.pi).cos_())
-    return z.view(shape).to(dtype)
+    r = ((k >> 16) & 0xFFFF).to(work).add_(0.5).div_(65536).log_().mul_(-2).sqrt_()
+    t = (k & 0xFFFF).to(work).add_(0.5).div_(65536).mul_(2 * torch.pi)
+    z = torch.empty(k.shape[0], 2 * count, dtype=work, device=device)
+    torch.mul(r, t.cos(), out=z[:, :count])
+    torch.mul(r, t.sin_(), out=z[:, count:])
+    return (z if 2 * count == n else z[:, :n]).reshape(shape).to(dtype)
 
 
 def gauss_noise(
@@ -72,6 +79,23 @@ def gauss_noise(
     std = std.to(x.device, x.dtype).view(-1, 1, 1, 1)
     mean = mean.to(x.device, x.dtype).view(-1, 1, 1, 1)
     return saturate(x + z * std + mean, x)
+
+
+def gauss_noise_(
+    x: torch.Tensor, seed: torch.Tensor, std: torch.Tensor, mean: torch.Tensor, per_channel: bool = True
+) -> torch.Tensor:
+    """:func:`gauss_noise` written into ``x`` (a tensor autograd does not track), with the same bits: the same
+    rounded operations in the same order, without the whole-batch sums."""
+    check_image(x)
+    if x.numel() == 0:
+        return x
+    lo, hi = torch.aminmax(x)
+    if torch.is_grad_enabled() and x.requires_grad or not (host_reads_free(x) and bool(lo >= 0) and bool(hi <= 1)):
+        return x.copy_(gauss_noise(x, seed, std, mean, per_channel))  # saturate's general bounds need x itself
+    b, c, h, w = x.shape
+    z = counter_noise(seed, (b, c if per_channel else 1, h, w), "normal", x.dtype, x.device)
+    z.mul_(std.to(x.device, x.dtype).view(-1, 1, 1, 1))
+    return x.add_(z).add_(mean.to(x.device, x.dtype).view(-1, 1, 1, 1)).clamp_(0, 1)
 
 
 def multiplicative_noise(

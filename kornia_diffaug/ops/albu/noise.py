@@ -90,6 +90,9 @@ class AlbuGaussNoise(AlbuIntensityBase):
     def apply_transform(self, input, params, flags, transform=None):
         return FA.gauss_noise(input, params["seed"], params["std"], params["mean"], self._cfg["per_channel"])
 
+    def apply_transform_(self, input, params, flags):
+        return FA.gauss_noise_(input, params["seed"], params["std"], params["mean"], self._cfg["per_channel"])
+
 
 @register_op(identity={"amount": (0.0, 0.0)})
 class AlbuSaltAndPepper(AlbuIntensityBase):
