@@ -306,20 +306,28 @@ def _has_in_place_kernel(op: Any, x: torch.Tensor) -> bool:
 
 
 def _rows_in_place(op: Any, out: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
-                   idx: torch.Tensor) -> torch.Tensor:
-    """``op.apply_transform_`` on the rows ``idx`` of ``out`` (ascending, on the host), one view per run of
-    consecutive rows, each with its rows of the per-sample parameters."""
+                   idx: torch.Tensor | None) -> torch.Tensor:
+    """``op.apply_transform_`` on the rows ``idx`` of ``out`` (ascending; all rows when ``None``), on views of
+    runs of consecutive rows (at most ``op.cpu_chunk`` rows where the op sets it), each with its rows of the
+    per-sample parameters."""
     b = out.shape[0]
-    rows = idx.tolist()
-    first = 0
-    for j in range(1, len(rows) + 1):
-        if j < len(rows) and rows[j] == rows[j - 1] + 1:
-            continue
-        run = slice(rows[first], rows[j - 1] + 1)
-        sub = {k: (v[run] if k != "forward_input_shape" and isinstance(v, torch.Tensor) and v.ndim > 0
-                   and v.shape[0] == b else v) for k, v in params.items()}
-        op.apply_transform_(out[run], sub, flags)
-        first = j
+    step = getattr(op, "cpu_chunk", None) or max(b, 1)  # elementwise in-place kernels make no batch temporaries
+    runs: list[tuple[int, int]] = []
+    if idx is None:
+        runs = [(0, b)] if b else []
+    else:
+        rows = idx.tolist()
+        first = 0
+        for j in range(1, len(rows) + 1):
+            if j == len(rows) or rows[j] != rows[j - 1] + 1:
+                runs.append((rows[first], rows[j - 1] + 1))
+                first = j
+    for lo, hi in runs:
+        for start in range(lo, hi, step):
+            run = slice(start, min(start + step, hi))
+            sub = {k: (v[run] if k != "forward_input_shape" and isinstance(v, torch.Tensor) and v.ndim > 0
+                       and v.shape[0] == b else v) for k, v in params.items()}
+            op.apply_transform_(out[run], sub, flags)
     return out
 
 
@@ -332,7 +340,7 @@ def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict
     with an in-place kernel ``apply_transform_(x, params, flags)`` (same bits) transforms a lent batch with it."""
     n = x.shape[0] if idx is None else idx.numel()
     if idx is None and _has_in_place_kernel(op, x) and may_write(x, x):
-        return op.apply_transform_(x, params, flags)  # the lent batch, transformed in place
+        return _rows_in_place(op, x, params, flags, None)  # the lent batch, transformed in place
     parts: list[torch.Tensor] = []
     out: torch.Tensor | None = None
     pos = 0  # rows of the output written so far

@@ -129,3 +129,35 @@ def test_gauss_noise_op_gives_the_same_result_lent_or_not(p):
     gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
     assert torch.equal(outs[0], outs[1])
     assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))
+
+
+def _ops():
+    from kornia_diffaug.ops.albu import AlbuColorJitter, AlbuHueSaturationValue
+
+    return {
+        "color_jitter": lambda p, g: AlbuColorJitter((0.6, 1.4), (0.6, 1.4), (0.6, 1.4), (-0.1, 0.1), p=p,
+                                                     generator=g),
+        "hue_saturation_value": lambda p, g: AlbuHueSaturationValue(p=p, generator=g),
+    }
+
+
+@pytest.mark.parametrize("p", [0.4, 1.0])
+@pytest.mark.parametrize("name", list(_ops()))
+def test_written_back_ops_give_the_batched_result_lent_or_not(name, p):
+    # ColorJitter and HueSaturationValue compute each lent row on its view and write it back.
+    make = _ops()[name]
+    x = torch.rand(13, 3, 12, 12, generator=torch.Generator().manual_seed(10))
+    outs = []
+    for lend in (False, True):
+        op = make(p, torch.Generator().manual_seed(11))
+        xi = x.clone()
+        with torch.no_grad(), writable_batch(xi if lend else None):
+            y = op(xi)
+        assert (y.data_ptr() == xi.data_ptr()) is lend
+        assert lend or torch.equal(xi, x)
+        outs.append(y)
+    op = make(p, torch.Generator().manual_seed(11))
+    params = op.forward_parameters(x.shape)
+    gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
+    assert torch.equal(outs[0], outs[1])
+    assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))

@@ -104,6 +104,10 @@ class AlbuColorJitter(AlbuIntensityBase):
     def apply_transform(self, input, params, flags, transform=None):
         return FA.color_jitter(input, params["factors"], params["order"], self._active)
 
+    def apply_transform_(self, input, params, flags):
+        # Written back into the (lent) rows: one image's round trip at a time, without gathering the rows first.
+        return input.copy_(self.apply_transform(input, params, flags))
+
 
 @register_op(identity={"p": 0.0})  # zero shifts still round-trip through HSV (float error)
 class AlbuHueSaturationValue(AlbuIntensityBase):
@@ -136,6 +140,10 @@ class AlbuHueSaturationValue(AlbuIntensityBase):
 
     def apply_transform(self, input, params, flags, transform=None):
         return FA.hsv_shift(input, params["hue"], params["sat"], params["val"])
+
+    def apply_transform_(self, input, params, flags):
+        # Written back into the (lent) rows: one image's round trip at a time, without gathering the rows first.
+        return input.copy_(self.apply_transform(input, params, flags))
 
 
 @register_op(identity={"r_shift_limit": (0.0, 0.0), "g_shift_limit": (0.0, 0.0), "b_shift_limit": (0.0, 0.0)})
