@@ -132,9 +132,12 @@ def test_gauss_noise_op_gives_the_same_result_lent_or_not(p):
 
 
 def _ops():
-    from kornia_diffaug.ops.albu import AlbuColorJitter, AlbuHueSaturationValue
+    from kornia_diffaug.ops.albu import AlbuBlur, AlbuColorJitter, AlbuGaussianBlur, AlbuHueSaturationValue
 
     return {
+        "gaussian_blur_23": lambda p, g: AlbuGaussianBlur((23, 23), (0.1, 2.0), p=p, generator=g),
+        "gaussian_blur_small": lambda p, g: AlbuGaussianBlur((3, 7), (0.5, 1.5), p=p, generator=g),
+        "blur": lambda p, g: AlbuBlur((3, 9), p=p, generator=g),
         "color_jitter": lambda p, g: AlbuColorJitter((0.6, 1.4), (0.6, 1.4), (0.6, 1.4), (-0.1, 0.1), p=p,
                                                      generator=g),
         "hue_saturation_value": lambda p, g: AlbuHueSaturationValue(p=p, generator=g),
@@ -144,9 +147,10 @@ def _ops():
 @pytest.mark.parametrize("p", [0.4, 1.0])
 @pytest.mark.parametrize("name", list(_ops()))
 def test_written_back_ops_give_the_batched_result_lent_or_not(name, p):
-    # ColorJitter and HueSaturationValue compute each lent row on its view and write it back.
+    # ColorJitter, HueSaturationValue and the blurs compute each lent row from its view (the blurs from its padded
+    # copy) and write it back.
     make = _ops()[name]
-    x = torch.rand(13, 3, 12, 12, generator=torch.Generator().manual_seed(10))
+    x = torch.rand(13, 3, 30, 30, generator=torch.Generator().manual_seed(10))
     outs = []
     for lend in (False, True):
         op = make(p, torch.Generator().manual_seed(11))
@@ -161,3 +165,20 @@ def test_written_back_ops_give_the_batched_result_lent_or_not(name, p):
     gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
     assert torch.equal(outs[0], outs[1])
     assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("taps", [1, 5, 23])
+def test_separable_blur_writes_into_out_even_its_input(dtype, taps):
+    from kornia_diffaug.functional import albu as FA
+
+    g = torch.Generator().manual_seed(12)
+    x = torch.rand(5, 3, 28, 30, generator=g).to(dtype)
+    k = FA.gaussian_kernels(torch.rand(5, generator=g) + 0.5, torch.full((5,), taps), taps)
+    ref = FA.separable_blur(x, k)
+    out = torch.empty_like(x)
+    assert FA.separable_blur(x, k, out=out) is out and torch.equal(out, ref)
+    y = x.clone()
+    assert FA.separable_blur(y, k, out=y) is y and torch.equal(y, ref)
+    with pytest.raises(ValueError, match="out must be a tensor of the input's shape"):
+        FA.separable_blur(x, k, out=out[:2])

@@ -46,20 +46,35 @@ def conv_per_sample(x: torch.Tensor, kernels: torch.Tensor, border: str = "refle
     return y.view(b, c, h, w)
 
 
-def separable_blur(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tensor:
-    """``cv2.sepFilter2D`` with per-sample 1-D kernels (B, K) on both axes, BORDER_REFLECT_101."""
+def separable_blur(x: torch.Tensor, kernel1d: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """``cv2.sepFilter2D`` with per-sample 1-D kernels (B, K) on both axes, BORDER_REFLECT_101.
+
+    ``out``: a tensor of ``x``'s shape and dtype that autograd does not track, which the result is written into
+    and returned; it may be ``x`` itself (each image is padded into a copy before its output is written)."""
     check_image(x)
+    if out is not None:
+        if out.shape != x.shape or out.dtype != x.dtype or (torch.is_grad_enabled() and out.requires_grad):
+            raise ValueError(f"separable_blur: out must be a tensor of the input's shape {tuple(x.shape)} and "
+                             f"dtype {x.dtype} that autograd does not track")
+        if not (host_reads_free_no_grad(x) and x.dtype in (torch.float32, torch.float64)
+                and not torch.is_autocast_enabled("cpu")):
+            return out.copy_(separable_blur(x, kernel1d))
     b, c, h, w = x.shape
     if x.numel() == 0:
-        return x.clone()
+        return x.clone() if out is None else out
     k = kernel1d.shape[-1]
     r = k // 2
     # Taps as the float32 (float64) arithmetic holds them, subnormal ones flushed, on every path alike.
     taps = _flush_subnormal(kernel1d.to(device=x.device, dtype=torch.float64 if x.dtype == torch.float64
                                         else torch.float32))
     if host_reads_free(x) and x.dtype in (torch.float32, torch.float64) and not torch.is_autocast_enabled("cpu"):
-        blur = _blur_by_products if k >= _PRODUCTS_MIN_TAPS and host_reads_free_no_grad(x) else _blur_by_slices
-        ys = [blur(x[i : i + 1], taps[i : i + 1], r) for i in range(b)]  # one image each: in cache
+        if host_reads_free_no_grad(x):  # one image at a time (in cache), each written into its row of the output
+            blur = _blur_by_products if k >= _PRODUCTS_MIN_TAPS else _blur_by_slices
+            out = x.new_empty(x.shape) if out is None else out
+            for i in range(b):
+                blur(x[i : i + 1], taps[i : i + 1], r, out[i : i + 1])
+            return out
+        ys = [_blur_by_slices(x[i : i + 1], taps[i : i + 1], r) for i in range(b)]  # autograd records these
         return ys[0] if b == 1 else torch.cat(ys)
     kk = taps.repeat_interleave(c, 0)  # cast by conv2d: no half-precision copy
     xp = pad2d(x, r, "reflect").reshape(1, b * c, h + 2 * r, w + 2 * r)
@@ -67,18 +82,19 @@ def separable_blur(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tensor:
     return conv2d(xp, kk.view(b * c, 1, k, 1), groups=b * c).view(b, c, h, w)
 
 
-def _blur_by_slices(x: torch.Tensor, kernel1d: torch.Tensor, r: int) -> torch.Tensor:
+def _blur_by_slices(x: torch.Tensor, kernel1d: torch.Tensor, r: int, out: torch.Tensor | None = None) -> torch.Tensor:
     """:func:`separable_blur` as two sums of ``2 r + 1`` shifted slices of the padded image, ``y = sum_t k_t
     x[.., i + t]`` per axis, each ``k_t`` per sample. The CPU path (float32/float64, eager), one image per call:
     its working set stays in cache, where oneDNN's depthwise convolution with a long 1-D kernel was 2x slower;
-    same maths, float rounding of the sums' order aside, and the same bits whatever the batch."""
+    same maths, float rounding of the sums' order aside, and the same bits whatever the batch. ``out`` (no
+    autograd): the tensor the result is written into, which may be ``x`` itself (the padded copy is read)."""
     b, c, h, w = x.shape
     kk = kernel1d.view(b, 1, 1, 1, -1)
     xp = pad2d(x, r, "reflect")
     t = xp[..., :, 0:w] * kk[..., 0]
     for i in range(1, 2 * r + 1):
         t = t.addcmul_(xp[..., :, i : i + w], kk[..., i])
-    y = t[..., 0:h, :] * kk[..., 0]
+    y = torch.mul(t[..., 0:h, :], kk[..., 0], out=out) if out is not None else t[..., 0:h, :] * kk[..., 0]
     for i in range(1, 2 * r + 1):
         y = y.addcmul_(t[..., i : i + h, :], kk[..., i])
     return y
@@ -106,10 +122,12 @@ def _toeplitz_block(kernel1d: torch.Tensor, s: int) -> torch.Tensor:
     return kernel1d[d.clamp(0, taps - 1)] * inside
 
 
-def _blur_by_products(x: torch.Tensor, kernel1d: torch.Tensor, r: int) -> torch.Tensor:
+def _blur_by_products(x: torch.Tensor, kernel1d: torch.Tensor, r: int, out: torch.Tensor | None = None
+                      ) -> torch.Tensor:
     """:func:`_blur_by_slices` of one image (1, C, H, W) as matrix products: each block of ``_PRODUCT_BLOCK``
     outputs along an axis is the padded image's ``block + 2 r`` inputs times one banded Toeplitz block, written
-    into its slice of the output (no window copies). For long kernels on the CPU, without autograd (``out=``)."""
+    into its slice of the output (no window copies; ``out``, which may be ``x``, else a new tensor). For long
+    kernels on the CPU, without autograd (``out=``)."""
     _, c, h, w = x.shape
     taps, s = 2 * r + 1, _PRODUCT_BLOCK
     t = _toeplitz_block(kernel1d.view(-1), s)
@@ -120,7 +138,7 @@ def _blur_by_products(x: torch.Tensor, kernel1d: torch.Tensor, r: int) -> torch.
         n = min(s, w - o)
         torch.mm(rows[:, o : o + n + taps - 1], t[: n + taps - 1, :n], out=mid[:, o : o + n])
     planes = mid.view(c, h + 2 * r, w)
-    y = x.new_empty(1, c, h, w)
+    y = x.new_empty(1, c, h, w) if out is None else out
     for o in range(0, h, s):
         n = min(s, h - o)
         for ch in range(c):

@@ -82,7 +82,15 @@ class AlbuBlur(_OddKernelOp):
     albu_name = "Blur"
 
     def apply_transform(self, input, params, flags, transform=None):
-        return FA.separable_blur(input, FA.box_kernels(params["ksize"].to(input.device), self._sizes[-1]))
+        return self._blur(input, params, None)
+
+    def _blur(self, input, params, out):
+        # out: None (a new tensor) or, for the in-place kernel, the (lent) rows themselves
+        return FA.separable_blur(input, FA.box_kernels(params["ksize"].to(input.device), self._sizes[-1]),
+                                 out=out)
+
+    def apply_transform_(self, input, params, flags):
+        return self._blur(input, params, input)
 
 
 @register_op(identity={"sigma_limit": (1e-3, 1e-3), "blur_limit": (3, 3)})
@@ -136,7 +144,15 @@ class AlbuGaussianBlur(AlbuIntensityBase):
         return {"sigma": sigma, "ksize": k + (k % 2 == 0).long()}
 
     def apply_transform(self, input, params, flags, transform=None):
-        return FA.separable_blur(input, FA.gaussian_kernels(params["sigma"], params["ksize"], self._max))
+        return self._blur(input, params, None)
+
+    def _blur(self, input, params, out):
+        # out: None (a new tensor) or, for the in-place kernel, the (lent) rows themselves
+        return FA.separable_blur(input, FA.gaussian_kernels(params["sigma"], params["ksize"], self._max),
+                                 out=out)
+
+    def apply_transform_(self, input, params, flags):
+        return self._blur(input, params, input)
 
 
 @register_op(identity={"blur_limit": (3, 3), "p": 0.0})
