@@ -9,7 +9,8 @@ main process through shared memory, and a reused buffer could be overwritten whi
 
 A container's intermediate batch is another matter: made by one of its children during this call, read by
 nothing but the next child, it can take that child's gated rows in place (``writable_batch``), which saves the
-whole-batch copy each gated child makes (a 64x3x224x224 float32 batch: 6-12 ms, each child). Never the caller's
+whole-batch copy each gated child makes (a 64x3x224x224 float32 batch: 6-12 ms, each child); an op with an
+in-place kernel (``apply_transform_``, see ``_base``) transforms its rows of it where they lie. Never the caller's
 tensor, never across calls, and never where autograd records the write.
 """
 
