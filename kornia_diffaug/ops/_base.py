@@ -286,7 +286,7 @@ def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[s
     rest = op.apply_non_transform(x, params, flags, transform=transform)
     if idx.numel() == 0:
         return rest
-    if _has_in_place_kernel(op, x) and rest is x:
+    if _has_in_place_kernel(op, x, params) and rest is x:
         return _rows_in_place(op, batch_buffer(rest, rest), params, flags, idx)
     out = None
     for sel, y in _chunks(op, x, params, flags, transform, idx):
@@ -298,11 +298,14 @@ def _apply_gated(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[s
     return out
 
 
-def _has_in_place_kernel(op: Any, x: torch.Tensor) -> bool:
+def _has_in_place_kernel(op: Any, x: torch.Tensor, params: dict[str, Any]) -> bool:
     """Whether ``op`` has ``apply_transform_(x, params, flags)``, its transform written into ``x`` (a batch or a
-    view of some of its rows) with the same bits, and may use it: a floating ``x`` that autograd does not track."""
-    return (hasattr(op, "apply_transform_") and x.is_floating_point()
-            and not (torch.is_grad_enabled() and x.requires_grad))
+    view of some of its rows) with the same bits, and may use it: a floating ``x``, and autograd tracking neither
+    ``x`` nor a parameter."""
+    if not (hasattr(op, "apply_transform_") and x.is_floating_point()):
+        return False
+    return not (torch.is_grad_enabled() and (x.requires_grad or any(
+        isinstance(v, torch.Tensor) and v.requires_grad for v in params.values())))
 
 
 def _rows_in_place(op: Any, out: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
@@ -339,7 +342,7 @@ def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict
     else one fresh buffer), so that the chunk's result is freed, and its memory reused, before the next one. An op
     with an in-place kernel ``apply_transform_(x, params, flags)`` (same bits) transforms a lent batch with it."""
     n = x.shape[0] if idx is None else idx.numel()
-    if idx is None and _has_in_place_kernel(op, x) and may_write(x, x):
+    if idx is None and _has_in_place_kernel(op, x, params) and may_write(x, x):
         return _rows_in_place(op, x, params, flags, None)  # the lent batch, transformed in place
     parts: list[torch.Tensor] = []
     out: torch.Tensor | None = None

@@ -182,3 +182,21 @@ def test_separable_blur_writes_into_out_even_its_input(dtype, taps):
     assert FA.separable_blur(y, k, out=y) is y and torch.equal(y, ref)
     with pytest.raises(ValueError, match="out must be a tensor of the input's shape"):
         FA.separable_blur(x, k, out=out[:2])
+
+
+@pytest.mark.parametrize("p", [0.5, 1.0])
+def test_no_in_place_kernel_where_autograd_tracks_a_parameter(p):
+    # A parameter that needs a gradient keeps the out-of-place path, so the gradient reaches it.
+    from kornia_diffaug.ops.albu import AlbuBrightnessContrast
+
+    x = torch.rand(12, 3, 8, 8, generator=torch.Generator().manual_seed(13))
+    op = AlbuBrightnessContrast(p=p, generator=torch.Generator().manual_seed(14))
+    params = op.forward_parameters(x.shape)
+    alpha = params["alpha"].clone().requires_grad_(True)
+    y = op(x, params={**params, "alpha": alpha})
+    y.sum().backward()
+    gate = params["batch_prob"] > 0.5
+    assert alpha.grad is not None and bool((alpha.grad[gate] != 0).all())
+    assert bool((alpha.grad[~gate] == 0).all())
+    with torch.no_grad():
+        assert torch.equal(y, op(x, params=params))
