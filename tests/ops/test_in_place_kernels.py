@@ -8,7 +8,15 @@ import pytest
 import torch
 
 from kornia_diffaug.ops._alloc import writable_batch
-from kornia_diffaug.ops.albu import AlbuCoarseDropout
+from kornia_diffaug.ops.albu import (
+    AlbuBlur,
+    AlbuBrightnessContrast,
+    AlbuCoarseDropout,
+    AlbuColorJitter,
+    AlbuGaussianBlur,
+    AlbuGaussNoise,
+    AlbuHueSaturationValue,
+)
 
 DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
 DROPOUTS = [
@@ -34,27 +42,6 @@ def test_coarse_dropout_in_place_matches_its_transform(kwargs, dtype):
     assert not torch.equal(ref, x) or kwargs["num_holes_range"][0] == 0
 
 
-@pytest.mark.parametrize("p", [0.5, 1.0])
-@pytest.mark.parametrize("kwargs", DROPOUTS, ids=range(len(DROPOUTS)))
-def test_coarse_dropout_gives_the_same_result_lent_or_not(kwargs, p):
-    x = torch.rand(19, 3, 16, 16, generator=torch.Generator().manual_seed(2))
-    outs = []
-    for lend in (False, True):
-        op = AlbuCoarseDropout(**kwargs, p=p, generator=torch.Generator().manual_seed(3))
-        xi = x.clone()
-        with torch.no_grad(), writable_batch(xi if lend else None):
-            y = op(xi)
-        assert (y.data_ptr() == xi.data_ptr()) is lend
-        assert lend or torch.equal(xi, x)
-        outs.append(y)
-    assert torch.equal(outs[0], outs[1])
-    # and the batched (Kornia-style) path agrees: the gate read on the device, the where on the whole batch
-    op = AlbuCoarseDropout(**kwargs, p=p, generator=torch.Generator().manual_seed(3))
-    params = op.forward_parameters(x.shape)
-    gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
-    assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))
-
-
 @pytest.mark.parametrize("by_max", [True, False])
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("span", [(0.0, 1.0), (-0.3, 1.4)], ids=["unit", "outside"])
@@ -73,27 +60,6 @@ def test_brightness_contrast_in_place_matches_the_function(by_max, dtype, span):
     assert FA.brightness_contrast_(empty, alpha[:0], beta[:0], by_max).shape == empty.shape
 
 
-@pytest.mark.parametrize("p", [0.5, 1.0])
-def test_brightness_contrast_op_gives_the_same_result_lent_or_not(p):
-    from kornia_diffaug.ops.albu import AlbuBrightnessContrast
-
-    x = torch.rand(19, 3, 16, 16, generator=torch.Generator().manual_seed(5))
-    outs = []
-    for lend in (False, True):
-        op = AlbuBrightnessContrast(p=p, generator=torch.Generator().manual_seed(6))
-        xi = x.clone()
-        with torch.no_grad(), writable_batch(xi if lend else None):
-            y = op(xi)
-        assert (y.data_ptr() == xi.data_ptr()) is lend
-        assert lend or torch.equal(xi, x)
-        outs.append(y)
-    op = AlbuBrightnessContrast(p=p, generator=torch.Generator().manual_seed(6))
-    params = op.forward_parameters(x.shape)
-    gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
-    assert torch.equal(outs[0], outs[1])
-    assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))
-
-
 @pytest.mark.parametrize("per_channel", [True, False])
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("span", [(0.0, 1.0), (-0.3, 1.4)], ids=["unit", "outside"])
@@ -108,63 +74,6 @@ def test_gauss_noise_in_place_matches_the_function(per_channel, dtype, span):
     y = x.clone()
     assert FA.gauss_noise_(y, seed, std, mean, per_channel) is y
     assert torch.equal(y, ref) and not torch.equal(y, x)
-
-
-@pytest.mark.parametrize("p", [0.3, 1.0])
-def test_gauss_noise_op_gives_the_same_result_lent_or_not(p):
-    from kornia_diffaug.ops.albu import AlbuGaussNoise
-
-    x = torch.rand(19, 3, 16, 16, generator=torch.Generator().manual_seed(8))
-    outs = []
-    for lend in (False, True):
-        op = AlbuGaussNoise((0.02, 0.1), p=p, generator=torch.Generator().manual_seed(9))
-        xi = x.clone()
-        with torch.no_grad(), writable_batch(xi if lend else None):
-            y = op(xi)
-        assert (y.data_ptr() == xi.data_ptr()) is lend
-        assert lend or torch.equal(xi, x)
-        outs.append(y)
-    op = AlbuGaussNoise((0.02, 0.1), p=p, generator=torch.Generator().manual_seed(9))
-    params = op.forward_parameters(x.shape)
-    gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
-    assert torch.equal(outs[0], outs[1])
-    assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))
-
-
-def _ops():
-    from kornia_diffaug.ops.albu import AlbuBlur, AlbuColorJitter, AlbuGaussianBlur, AlbuHueSaturationValue
-
-    return {
-        "gaussian_blur_23": lambda p, g: AlbuGaussianBlur((23, 23), (0.1, 2.0), p=p, generator=g),
-        "gaussian_blur_small": lambda p, g: AlbuGaussianBlur((3, 7), (0.5, 1.5), p=p, generator=g),
-        "blur": lambda p, g: AlbuBlur((3, 9), p=p, generator=g),
-        "color_jitter": lambda p, g: AlbuColorJitter((0.6, 1.4), (0.6, 1.4), (0.6, 1.4), (-0.1, 0.1), p=p,
-                                                     generator=g),
-        "hue_saturation_value": lambda p, g: AlbuHueSaturationValue(p=p, generator=g),
-    }
-
-
-@pytest.mark.parametrize("p", [0.4, 1.0])
-@pytest.mark.parametrize("name", list(_ops()))
-def test_written_back_ops_give_the_batched_result_lent_or_not(name, p):
-    # ColorJitter, HueSaturationValue and the blurs compute each lent row from its view (the blurs from its padded
-    # copy) and write it back.
-    make = _ops()[name]
-    x = torch.rand(13, 3, 30, 30, generator=torch.Generator().manual_seed(10))
-    outs = []
-    for lend in (False, True):
-        op = make(p, torch.Generator().manual_seed(11))
-        xi = x.clone()
-        with torch.no_grad(), writable_batch(xi if lend else None):
-            y = op(xi)
-        assert (y.data_ptr() == xi.data_ptr()) is lend
-        assert lend or torch.equal(xi, x)
-        outs.append(y)
-    op = make(p, torch.Generator().manual_seed(11))
-    params = op.forward_parameters(x.shape)
-    gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
-    assert torch.equal(outs[0], outs[1])
-    assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
@@ -187,8 +96,6 @@ def test_separable_blur_writes_into_out_even_its_input(dtype, taps):
 @pytest.mark.parametrize("p", [0.5, 1.0])
 def test_no_in_place_kernel_where_autograd_tracks_a_parameter(p):
     # A parameter that needs a gradient keeps the out-of-place path, so the gradient reaches it.
-    from kornia_diffaug.ops.albu import AlbuBrightnessContrast
-
     x = torch.rand(12, 3, 8, 8, generator=torch.Generator().manual_seed(13))
     op = AlbuBrightnessContrast(p=p, generator=torch.Generator().manual_seed(14))
     params = op.forward_parameters(x.shape)
@@ -200,3 +107,44 @@ def test_no_in_place_kernel_where_autograd_tracks_a_parameter(p):
     assert bool((alpha.grad[~gate] == 0).all())
     with torch.no_grad():
         assert torch.equal(y, op(x, params=params))
+
+
+def _ops():
+    ops = {f"coarse_dropout_{i}": (lambda p, g, kw=kw: AlbuCoarseDropout(**kw, p=p, generator=g))
+           for i, kw in enumerate(DROPOUTS)}
+    return {
+        **ops,
+        "brightness_contrast": lambda p, g: AlbuBrightnessContrast(p=p, generator=g),
+        "gauss_noise": lambda p, g: AlbuGaussNoise((0.02, 0.1), p=p, generator=g),
+        # ColorJitter and HueSaturationValue compute each lent row from its view and write it back; the blurs
+        # write each image from its padded copy into its own row
+        "color_jitter": lambda p, g: AlbuColorJitter((0.6, 1.4), (0.6, 1.4), (0.6, 1.4), (-0.1, 0.1), p=p,
+                                                     generator=g),
+        "hue_saturation_value": lambda p, g: AlbuHueSaturationValue(p=p, generator=g),
+        "gaussian_blur_23": lambda p, g: AlbuGaussianBlur((23, 23), (0.1, 2.0), p=p, generator=g),
+        "gaussian_blur_small": lambda p, g: AlbuGaussianBlur((3, 7), (0.5, 1.5), p=p, generator=g),
+        "blur": lambda p, g: AlbuBlur((3, 9), p=p, generator=g),
+    }
+
+
+@pytest.mark.parametrize("p", [0.4, 1.0])
+@pytest.mark.parametrize("name", list(_ops()))
+def test_ops_give_the_batched_result_lent_or_not(name, p):
+    # Lent, the op writes into the very tensor it was given; not lent, into its own copy, the input untouched;
+    # either way the result is the batched transform blended by the gate, bit for bit.
+    make = _ops()[name]
+    x = torch.rand(13, 3, 30, 30, generator=torch.Generator().manual_seed(10))
+    outs = []
+    for lend in (False, True):
+        op = make(p, torch.Generator().manual_seed(11))
+        xi = x.clone()
+        with torch.no_grad(), writable_batch(xi if lend else None):
+            y = op(xi)
+        assert (y.data_ptr() == xi.data_ptr()) is lend
+        assert lend or torch.equal(xi, x)
+        outs.append(y)
+    op = make(p, torch.Generator().manual_seed(11))
+    params = op.forward_parameters(x.shape)
+    gate = params["batch_prob"].view(-1, 1, 1, 1) > 0.5
+    assert torch.equal(outs[0], outs[1])
+    assert torch.equal(outs[0], torch.where(gate, op.apply_transform(x, params, {}), x))

@@ -23,6 +23,7 @@ __all__ = [
     "sample",
     "saturate",
     "take2d",
+    "unit_bounds",
 ]
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # OpenCV's RGB2GRAY (ITU-R BT.601)
@@ -32,15 +33,21 @@ INTERPOLATIONS = {0: "nearest", 1: "bilinear", 2: "bicubic"}
 BORDERS = {0: ("zeros", False), 1: ("border", False), 2: ("reflection", False), 4: ("reflection", True)}
 
 
+def unit_bounds(x: torch.Tensor) -> bool:
+    """Whether :func:`saturate`'s bounds for results computed from ``x`` are just 0 and 1, known without a device
+    sync: ``x`` is a non-empty CPU tensor in [0, 1] that autograd does not track (the general form stays when
+    autograd records, as its gradient at the bounds differs from clamp's)."""
+    if not (x.numel() and host_reads_free_no_grad(x)):
+        return False
+    lo, hi = torch.aminmax(x)
+    return bool(lo >= 0) and bool(hi <= 1)
+
+
 def saturate(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """uint8 saturation of a result ``y`` computed from ``x``: clamp to [0, 1], but never past where ``x``
     already was (so inputs outside [0, 1] are not cut, and an identity parameter gives exactly ``x``)."""
-    if x.numel() and host_reads_free_no_grad(x, y):
-        # No sync cost on the CPU. The usual case, x in [0, 1], makes the bounds just 0 and 1 (same values; the
-        # general form stays when autograd records, as its gradient at the bounds differs from clamp's).
-        lo, hi = torch.aminmax(x)
-        if bool(lo >= 0) and bool(hi <= 1):
-            return y.clamp(0, 1)
+    if host_reads_free_no_grad(y) and unit_bounds(x):  # the usual case: the same values as the general form
+        return y.clamp(0, 1)
     return torch.maximum(torch.minimum(y, x.clamp_min(1)), x.clamp_max(0))
 
 

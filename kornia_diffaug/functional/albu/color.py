@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import torch
 
-from ..._host import host_reads_free, host_reads_free_no_grad
+from ..._host import host_reads_free
 from ..._validate import check_image
 from .._broadcast import per_sample
-from ._common import GRAY_WEIGHTS, border_index, saturate, take2d
+from ._common import GRAY_WEIGHTS, border_index, saturate, take2d, unit_bounds
 
 __all__ = [
     "brightness_contrast",
@@ -56,8 +56,7 @@ def brightness_contrast_(x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tenso
     check_image(x)
     if x.numel() == 0:
         return x
-    lo, hi = torch.aminmax(x)
-    if torch.is_grad_enabled() and x.requires_grad or not (host_reads_free(x) and bool(lo >= 0) and bool(hi <= 1)):
+    if not unit_bounds(x):
         return x.copy_(brightness_contrast(x, alpha, beta, by_max))  # saturate's general bounds need x itself
     if not by_max:
         beta = torch.as_tensor(beta, device=x.device).to(x.dtype) * x.mean(dim=(1, 2, 3))
@@ -191,10 +190,7 @@ def _color_jitter_one(x: torch.Tensor, f: torch.Tensor, order: torch.Tensor, act
     input lies in [0, 1] (checked once) every step's output does too, so each clamp is to [0, 1]."""
     fs = f.tolist()
     rest = (1 - f).tolist()  # 1 - f in x's dtype, as the batched coefficients
-    unit = host_reads_free_no_grad(x) and x.numel() > 0
-    if unit:
-        lo, hi = torch.aminmax(x)
-        unit = bool(lo >= 0) and bool(hi <= 1)
+    unit = unit_bounds(x)
 
     def clamp(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return y.clamp_(0, 1) if unit else saturate(y, x)

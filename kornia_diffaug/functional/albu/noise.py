@@ -10,9 +10,8 @@ from __future__ import annotations
 import torch
 from kornia.color import hls_to_rgb, rgb_to_hls
 
-from ..._host import host_reads_free
 from ..._validate import check_image
-from ._common import saturate
+from ._common import saturate, unit_bounds
 
 __all__ = ["counter_noise", "gauss_noise", "gauss_noise_", "hash32", "iso_noise", "iso_noise_fields",
            "multiplicative_noise", "salt_and_pepper", "salt_and_pepper_masks"]
@@ -89,8 +88,7 @@ def gauss_noise_(
     check_image(x)
     if x.numel() == 0:
         return x
-    lo, hi = torch.aminmax(x)
-    if torch.is_grad_enabled() and x.requires_grad or not (host_reads_free(x) and bool(lo >= 0) and bool(hi <= 1)):
+    if not unit_bounds(x):
         return x.copy_(gauss_noise(x, seed, std, mean, per_channel))  # saturate's general bounds need x itself
     b, c, h, w = x.shape
     z = counter_noise(seed, (b, c if per_channel else 1, h, w), "normal", x.dtype, x.device)
