@@ -68,10 +68,9 @@ class Normalize(SeededGateMixin, RowGatedMixin, K.Normalize):
 
     def apply_transform_(self, input: torch.Tensor, params: dict[str, torch.Tensor],
                          flags: dict[str, Any]) -> torch.Tensor:
-        """Kornia's ``(x - mean) / std`` (statistics cast to ``x``'s dtype) written into a floating ``x``: the
-        same two rounded operations, so the same bits, without two whole-batch temporaries."""
-        if not input.is_floating_point():
-            return self.apply_transform(input, params, flags)
+        """Kornia's ``(x - mean) / std`` (statistics cast to ``x``'s dtype) written into a floating ``x`` (the only
+        kind an in-place kernel is given): the same two rounded operations, so the same bits, without two
+        whole-batch temporaries."""
         mean, std = (torch.as_tensor(flags[k], device=input.device, dtype=input.dtype) for k in ("mean", "std"))
         tail = (1,) * (input.ndim - 2)  # Kornia's (C,), (1, C) or (B, C) statistics over (B, C, H*W)
         return input.sub_(mean.view(*mean.shape, *tail)).div_(std.view(*std.shape, *tail))
