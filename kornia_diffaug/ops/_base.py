@@ -45,7 +45,8 @@ from ..functional.sampling import draw_device
 from ._alloc import batch_buffer, empty_batch, may_write
 
 __all__ = ["NotInvertibleError", "RowGatedMixin", "SeededGateMixin", "SeededOpMixin", "allow_per_sample_gating",
-           "is_kornia_augmentation", "next_batch_shape", "own_gate", "resample_flag", "rows_path_allowed"]
+           "is_kornia_augmentation", "next_batch_shape", "own_gate", "resample_flag", "rows_path_allowed",
+           "sample_rows"]
 
 _JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
 _CPU_CHUNK = 8  # samples per ``apply_transform`` call on the CPU's gated path
@@ -328,9 +329,7 @@ def _rows_in_place(op: Any, out: torch.Tensor, params: dict[str, Any], flags: di
     for lo, hi in runs:
         for start in range(lo, hi, step):
             run = slice(start, min(start + step, hi))
-            sub = {k: (v[run] if k != "forward_input_shape" and isinstance(v, torch.Tensor) and v.ndim > 0
-                       and v.shape[0] == b else v) for k, v in params.items()}
-            op.apply_transform_(out[run], sub, flags)
+            op.apply_transform_(out[run], sample_rows(params, b, run), flags)
     return out
 
 
@@ -376,10 +375,18 @@ def _chunks(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict[str, A
         if idx is None and n <= step:
             sel = slice(None)
 
-        def take(v: Any, sel: Any = sel) -> Any:
-            if isinstance(v, torch.Tensor) and v.ndim > 0 and v.shape[0] == b:
-                return v[sel if isinstance(sel, slice) else sel.to(v.device)]
-            return v
+        yield sel, op.apply_transform(_rows(x, b, sel), sample_rows(params, b, sel), flags,
+                                      transform=_rows(transform, b, sel))
 
-        sub = {k: (v if k == "forward_input_shape" else take(v)) for k, v in params.items()}
-        yield sel, op.apply_transform(take(x), sub, flags, transform=take(transform))
+
+def _rows(v: Any, b: int, sel: slice | torch.Tensor) -> Any:
+    """``v``'s rows ``sel`` where ``v`` is a per-sample tensor of a batch of ``b`` (leading dim ``b``), else ``v``."""
+    if isinstance(v, torch.Tensor) and v.ndim > 0 and v.shape[0] == b:
+        return v[sel if isinstance(sel, slice) else sel.to(v.device)]
+    return v
+
+
+def sample_rows(params: dict[str, Any], b: int, sel: slice | torch.Tensor) -> dict[str, Any]:
+    """``params`` for the samples ``sel`` (a slice or an index tensor) of a batch of ``b``: every per-sample
+    tensor cut to those rows; ``forward_input_shape`` (the call's shape, not per sample) kept."""
+    return {k: v if k == "forward_input_shape" else _rows(v, b, sel) for k, v in params.items()}

@@ -17,7 +17,7 @@ from kornia.augmentation.container.params import ParamItem
 from ..._validate import check_generator, check_int, check_probability
 from ...functional.sampling import draw_device
 from .._alloc import batch_buffer
-from .._base import allow_per_sample_gating, is_kornia_augmentation, next_batch_shape, rows_path_allowed
+from .._base import allow_per_sample_gating, is_kornia_augmentation, next_batch_shape, rows_path_allowed, sample_rows
 
 __all__ = ["PerSampleOneOf", "PerSampleSequential", "PerSampleSomeOf"]
 
@@ -194,9 +194,7 @@ def _take_params(items: list[ParamItem], rows: torch.Tensor, b: int) -> list[Par
         if isinstance(data, list):
             return _take_params(data, rows, b)
         if isinstance(data, dict):
-            return {k: v.index_select(0, rows.to(v.device)) if k != "forward_input_shape"
-                    and isinstance(v, torch.Tensor) and v.ndim > 0 and v.shape[0] == b else v
-                    for k, v in data.items()}
+            return sample_rows(data, b, rows)
         return data
 
     return [ParamItem(item.name, take(item.data)) for item in items]
