@@ -238,14 +238,16 @@ class RowGatedMixin:
     and maths are untouched, but on the CPU a call whose gate mixes applied and skipped samples transforms only the
     applied ones (:class:`SeededOpMixin`'s ``"cpu_rows"`` path), instead of transforming the whole batch and
     blending with ``torch.where``; ``chunk_always`` also runs ``p == 1`` calls a few samples at a time (ops whose
-    maths makes whole-batch temporaries). Same results, bit for bit: the kernels are per-sample."""
+    maths makes whole-batch temporaries), as does an in-place kernel (``apply_transform_``), so that a lent batch
+    reaches it. Same results, bit for bit: the kernels are per-sample."""
 
     chunk_always: ClassVar[bool] = False
 
     def transform_inputs(self, input, params, flags, transform=None, **kwargs) -> torch.Tensor:
         op: Any = self
+        rows_at_p1 = self.chunk_always or hasattr(self, "apply_transform_")
         if (kwargs or not rows_path_allowed(op, input)
-                or (op.p == 1.0 and op.p_batch == 1.0 and not self.chunk_always)):
+                or (op.p == 1.0 and op.p_batch == 1.0 and not rows_at_p1)):
             return super().transform_inputs(input, params, flags, transform, **kwargs)  # type: ignore[misc]
         return _transform_rows(op, input, params, flags, transform)
 

@@ -34,7 +34,6 @@ class RandomHorizontalFlip(SeededGateMixin, RowGatedMixin, K.RandomHorizontalFli
     """``kornia.augmentation.RandomHorizontalFlip``; on the CPU only the gated samples are flipped."""
 
     kornia_class: ClassVar[type[nn.Module]] = K.RandomHorizontalFlip
-    chunk_always = True
 
     def apply_transform_(self, input: torch.Tensor, params: dict[str, torch.Tensor],
                          flags: dict[str, Any]) -> torch.Tensor:
@@ -46,7 +45,6 @@ class RandomVerticalFlip(SeededGateMixin, RowGatedMixin, K.RandomVerticalFlip):
     """``kornia.augmentation.RandomVerticalFlip``; on the CPU only the gated samples are flipped."""
 
     kornia_class: ClassVar[type[nn.Module]] = K.RandomVerticalFlip
-    chunk_always = True
 
     def apply_transform_(self, input: torch.Tensor, params: dict[str, torch.Tensor],
                          flags: dict[str, Any]) -> torch.Tensor:
