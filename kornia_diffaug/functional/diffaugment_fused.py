@@ -11,10 +11,14 @@ operations of :func:`~kornia_diffaug.functional.color.diffaugment_color` followe
 of :func:`~kornia_diffaug.functional.geometry.integer_translate` and
 :func:`~kornia_diffaug.functional.erase.cutout`, so the result is bit for bit theirs.
 
-Forward: one reduction read of ``x``, one gather, one fused multiply-add, one select. The backward is the
-exact adjoint written out (a channel sum, one multiply-add, the opposite gather and a masked add) instead of
-autograd's scatter-add through the gather; it runs when no magnitude needs a gradient (learnable
-magnitudes take the composed path, whose autograd reaches them).
+Forward: one reduction read of ``x`` (the channel mean), one fused multiply-add and one move. On the CPU the
+multiply-add writes into the interior of a zero-bordered flat canvas, the move is one copy of contiguous runs
+(:func:`~kornia_diffaug.functional.geometry.shifted_rows`) and one select (or slice fills, for large images) sets
+the entering columns and the cutout; elsewhere the move is a gather and a select sets the rest.
+
+The backward is the exact adjoint written out (the masked upstream gradient moved back, a channel sum, one
+multiply-add) instead of autograd's scatter-add through the gather; it runs when no magnitude needs a gradient
+(learnable magnitudes take the composed path, whose autograd reaches them).
 """
 
 from __future__ import annotations
@@ -24,20 +28,13 @@ import torch
 from .._host import host_reads_free
 from .._validate import check_image, check_shifts
 from ._broadcast import per_sample
-from .erase import rectangle_mask
+from .erase import RECTANGLE_LOOP_MIN, fill_rectangles_, rectangle_mask, rectangle_slices
+from .geometry import entering_column_slices, entering_columns, shift_canvas, shift_index, shift_pads, shifted_rows
 
 __all__ = ["diffaugment_fused"]
 
 Color = tuple  # (shift b, saturation s, contrast c): scalars or (B,) tensors
 Boxes = tuple  # (top, left, height, width): (B,) or (B, K) integer tensors
-
-
-def _source(tx: torch.Tensor, ty: torch.Tensor, h: int, w: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Flat source index ``(B, 1, H W)`` of ``y[v, u] = x[v - ty, u - tx]`` and its validity ``(B, 1, H, W)``."""
-    ys = torch.arange(h, device=tx.device).view(1, h, 1) - ty.view(-1, 1, 1)
-    xs = torch.arange(w, device=tx.device).view(1, 1, w) - tx.view(-1, 1, 1)
-    valid = ((ys >= 0) & (ys < h)) & ((xs >= 0) & (xs < w))
-    return (ys.clamp(0, h - 1) * w + xs.clamp(0, w - 1)).view(-1, 1, h * w), valid.unsqueeze(1)
 
 
 def _gather(v: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
@@ -47,9 +44,11 @@ def _gather(v: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
     return torch.gather(v.reshape(b, c, h * w), 2, index.expand(b, c, h * w)).view(b, c, h, w)
 
 
-def _plan(x, color, translation, cutout, fill):
-    """Coefficients ``A, B, K`` (``(B, 1, 1, 1)`` or ``None``), channel mean, shifts, gather index, the mask
-    ``keep`` ``(B, 1, H, W)`` of pixels computed from ``x`` (``None``: all) and the value of the others."""
+def _plan(x, color, translation, cutout, canvas: bool):
+    """Coefficients ``A, B, K`` (``(B, 1, 1, 1)`` or ``None``), the channel mean, the rounded shifts, then how
+    to move: the canvas pads and the entering columns (``canvas``) or the gather index and its validity mask;
+    last the cutout: a mask ``(B, 1, H, W)``, the list of its
+    :func:`~kornia_diffaug.functional.erase.rectangle_slices` (CPU, large images) or ``None``."""
     b, c, h, w = x.shape
     coef = m_c = None
     if color is not None:
@@ -57,68 +56,137 @@ def _plan(x, color, translation, cutout, fill):
         m_c = x.mean(dim=1, keepdim=True)
         mu = m_c.mean(dim=(2, 3), keepdim=True)
         coef = (con * sat, con * (1 - sat), shift + (1 - con) * mu)
-    index = valid = None
+    # On the CPU, large images: one slice fill per rectangle (lists of slices) instead of a mask pass.
+    loop = canvas and c * h * w >= RECTANGLE_LOOP_MIN
+    move = None
     if translation is not None:
         tx, ty = translation
         check_shifts(x, tx, ty)
         tx, ty = tx.to(x.device).round().long(), ty.to(x.device).round().long()
-        index, valid = _source(tx, ty, h, w)
+        if canvas:  # the pads, and the columns the shift brings in (set after the move)
+            enter = entering_column_slices(tx, (h, w)) if loop else entering_columns(tx, w)
+            move = (shift_pads(tx, ty, (h, w)), enter)
+        else:
+            move = shift_index(tx, ty, h, w)
         translation = (tx, ty)
-    keep, other = valid, x.new_zeros(())
+    cut = None
     if cutout is not None:
-        cut = rectangle_mask(*(t.to(x.device) for t in cutout), (h, w))
-        keep = ~cut if valid is None else valid & ~cut
-        other = torch.where(cut, fill, other)  # the cutout overrides the translation's zero fill
-    return coef, m_c, translation, index, keep, other
+        boxes = tuple(t.to(x.device) for t in cutout)
+        cut = rectangle_slices(*boxes, (h, w)) if loop else rectangle_mask(*boxes, (h, w))
+    return coef, m_c, translation, move, cut
+
+
+def _select(valid: torch.Tensor | None, cut: torch.Tensor | None, fill: torch.Tensor, x: torch.Tensor):
+    """The mask ``keep`` of output pixels computed from ``x`` (``None``: all) and the value of the others."""
+    if cut is None:
+        return valid, x.new_zeros(())
+    keep = ~cut if valid is None else valid & ~cut
+    return keep, torch.where(cut, fill, x.new_zeros(()))  # the cutout overrides the translation's zero fill
 
 
 def _compose(x, coef, m_c, index, keep, other) -> torch.Tensor:
-    """The forward formula with ordinary ops (differentiable in ``x`` and in the colour magnitudes)."""
+    """The forward formula with ordinary ops (differentiable in ``x`` and in the colour magnitudes): a gather
+    for the move, a select for the zero fill and the cutout."""
     y = _gather(x, index)
     if coef is not None:
         a, bc, k = coef
         off = torch.addcmul(k, bc, _gather(m_c, index))
-        if keep is not None and _folds(x, k):
-            # The select folded into the small maps: A = 0 and the offset = other off the kept pixels.
-            return _fma(torch.where(keep, off, other), torch.where(keep, a, 0), y, fresh=index is not None)
-        y = _fma(off, a, y, fresh=index is not None)
-    elif keep is not None and _folds(x, None):
-        # -0.0 on the kept pixels: y + (-0.0) is y for every y, signed zeros included.
-        return _fma(torch.where(keep, -0.0, other), keep.to(x.dtype), y, fresh=index is not None)
+        if index is not None and not torch.is_grad_enabled():
+            y = torch.addcmul(off, a, y, out=y)  # the gathered buffer is fresh: one allocation less
+        else:
+            y = torch.addcmul(off, a, y)
     return y if keep is None else torch.where(keep, y, other)
 
 
-def _folds(x: torch.Tensor, k: torch.Tensor | None) -> bool:
-    """Whether the final select may be folded into a multiply-add: off the kept pixels the gathered value is
-    multiplied by 0, which is exact only for finite ``x``. Checked on the CPU (the read costs no device sync,
-    and a broadcast select costs several passes there; accelerators keep ``torch.where``) through a sum:
-    a finite sum of ``x`` (or the colour offset ``k``, made of its mean) means every pixel is finite."""
-    if not host_reads_free(x) or torch.is_grad_enabled():
-        return False
-    return bool(torch.isfinite(k).all()) if k is not None else bool(torch.isfinite(x.sum()))
+def _canvas_forward(x, coef, m_c, translation, move, cut, fill) -> torch.Tensor:
+    """The forward formula on the CPU: the colour multiply-add writes into a zero-bordered flat canvas, one copy
+    of contiguous runs moves it, then the entering columns and the cutout are set (one pass, or slice fills).
+    Per pixel the same float operations as :func:`_compose`."""
+    off = None if coef is None else torch.addcmul(coef[2], coef[1], m_c)
+    if translation is None:
+        y = x.clone() if coef is None else torch.addcmul(off, coef[0], x)
+        return _set_(y, None, cut, fill)
+    pads, enter = move
+    canvas, interior = shift_canvas(x.shape, pads, x.dtype, x.device)
+    if coef is None:
+        interior.copy_(x)
+    else:
+        torch.addcmul(off, coef[0], x, out=interior)
+    return _set_(shifted_rows(canvas, *translation, pads, x.shape[-2:]), enter, cut, fill)
 
 
-def _fma(off: torch.Tensor, a: torch.Tensor, y: torch.Tensor, fresh: bool) -> torch.Tensor:
-    """``off + a * y``, written into ``y`` itself when it is a fresh buffer outside autograd (one allocation less)."""
-    if fresh and not torch.is_grad_enabled():
-        return torch.addcmul(off, a, y, out=y)
-    return torch.addcmul(off, a, y)
+def _set_(y: torch.Tensor, enter, cut, fill) -> torch.Tensor:
+    """In place: ``y`` zero on the entering columns and ``fill`` on the cutout (the cutout wins). Both are masks
+    (one select pass) or both lists of slices (slice fills); ``None``: nothing to set."""
+    if isinstance(enter, list) or isinstance(cut, list):
+        fill_rectangles_(y, enter or [], 0.0)
+        return fill_rectangles_(y, cut or [], fill)
+    if cut is None:
+        return y if enter is None else torch.where(enter, y.new_zeros(()), y, out=y)
+    other = torch.where(cut, fill, y.new_zeros(()))
+    return torch.where(cut if enter is None else cut | enter, other, y, out=y)
+
+
+def _canvas_backward(g, coef, translation, move, cut) -> torch.Tensor:
+    """The adjoint of :func:`_canvas_forward`: zero the cutout and the entering columns, move back by the opposite
+    shift (through a canvas again: the zeroed columns are what its wrapped reads find), then the colour adjoint
+    ``A g + B sum_c(g) / C + (1 - c) sum(g) / (C H W)``."""
+    b, c, h, w = g.shape
+    differentiable = torch.is_grad_enabled()  # double backward: no out= writes
+    fresh = True
+    if translation is not None:
+        pads, enter = move
+        canvas, interior = shift_canvas(g.shape, pads, g.dtype, g.device)
+        if isinstance(enter, list):
+            fill_rectangles_(interior.copy_(g), enter + (cut or []), 0.0)
+        else:
+            zero = enter if cut is None else enter | cut
+            if differentiable:
+                interior.copy_(g.masked_fill(zero, 0))
+            else:
+                torch.where(zero, g.new_zeros(()), g, out=interior)  # copy and mask in one pass
+        tx, ty = translation
+        g = shifted_rows(canvas, -tx, -ty, pads, (h, w))
+    elif cut is not None:
+        g = g.masked_fill(cut, 0) if isinstance(cut, torch.Tensor) else fill_rectangles_(g.clone(), cut, 0.0)
+    else:
+        fresh = False
+    if coef is None:
+        return g
+    a, bc = coef
+    d_off = g.sum(dim=1, keepdim=True)  # the offset B m_c + K is shared by the channels
+    d_k = d_off.sum(dim=(2, 3), keepdim=True)
+    off = torch.addcmul((1 - (a + bc)) * d_k / (h * w * c), bc / c, d_off)  # A + B = c
+    if fresh and not differentiable:
+        return torch.addcmul(off, a, g, out=g)
+    return torch.addcmul(off, a, g)
 
 
 class _Fused(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, coef, m_c, translation, index, keep, other):  # type: ignore[override]
-        ctx.size, ctx.has = x.shape, (coef is not None, translation is not None)
+    def forward(ctx, x, coef, m_c, translation, move, cut, fill, canvas):  # type: ignore[override]
+        ctx.size, ctx.has, ctx.canvas = x.shape, (coef is not None, translation is not None), canvas
+        if canvas:  # ``move``: the canvas pads and the entering columns
+            ctx.move = move
+            ctx.rects = cut if isinstance(cut, list) else None
+            mask = None if ctx.rects is not None else cut
+            ctx.save_for_backward(mask, *(coef[:2] if coef is not None else ()), *(translation or ()))
+            return _canvas_forward(x, coef, m_c, translation, move, cut, fill)
+        index = None if move is None else move[0]
+        keep, other = _select(None if move is None else move[1], cut, fill, x)
         ctx.save_for_backward(keep, *(coef[:2] if coef is not None else ()), *(translation or ()))
         return _compose(x, coef, m_c, index, keep, other)
 
     @staticmethod
     def backward(ctx, g):  # type: ignore[override]
-        b, c, h, w = ctx.size
-        keep, *rest = ctx.saved_tensors
+        mask, *rest = ctx.saved_tensors
         coef = tuple(rest[:2]) if ctx.has[0] else None
         translation = tuple(rest[-2:]) if ctx.has[1] else None
-        keep_f = None if keep is None else keep.to(g.dtype)
+        if ctx.canvas:
+            cut = ctx.rects if ctx.rects is not None else mask
+            return _canvas_backward(g, coef, translation, ctx.move, cut), *([None] * 7)
+        b, c, h, w = ctx.size
+        keep_f = None if mask is None else mask.to(g.dtype)
         const = None
         if coef is not None:
             a, bc = coef
@@ -137,11 +205,11 @@ class _Fused(torch.autograd.Function):
             gx = inner if const is None else inner + const
         else:
             tx, ty = translation
-            index, back_valid = _source(-tx, -ty, h, w)
+            index, back_valid = shift_index(-tx, -ty, h, w)
             moved = _gather(inner.contiguous(), index)
             back = back_valid.to(g.dtype)
             gx = moved * back if const is None else torch.addcmul(const, back, moved)
-        return gx, None, None, None, None, None, None
+        return gx, *([None] * 7)
 
 
 def diffaugment_fused(
@@ -166,14 +234,15 @@ def diffaugment_fused(
     check_image(x)
     if x.numel() == 0:
         return x.clone()
-    # ``+ 0.0`` writes a fill of -0.0 as +0.0, the one value the CPU fold could not reproduce bit for bit.
-    fill_t = torch.as_tensor(fill, dtype=x.dtype, device=x.device) + 0.0
+    fill_t = torch.as_tensor(fill, dtype=x.dtype, device=x.device)
     if torch.jit.is_tracing() or (color is not None and any(isinstance(v, torch.Tensor) and v.requires_grad
                                                             for v in color)):
         # Learnable magnitudes: the composed ops, so that autograd reaches them. jit.trace: the same ops (the
         # tracer cannot record a custom autograd.Function that takes tuples).
-        coef, m_c, _, index, keep, other = _plan(x, color, translation, cutout, fill_t)
-        return _compose(x, coef, m_c, index, keep, other)
+        coef, m_c, shifts, move, cut = _plan(x, color, translation, cutout, canvas=False)
+        keep, other = _select(None if move is None else move[1], cut, fill_t, x)
+        return _compose(x, coef, m_c, None if move is None else move[0], keep, other)
+    canvas = host_reads_free(x)  # on the CPU the pads are read on the host at no cost
     with torch.no_grad():  # the custom backward holds the adjoints of the means: no graph through them
-        coef, m_c, shifts, index, keep, other = _plan(x, color, translation, cutout, fill_t)
-    return _Fused.apply(x, coef, m_c, shifts, index, keep, other)
+        coef, m_c, shifts, move, cut = _plan(x, color, translation, cutout, canvas=canvas)
+    return _Fused.apply(x, coef, m_c, shifts, move, cut, fill_t, canvas)

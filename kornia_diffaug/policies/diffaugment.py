@@ -111,6 +111,19 @@ class DiffAugment(AugmentationSequential):
             return self._fused_forward(args[0], params)
         return super().forward(*args, params=params, data_keys=data_keys)
 
+    @property
+    def transform_matrix(self) -> torch.Tensor | None:
+        """Kornia's chained matrix; after a fused call, the translation's ``(B, 3, 3)``, built on first read."""
+        pending = self.__dict__.get("_pending_shift")
+        if pending is not None:
+            self._pending_shift = None
+            self._transform_matrices = [F.translation_matrix(pending[0], pending[1], dtype=pending[2])]
+        return super().transform_matrix
+
+    def clear_state(self) -> None:
+        self._pending_shift = None
+        super().clear_state()
+
     def _fused_forward(self, x: torch.Tensor, params=None) -> torch.Tensor:
         """The image-only path; ``params`` (e.g. ``aug._params``) replays a draw through the same floating-point
         operations, so the replay is bitwise identical."""
@@ -135,7 +148,7 @@ class DiffAugment(AugmentationSequential):
             elif name == "translation":
                 tx, ty = _gated(data[i]["shift_x"], gates[i], 0), _gated(data[i]["shift_y"], gates[i], 0)
                 steps.append((name, (tx, ty)))
-                self._transform_matrices = [F.translation_matrix(tx, ty, dtype=x.dtype)]
+                self._pending_shift = (tx, ty, x.dtype)  # the matrix is built when read
                 i += 1
             else:
                 d = data[i]

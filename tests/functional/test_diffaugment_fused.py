@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 
 import pytest
@@ -80,16 +81,76 @@ def test_nan_moved_out_of_view_does_not_leak_into_the_zero_fill():
     assert torch.equal(y, torch.zeros_like(y))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16, torch.float16])
 @pytest.mark.parametrize("use", USES)
-def test_cpu_folded_select_and_torch_where_agree_bit_for_bit(use):
-    from kornia_diffaug.functional.diffaugment_fused import _compose, _plan
+@pytest.mark.parametrize("size", [(10, 9), (40, 37)])  # the cutout as a mask pass / as slice fills (>= 4096)
+def test_cpu_canvas_path_and_gather_path_agree(use, dtype, size, monkeypatch):
+    """The CPU path (colour written into a zero-bordered canvas, moved by window copies, the cutout filled)
+    against the accelerators' path (gather, select), forced on the CPU: same bits forward, the same gradient."""
+    fused = importlib.import_module("kornia_diffaug.functional.diffaugment_fused")  # the name is also a function
 
-    x = torch.rand(4, 3, 10, 9) * 2 - 1
-    x[:, :, 0] = -0.0  # signed zeros survive the fold
+    x = (torch.rand(4, 3, *size, dtype=torch.float64) * 2 - 1).to(dtype)
+    x[:, :, 0] = -0.0  # signed zeros
+    x[0, 1, 5, 4], x[1, 0, 2, 2], x[2, 2, 9, 8] = float("nan"), float("inf"), -float("inf")
     color, shifts, boxes = _draw(x, 3, use)
-    plan = _plan(x, color, shifts, boxes, torch.tensor(0.0))
-    with torch.no_grad():
-        folded = _compose(x, plan[0], plan[1], *plan[3:])  # CPU, finite input: the folded multiply-add
-    with torch.enable_grad():
-        selected = _compose(x, plan[0], plan[1], *plan[3:])  # grad mode: torch.where
-    assert torch.equal(folded.view(torch.int32), selected.view(torch.int32))
+    if boxes is not None:  # two holes per sample, one of them empty or outside for some samples
+        boxes = tuple(torch.stack((v, w), 1) for v, w in zip(boxes, (boxes[0] - 12, boxes[1] + 3,
+                                                                      torch.tensor([0, 3, 5, 2]), boxes[3] // 2),
+                                                               strict=True))
+    g = torch.randn(x.shape, generator=torch.Generator().manual_seed(7)).to(dtype)
+
+    def run():
+        leaf = x.clone().requires_grad_(True)
+        y = F.diffaugment_fused(leaf, color, shifts, boxes, fill=-0.0)
+        (gx,) = torch.autograd.grad(y, leaf, g)
+        return y.detach(), gx
+
+    y_canvas, g_canvas = run()
+    monkeypatch.setattr(fused, "host_reads_free", lambda *t: False)
+    y_gather, g_gather = run()
+    bits = {2: torch.int16, 4: torch.int32, 8: torch.int64}[dtype.itemsize]
+    nan = y_canvas.isnan()
+    assert torch.equal(nan, y_gather.isnan())  # the same NaNs (their payload bits may differ between kernels)
+    assert torch.equal(y_canvas.view(bits)[~nan], y_gather.view(bits)[~nan])  # signed zeros included
+    tol = {torch.float64: 1e-12, torch.float32: 1e-5, torch.bfloat16: 5e-2, torch.float16: 5e-3}[dtype]
+    torch.testing.assert_close(g_canvas, g_gather, atol=tol, rtol=tol, equal_nan=True)  # rounding order differs
+
+
+def test_negative_zero_fill_is_written_as_negative_zero():
+    x = torch.ones(2, 1, 4, 4)
+    boxes = (torch.zeros(2, dtype=torch.long),) * 2 + (torch.full((2,), 2),) * 2
+    for shifts in (None, (torch.tensor([1, 0]), torch.tensor([0, -1]))):
+        y = F.diffaugment_fused(x, None, shifts, boxes, fill=-0.0)
+        assert torch.equal(torch.signbit(y[:, :, :2, :2]), torch.ones(2, 1, 2, 2, dtype=torch.bool))
+
+
+@given(st.integers(1, 4), st.integers(1, 3), st.integers(1, 12), st.integers(1, 12), st.integers(0, 2**16))
+def test_rectangle_slices_fill_exactly_the_mask(b, k, h, w, seed):
+    from kornia_diffaug.functional.erase import fill_rectangles_, rectangle_mask, rectangle_slices
+
+    g = torch.Generator().manual_seed(seed)
+    top, left = torch.randint(-h, 2 * h, (b, k), generator=g), torch.randint(-w, 2 * w, (b, k), generator=g)
+    height, width = torch.randint(-2, h + 3, (b, k), generator=g), torch.randint(-2, w + 3, (b, k), generator=g)
+    for boxes in ((top, left, height, width), (top[:, 0], left[:, 0], height[:, 0], width[:, 0])):
+        x = torch.rand(b, 2, h, w, generator=g)
+        mask = rectangle_mask(*boxes, (h, w))
+        fill = torch.tensor([0.25, -3.0])
+        got = fill_rectangles_(x.clone(), rectangle_slices(*boxes, (h, w)), fill)
+        assert torch.equal(got, torch.where(mask, fill.view(1, 2, 1, 1), x))
+
+
+@pytest.mark.parametrize("size", [(8, 8), (40, 37)])  # the mask select / the slice fills (C H W >= 4096)
+@pytest.mark.parametrize("fill", [0.5, torch.tensor([0.25, -1.0, 2.0])])
+def test_cutout_paths_match_the_mask_definition(size, fill):
+    from kornia_diffaug.functional.erase import rectangle_mask
+
+    g = torch.Generator().manual_seed(2)
+    x = torch.rand(3, 3, *size, generator=g, requires_grad=True)
+    boxes = (torch.tensor([[-2, 3], [5, 0], [1, 1]]), torch.tensor([[4, -9], [0, 2], [30, 1]]),
+             torch.tensor([[6, 2], [0, 40], [5, 3]]), torch.tensor([[7, 20], [3, 3], [9, 2]]))
+    y = F.cutout(x, *boxes, fill=fill)
+    mask = rectangle_mask(*boxes, size)
+    want = torch.where(mask, torch.as_tensor(fill).view(1, -1, 1, 1) if isinstance(fill, torch.Tensor) else fill, x)
+    assert torch.equal(y, want)
+    (grad,) = torch.autograd.grad(y.sum(), x)
+    assert torch.equal(grad, (~mask).to(x.dtype).expand_as(x))
