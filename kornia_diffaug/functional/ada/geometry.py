@@ -27,27 +27,6 @@ _COS90 = (1.0, 0.0, -1.0, 0.0)
 _SIN90 = (0.0, 1.0, 0.0, -1.0)
 
 
-def _mat(a, b, tx, c, d, ty) -> torch.Tensor:
-    """Stack per-sample entries into ``(B, 3, 3)`` matrices ``[[a, b, tx], [c, d, ty], [0, 0, 1]]``."""
-    zero, one = torch.zeros_like(a), torch.ones_like(a)
-    return torch.stack([a, b, tx, c, d, ty, zero, zero, one], dim=-1).view(-1, 3, 3)
-
-
-def _rot(cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    z = torch.zeros_like(cos)
-    return _mat(cos, -sin, z, sin, cos, z)
-
-
-def _scale(sx: torch.Tensor, sy: torch.Tensor) -> torch.Tensor:
-    z = torch.zeros_like(sx)
-    return _mat(sx, z, z, z, sy, z)
-
-
-def _shift(tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
-    one, z = torch.ones_like(tx), torch.zeros_like(tx)
-    return _mat(one, z, tx, z, one, ty)
-
-
 def geometry_matrices(
     params: Mapping[str, torch.Tensor],
     size: tuple[int, int],
@@ -72,22 +51,37 @@ def geometry_matrices(
 
     Returns:
         ``(M, M_inv)`` or ``None`` when ``params`` holds no geometric key.
+
+    Each op's matrix and inverse are written entry by entry, one stack per op (a quarter turn's shift and
+    rotation as one matrix: its entries are in {0, +-1/2, +-1}, so the product is exact).
     """
     present = [k for k in GEOMETRY_KEYS if k in params]
     if not present:
         return None
     h, w = size
     b = params[present[0]].shape[0]
+    zero = torch.zeros(b, dtype=dtype, device=device)
+    one = torch.ones(b, dtype=dtype, device=device)
 
     def get(k: str) -> torch.Tensor:
         return params[k].to(device=device, dtype=dtype)
 
-    fwd: list[torch.Tensor] = []  # forward matrices, in order of application
-    inv: list[torch.Tensor] = []  # their inverses, same order
+    def mat(a, b_, tx, c, d, ty) -> torch.Tensor:  # [[a, b, tx], [c, d, ty], [0, 0, 1]] as (B, 9)
+        return torch.stack([a, b_, tx, c, d, ty, zero, zero, one], dim=-1)
+
+    def shift(tx, ty) -> torch.Tensor:
+        return mat(one, zero, tx, zero, one, ty)
+
+    def diag(sx, sy) -> torch.Tensor:
+        return mat(sx, zero, zero, zero, sy, zero)
+
+    cx, cy = zero + (w - 1) / 2, zero + (h - 1) / 2
+    fwd: list[torch.Tensor] = [shift(-cx, -cy)]  # forward matrices, in order of application (centred)
+    inv: list[torch.Tensor] = [shift(cx, cy)]  # their inverses, in the order they multiply (last op first)
     if "xflip" in params:
-        f = _scale(1.0 - 2.0 * get("xflip"), torch.ones(b, dtype=dtype, device=device))
-        fwd.append(f)
-        inv.append(f)
+        f = 1.0 - 2.0 * get("xflip")
+        fwd.append(diag(f, one))
+        inv.append(fwd[-1])
     if "rotate90" in params:
         k = get("rotate90").round().long().remainder(4)
         cos = torch.tensor(_COS90, dtype=dtype, device=device)[k]
@@ -95,43 +89,42 @@ def geometry_matrices(
         # Centred coordinates lie on Z + fw along x and Z + fh along y; an odd quarter turn swaps them.
         fw, fh = ((w - 1) % 2) / 2, ((h - 1) % 2) / 2
         odd = k.remainder(2).to(dtype)
-        t = _shift(odd * (fw - fh), odd * (fh - fw))
-        fwd.append(t @ _rot(cos, sin))
-        inv.append(_rot(cos, -sin) @ _shift(-odd * (fw - fh), -odd * (fh - fw)))
+        tx, ty = odd * (fw - fh), odd * (fh - fw)
+        fwd.append(mat(cos, -sin, tx, sin, cos, ty))  # shift(t) @ rot(cos, sin)
+        inv.append(mat(cos, sin, -(cos * tx + sin * ty), -sin, cos, sin * tx - cos * ty))  # rot(-) @ shift(-t)
     if "xint" in params:
         t = get("xint").round()
-        fwd.append(_shift(t[:, 0], t[:, 1]))
-        inv.append(_shift(-t[:, 0], -t[:, 1]))
+        fwd.append(shift(t[:, 0], t[:, 1]))
+        inv.append(shift(-t[:, 0], -t[:, 1]))
     if "scale" in params:
         s = get("scale")
-        fwd.append(_scale(s, s))
-        inv.append(_scale(1 / s, 1 / s))
+        fwd.append(diag(s, s))
+        inv.append(diag(1 / s, 1 / s))
     for key in ("rotate_pre", "aniso", "rotate_post"):
         if key not in params:
             continue
         v = get(key)
         if key == "aniso":
-            fwd.append(_scale(v, 1 / v))
-            inv.append(_scale(1 / v, v))
+            fwd.append(diag(v, 1 / v))
+            inv.append(diag(1 / v, v))
         else:
             cos, sin = torch.cos(v), torch.sin(v)
-            fwd.append(_rot(cos, sin))
-            inv.append(_rot(cos, -sin))
+            fwd.append(mat(cos, -sin, zero, sin, cos, zero))
+            inv.append(mat(cos, sin, zero, -sin, cos, zero))
     if "xfrac" in params:
         t = get("xfrac")
-        fwd.append(_shift(t[:, 0], t[:, 1]))
-        inv.append(_shift(-t[:, 0], -t[:, 1]))
-
-    cx = torch.full((b,), (w - 1) / 2, dtype=dtype, device=device)
-    cy = torch.full((b,), (h - 1) / 2, dtype=dtype, device=device)
-    m = _shift(-cx, -cy)
-    for a in fwd:
-        m = a @ m
-    m = _shift(cx, cy) @ m
-    m_inv = _shift(cx, cy)
-    for a in inv:
-        m_inv = m_inv @ a
-    m_inv = m_inv @ _shift(-cx, -cy)
+        fwd.append(shift(t[:, 0], t[:, 1]))
+        inv.append(shift(-t[:, 0], -t[:, 1]))
+    fwd.append(shift(cx, cy))
+    inv.append(shift(-cx, -cy))
+    # Multiplied one by one, in this order: the float32 rounding of the matrices is part of the outputs (tested
+    # against a golden file), and a tree of products rounds differently.
+    m = fwd[0].view(b, 3, 3)
+    for a in fwd[1:]:
+        m = a.view(b, 3, 3) @ m
+    m_inv = inv[0].view(b, 3, 3)
+    for a in inv[1:]:
+        m_inv = m_inv @ a.view(b, 3, 3)
     return m, m_inv
 
 
