@@ -314,10 +314,11 @@ def _has_in_place_kernel(op: Any, x: torch.Tensor, params: dict[str, Any]) -> bo
 def _rows_in_place(op: Any, out: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
                    idx: torch.Tensor | None) -> torch.Tensor:
     """``op.apply_transform_`` on the rows ``idx`` of ``out`` (ascending; all rows when ``None``), on views of
-    runs of consecutive rows (at most ``op.cpu_chunk`` rows where the op sets it), each with its rows of the
-    per-sample parameters."""
+    runs of consecutive rows (at most ``op.cpu_chunk_in_place`` rows, else ``op.cpu_chunk``, where the op sets
+    them), each with its rows of the per-sample parameters."""
     b = out.shape[0]
-    step = getattr(op, "cpu_chunk", None) or max(b, 1)  # elementwise in-place kernels make no batch temporaries
+    step = getattr(op, "cpu_chunk_in_place", getattr(op, "cpu_chunk", None))
+    step = step or max(b, 1)  # elementwise in-place kernels make no batch temporaries
     runs: list[tuple[int, int]] = []
     if idx is None:
         runs = [(0, b)] if b else []

@@ -12,6 +12,7 @@ from ..._host import host_reads_free
 from ..._validate import check_image
 from .._broadcast import per_sample
 from ._common import GRAY_WEIGHTS, border_index, saturate, take2d, unit_bounds
+from ._hsv_inplace import from_hue_chroma_, hue_chroma_, hue_raw_, records, workspace
 
 __all__ = [
     "brightness_contrast",
@@ -19,10 +20,12 @@ __all__ = [
     "channel_shift",
     "clahe",
     "color_jitter",
+    "color_jitter_",
     "equalize",
     "gamma",
     "hsv6_to_rgb",
     "hsv_shift",
+    "hsv_shift_",
     "posterize",
     "rgb_to_hsv6",
     "sepia",
@@ -127,11 +130,19 @@ def hsv6_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tens
     return _from_hue_chroma(h, v * s, v)
 
 
-def _hue_rotate(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
+def _hue_rotate(x: torch.Tensor, turns: torch.Tensor, out: torch.Tensor | None = None,
+                scratch: torch.Tensor | None = None, ws: torch.Tensor | None = None) -> torch.Tensor:
+    """The hue rotated by ``turns`` (B,), clamped to [0, 1]. For calls autograd does not record: written into
+    ``out`` when given (possibly ``x`` itself), with ``scratch`` (``x``'s shape) and the workspace ``ws``
+    (``_hsv_inplace.workspace``) overwritten (each made when not given)."""
     # Chroma (v s) is kept as max - min, never divided by v: with inputs outside [0, 1] a tiny positive v
     # made s overflow (inf in float16) and v s c a NaN. The hue is wrapped once, in _from_hue_chroma.
-    h, chroma, v = _hue_raw(x)
-    return _from_hue_chroma(h + 6 * turns.to(x.dtype).view(-1, 1, 1, 1), chroma, v).clamp_(0, 1)
+    shift = 6 * turns.to(x.dtype).view(-1, 1, 1, 1)
+    if records(x, turns):
+        h, chroma, v = _hue_raw(x)
+        return _from_hue_chroma(h + shift, chroma, v).clamp_(0, 1)
+    h, chroma, v = hue_raw_(x, workspace(x) if ws is None else ws)  # the same operations in reused buffers
+    return from_hue_chroma_(h.add_(shift), chroma, v, out=out, scratch=scratch).clamp_(0, 1)
 
 
 def color_jitter(
@@ -191,6 +202,9 @@ def _color_jitter_one(x: torch.Tensor, f: torch.Tensor, order: torch.Tensor, act
     fs = f.tolist()
     rest = (1 - f).tolist()  # 1 - f in x's dtype, as the batched coefficients
     unit = unit_bounds(x)
+    if unit and not records(x, f):
+        return _color_jitter_one_(x.clone(memory_format=torch.contiguous_format), f, order, active, rgb,
+                                  torch.empty_like(x, memory_format=torch.contiguous_format), workspace(x))
 
     def clamp(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return y.clamp_(0, 1) if unit else saturate(y, x)
@@ -210,6 +224,66 @@ def _color_jitter_one(x: torch.Tensor, f: torch.Tensor, order: torch.Tensor, act
         else:
             x = clamp((x * fs[2]).add_(_gray(x) * rest[2]), x)
     return x
+
+
+def _gray_into(x: torch.Tensor, scratch: torch.Tensor) -> torch.Tensor:
+    """:func:`_gray` of an RGB ``x`` with its weighted planes written into ``scratch`` (``x``'s shape)."""
+    w = torch.tensor(GRAY_WEIGHTS, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+    return torch.mul(x, w, out=scratch).sum(1, keepdim=True)
+
+
+def _color_jitter_one_(x: torch.Tensor, f: torch.Tensor, order: torch.Tensor, active, rgb: bool,
+                       scratch: torch.Tensor, ws: torch.Tensor) -> torch.Tensor:
+    """:func:`_color_jitter_one` written into ``x`` (in [0, 1], not recorded by autograd) with ``scratch`` (a
+    contiguous buffer of ``x``'s shape) and ``ws`` (``_hsv_inplace.workspace(x)``) overwritten: every step in
+    place, so each clamp is to [0, 1]; the same operations in the same order, the same bits."""
+    fs = f.tolist()
+    rest = (1 - f).tolist()
+
+    def gray(y: torch.Tensor) -> torch.Tensor:
+        return _gray_into(y, scratch) if rgb else _gray(y)
+
+    for op in order.tolist():
+        if op == 3:
+            if active[3] and rgb:
+                _hue_rotate(x, f[3:], out=x, scratch=scratch, ws=ws)
+            continue
+        if not active[op] or (op == 2 and not rgb):
+            x.mul_(1).clamp_(0, 1)  # the batched step's ``1 x + 0 g + 0 m``
+        elif op == 0:
+            x.mul_(fs[0]).clamp_(0, 1)
+        elif op == 1:
+            m = gray(x).mean(dim=(1, 2, 3), keepdim=True)
+            x.mul_(fs[1]).add_(m * rest[1]).clamp_(0, 1)
+        else:
+            g = gray(x).mul_(rest[2])
+            x.mul_(fs[2]).add_(g).clamp_(0, 1)
+    return x
+
+
+def color_jitter_(
+    x: torch.Tensor,
+    factors: torch.Tensor,
+    order: torch.Tensor,
+    active: tuple[bool, bool, bool, bool] = (True, True, True, True),
+) -> torch.Tensor:
+    """:func:`color_jitter` written into ``x`` (a tensor autograd does not track), with the same bits: on the CPU,
+    images in [0, 1] are jittered in place one at a time (one scratch image for all); otherwise the result is
+    copied in."""
+    check_image(x)
+    f = factors.to(device=x.device, dtype=x.dtype)
+    order = order.to(x.device)
+    if host_reads_free(x, f, order) and not records(x, f) and x.shape[0] > 0 and x[:1].is_contiguous():
+        rgb = x.shape[1] == 3
+        scratch, ws = torch.empty_like(x[:1]), workspace(x[:1])
+        for i in range(x.shape[0]):
+            xi = x[i : i + 1]
+            if unit_bounds(xi):
+                _color_jitter_one_(xi, f[i], order[i], active, rgb, scratch, ws)
+            else:
+                xi.copy_(_color_jitter_one(xi, f[i], order[i], active, rgb))
+        return x
+    return x.copy_(color_jitter(x, factors, order, active))
 
 
 def _linear_jitter_step(x: torch.Tensor, f: torch.Tensor, sel: torch.Tensor, active, rgb: bool) -> torch.Tensor:
@@ -235,11 +309,45 @@ def hsv_shift(x: torch.Tensor, hue: torch.Tensor, sat: torch.Tensor, val: torch.
     check_image(x)
     if x.shape[1] != 3:
         return saturate(x + per_sample(val, x, "val") / 255, x)
+    if not records(x, *(t for t in (hue, sat, val) if isinstance(t, torch.Tensor))):
+        return _hsv_shift_into(x, hue, sat, val, None)
     h, s0, v = rgb_to_hsv6(x)
     h = h + per_sample(hue, x, "hue") / 30  # 30 OpenCV hue units per sextant; hsv6_to_rgb wraps it
     s = (s0 + per_sample(sat, x, "sat") / 255).clamp(0, 1) * _positive(s0)  # grey (s0 = 0) stays grey
     v = (v + per_sample(val, x, "val") / 255).clamp(0, 1)
     return hsv6_to_rgb(h, s, v).clamp(0, 1)
+
+
+def _hsv_shift_into(x: torch.Tensor, hue, sat, val, out: torch.Tensor | None,
+                    scratch: torch.Tensor | None = None, ws: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`hsv_shift` of an RGB ``x`` with its temporaries reused (autograd not recording): the same operations
+    in the same order, the same bits; written into ``out`` when given (possibly ``x``), else a fresh tensor;
+    ``scratch`` (``x``'s shape, contiguous) and ``ws`` (``_hsv_inplace.workspace(x)``) are overwritten (each made
+    when not given)."""
+    one = torch.ones((), dtype=x.dtype, device=x.device)
+    ws = workspace(x) if ws is None else ws
+    h, delta, v = hue_chroma_(x, ws)
+    lit = torch.clamp(v, 0, 1, out=ws[2]).ceil_()  # _positive(v.clamp(min=0))
+    den = torch.mul(v, lit, out=ws[3]).add_(torch.sub(one, lit, out=ws[4]))  # v lit + (1 - lit)
+    s = delta.div_(den).mul_(lit)  # rgb_to_hsv6's saturation
+    h.add_(per_sample(hue, x, "hue") / 30)
+    grey = torch.clamp(s, max=1, out=den).ceil_()  # _positive(s0)
+    s.add_(per_sample(sat, x, "sat") / 255).clamp_(0, 1).mul_(grey)
+    v.add_(per_sample(val, x, "val") / 255).clamp_(0, 1)
+    return from_hue_chroma_(h, s.mul_(v), v, out=out, scratch=scratch).clamp_(0, 1)
+
+
+def hsv_shift_(x: torch.Tensor, hue: torch.Tensor, sat: torch.Tensor, val: torch.Tensor) -> torch.Tensor:
+    """:func:`hsv_shift` written into ``x`` (a tensor autograd does not track), with the same bits: one image at a
+    time with one scratch image (the round trip's temporaries of one image stay in cache)."""
+    check_image(x)
+    if x.shape[1] != 3 or records(x) or not x[:1].is_contiguous():
+        return x.copy_(hsv_shift(x, hue, sat, val))
+    scratch, ws = torch.empty_like(x[:1]), workspace(x[:1])
+    hue, sat, val = (per_sample(t, x, k).view(-1) for t, k in ((hue, "hue"), (sat, "sat"), (val, "val")))
+    for i in range(x.shape[0]):
+        _hsv_shift_into(x[i : i + 1], hue[i], sat[i], val[i], x[i : i + 1], scratch, ws)
+    return x
 
 
 def channel_shift(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:

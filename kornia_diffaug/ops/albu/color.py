@@ -85,6 +85,7 @@ class AlbuColorJitter(AlbuIntensityBase):
 
     albu_name = "ColorJitter"
     cpu_chunk = 1  # CPU gated path: one image's HSV temporaries (~3 MB in float32) stay in L2, 8 images' do not
+    cpu_chunk_in_place = 0  # whole runs of rows: the in-place kernel goes one image at a time with one scratch
 
     def __init__(self, brightness=(0.8, 1.2), contrast=(0.8, 1.2), saturation=(0.8, 1.2), hue=(-0.5, 0.5),
                  p=1.0, same_on_batch=False, keepdim=False, generator=None):
@@ -105,8 +106,8 @@ class AlbuColorJitter(AlbuIntensityBase):
         return FA.color_jitter(input, params["factors"], params["order"], self._active)
 
     def apply_transform_(self, input, params, flags):
-        # Written back into the (lent) rows: one image's round trip at a time, without gathering the rows first.
-        return input.copy_(self.apply_transform(input, params, flags))
+        # Into the (lent) rows, one image at a time, without gathering the rows first.
+        return FA.color_jitter_(input, params["factors"], params["order"], self._active)
 
 
 @register_op(identity={"p": 0.0})  # zero shifts still round-trip through HSV (float error)
@@ -127,6 +128,7 @@ class AlbuHueSaturationValue(AlbuIntensityBase):
 
     albu_name = "HueSaturationValue"
     cpu_chunk = 1  # as ColorJitter: the HSV round trip's temporaries of one image stay in cache
+    cpu_chunk_in_place = 0  # as ColorJitter
 
     def __init__(self, hue_shift_limit=(-20, 20), sat_shift_limit=(-30, 30), val_shift_limit=(-20, 20),
                  p=1.0, same_on_batch=False, keepdim=False, generator=None):
@@ -142,8 +144,8 @@ class AlbuHueSaturationValue(AlbuIntensityBase):
         return FA.hsv_shift(input, params["hue"], params["sat"], params["val"])
 
     def apply_transform_(self, input, params, flags):
-        # Written back into the (lent) rows: one image's round trip at a time, without gathering the rows first.
-        return input.copy_(self.apply_transform(input, params, flags))
+        # Into the (lent) rows, one image's round trip at a time, without gathering the rows first.
+        return FA.hsv_shift_(input, params["hue"], params["sat"], params["val"])
 
 
 @register_op(identity={"r_shift_limit": (0.0, 0.0), "g_shift_limit": (0.0, 0.0), "b_shift_limit": (0.0, 0.0)})
