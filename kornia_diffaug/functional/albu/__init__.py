@@ -27,6 +27,7 @@ from .color import (
 from .crop import (
     crop_box,
     crop_origin,
+    crop_resize,
     crop_resize_matrix,
     crop_resize_nearest,
     resize,
@@ -95,6 +96,7 @@ __all__ = [
     "crop_box",
     "crop_origin",
     "crop_resize_matrix",
+    "crop_resize",
     "crop_resize_nearest",
     "down_up",
     "elastic_affine_matrix",

@@ -13,10 +13,10 @@ import torch.nn.functional as F
 
 from ..._host import host_reads_free
 from ..._validate import check_image
-from ._common import INTERPOLATIONS
+from ._common import INTERPOLATIONS, sample
 
-__all__ = ["crop_box", "crop_origin", "crop_resize_matrix", "crop_resize_nearest", "resize", "resized_crop_box",
-           "scale_matrix"]
+__all__ = ["crop_box", "crop_origin", "crop_resize", "crop_resize_matrix", "crop_resize_nearest", "resize",
+           "resized_crop_box", "scale_matrix"]
 
 
 def crop_resize_matrix(box: torch.Tensor, size: tuple[int, int], half_pixel: bool = True) -> torch.Tensor:
@@ -96,6 +96,53 @@ def crop_resize_nearest(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int
     rows = rows.long().view(b, 1, h, 1).expand(b, c, h, w_in)
     cols = cols.long().view(b, 1, 1, w).expand(b, c, h, w)
     return x.gather(2, rows).gather(3, cols)
+
+
+def crop_resize(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], interpolation: int = 1) -> torch.Tensor:
+    """Each sample's crop ``box[i] = (x0, y0, x1, y1)`` (B, 4) (integer corners inside the image) resized to
+    ``size = (H, W)`` as ``cv2.resize(crop, (W, H), interpolation)``: what Albumentations' resized crops do.
+
+    Nearest: :func:`crop_resize_nearest`. Linear and cubic: half-pixel centres, source column
+    ``x0 + (u + 0.5) w / W - 0.5`` for a crop of width ``w`` (rows alike), no antialiasing; taps past the crop's
+    edge repeat its edge pixel, as ``cv2.resize`` does at the border of the crop it is given, and never read the
+    pixels around the crop. Linear clamps the coordinate into the crop (OpenCV's rule), pulled ``8 max(H, W)``
+    float32 epsilons (float64 ones for float64 images; about 2e-4 px at 224 px) inside its edges so that the
+    sampler's own rounding never gives a tap outside it any weight (crops 1 pixel wide excepted); cubic reads
+    an image whose rows and columns outside the crop are the crop's edge (one gather). Differentiable in ``x``.
+    """
+    check_image(x)
+    mode = INTERPOLATIONS[interpolation]
+    if mode == "nearest":
+        return crop_resize_nearest(x, box, size)
+    b, c, h, w = x.shape
+    oh, ow = size
+    dt, dev = torch.float64, x.device
+    box = box.to(device=dev, dtype=dt).round()
+    if b and host_reads_free(box):
+        lo, hi = box.aminmax(dim=0)
+        if bool(lo[:2].min() < 0) or bool(hi[2] > w) or bool(hi[3] > h) or bool(((box[:, 2:] - box[:, :2]) < 1).any()):
+            raise ValueError(f"crop boxes must lie inside the {h}x{w} image and be at least 1 pixel wide and "
+                             f"high, got {box.tolist()}")
+    x0, y0, x1, y1 = (t.view(b, 1, 1) for t in box.unbind(1))
+    u = torch.arange(ow, device=dev, dtype=dt).view(1, 1, ow)
+    v = torch.arange(oh, device=dev, dtype=dt).view(1, oh, 1)
+    sx = x0 + ((u + 0.5) * ((x1 - x0) / ow) - 0.5)
+    sy = y0 + ((v + 0.5) * ((y1 - y0) / oh) - 0.5)
+    if mode == "bilinear":
+        eps = torch.finfo(torch.float64 if x.dtype == torch.float64 else torch.float32).eps
+        margin = 8 * max(h, w) * eps
+
+        def inside(t: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+            m = ((hi - lo - 1) / 2).clamp(0, margin)
+            return torch.minimum(torch.maximum(t, lo + m), hi - 1 - m)
+
+        return sample(x, inside(sx, x0, x1), inside(sy, y0, y1), 1, 1, 0.0)
+    rows = torch.arange(h, device=dev, dtype=dt).view(1, h)
+    cols = torch.arange(w, device=dev, dtype=dt).view(1, w)
+    rows = torch.minimum(torch.maximum(rows, y0.view(b, 1)), y1.view(b, 1) - 1).long()
+    cols = torch.minimum(torch.maximum(cols, x0.view(b, 1)), x1.view(b, 1) - 1).long()
+    inside = x.gather(2, rows.view(b, 1, h, 1).expand(b, c, h, w)).gather(3, cols.view(b, 1, 1, w).expand(b, c, h, w))
+    return sample(inside, sx, sy, 2, 1, 0.0)
 
 
 def resize(x: torch.Tensor, size: tuple[int, int], interpolation: int = 1) -> torch.Tensor:

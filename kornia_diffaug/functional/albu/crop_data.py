@@ -59,7 +59,7 @@ def bbox_safe_crop_box(boxes: torch.Tensor, valid: torch.Tensor, erosion_rate: f
     ``x0 = int(ux0 u_0 W)``, ``y0 = int(uy0 u_1 H)``, ``x1 = int((ux1 + (1 - ux1) u_2) W)``,
     ``y1 = int((uy1 + (1 - uy1) u_3) H)``, ``u`` (B, 4) uniform on [0, 1). A sample without boxes (or whose
     eroded union has no area, or ``erosion_rate = 1``) takes a crop of height ``crop_h`` (B,) (``H`` or a
-    ``randint[int(H (1 - erosion_rate)), H]``), width ``int(crop_h W / H)``, placed by :func:`crop_origin` with
+    ``randint[int(H (1 - erosion_rate)), H]``), width ``max(1, int(crop_h W / H))``, placed by :func:`crop_origin` with
     ``u[:, :2]``.
     """
     h, w = size
@@ -83,7 +83,7 @@ def bbox_safe_crop_box(boxes: torch.Tensor, valid: torch.Tensor, erosion_rate: f
     x1 = torch.floor((hi[:, 0] + (1 - hi[:, 0]) * u[:, 2]) * w)
     y1 = torch.floor((hi[:, 1] + (1 - hi[:, 1]) * u[:, 3]) * h)
     ch = crop_h.to(device=boxes.device, dtype=torch.float64).clamp(max=h)
-    cw = torch.floor(ch * w / h).clamp(max=w)
+    cw = torch.floor(ch * w / h).clamp(1, w)  # at least 1 pixel (Albumentations raises on a width of 0)
     fx, fy = crop_origin(u[:, :2], size, (ch, cw))
     return torch.stack([torch.where(has, x0, fx), torch.where(has, y0, fy), torch.where(has, x1, fx + cw),
                         torch.where(has, y1, fy + ch)], 1)

@@ -77,15 +77,13 @@ class _Crop(AlbuGeometricBase):
             raise ValueError(f"{name} size {self._out} exceeds the image size {tuple(size)}")
         return ch, cw
 
-    def _crop_resize(self, input, params, interpolation: int, border_mode: int, fill) -> torch.Tensor:
-        """The crop ``params["box"]`` resized to the output size: nearest as ``cv2.resize`` picks pixels (exact),
-        linear and cubic through the half-pixel matrix ``params["matrix"]``."""
-        if interpolation == 0:
-            return FA.crop_resize_nearest(input, params["box"], self._out)
-        return FA.warp(input, params["matrix"], self._out, interpolation, border_mode, fill)
+    def _crop_resize(self, input, params, interpolation: int) -> torch.Tensor:
+        """The crop ``params["box"]`` resized to the output size as ``cv2.resize`` of the crop: nearest picks
+        pixels (exact); linear and cubic repeat the crop's edge, never reading the pixels around it."""
+        return FA.crop_resize(input, params["box"], self._out, interpolation)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
-        return self._crop_resize(input, params, resample_flag(flags, 0), self.border_mode, self.fill_mask)
+        return self._crop_resize(input, params, resample_flag(flags, 0))
 
     def _box_sample(self, n, size, x0, y0, ch, cw) -> dict[str, torch.Tensor]:
         box = torch.stack([x0, y0, x0 + cw, y0 + ch], 1).double()
@@ -199,7 +197,7 @@ class AlbuRandomResizedCrop(_Crop):
                 "box": box}
 
     def apply_transform(self, input, params, flags, transform=None):
-        return self._crop_resize(input, params, resample_flag(flags, self.interpolation), 1, 0.0)
+        return self._crop_resize(input, params, resample_flag(flags, self.interpolation))
 
 
 class _Resize(AlbuGeometricBase):

@@ -37,7 +37,7 @@ class _ResizedCrop(_Crop):
                 "box": box}
 
     def apply_transform(self, input, params, flags, transform=None):
-        return self._crop_resize(input, params, resample_flag(flags, self.interpolation), 1, 0.0)
+        return self._crop_resize(input, params, resample_flag(flags, self.interpolation))
 
 
 @register_op(identity=None, example={"min_max_height": (3, 5), "size": (4, 6), "w2h_ratio": 1.2}, resizes=True,
@@ -179,7 +179,7 @@ class AlbuCropNonEmptyMaskIfExists(_DataCrop):
 class AlbuRandomSizedBBoxSafeCrop(_DataCrop):
     """``RandomSizedBBoxSafeCrop``: a random crop holding every box of the image (their union eroded by
     ``erosion_rate``), resized to ``(height, width)``; an image without boxes takes a crop of height
-    ``randint[int(H (1 - erosion_rate)), H]`` and the image's aspect (see
+    ``randint[max(1, int(H (1 - erosion_rate))), H]`` and the image's aspect (see
     :func:`kornia_diffaug.functional.albu.bbox_safe_crop_box`). The boxes come from :meth:`refine`; without it
     the op crops as for an image without boxes.
 
@@ -210,7 +210,9 @@ class AlbuRandomSizedBBoxSafeCrop(_DataCrop):
 
     def sample(self, n, size, generator, device):
         h, w = size
-        low = int(h * (1.0 - self._cfg["erosion_rate"]))
+        # Albumentations draws from ``[int(H (1 - erosion_rate)), H]`` and raises on a crop of height 0 (images
+        # under ``1 / (1 - erosion_rate)`` pixels high); heights start at 1 here.
+        low = max(1, int(h * (1.0 - self._cfg["erosion_rate"])))
         crop_h = randint(n, low, h, generator, device) if low < h else torch.full((n,), h, device=device)
         u = torch.rand(n, 4, generator=generator, device=device).double()
         empty = torch.zeros(n, 0, 4, dtype=torch.float64, device=device)
