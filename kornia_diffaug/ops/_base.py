@@ -311,6 +311,18 @@ def _has_in_place_kernel(op: Any, x: torch.Tensor, params: dict[str, Any]) -> bo
         isinstance(v, torch.Tensor) and v.requires_grad for v in params.values())))
 
 
+def _writes_into_lent(op: Any, x: torch.Tensor, params: dict[str, Any]) -> bool:
+    """Whether ``op`` has ``apply_transform_into(x, params, flags, out)`` (its result written into ``out``, which
+    may be ``x``: each sample is read before its row is written) and may give it the lent batch ``x``: same
+    output size, and autograd tracking neither ``x`` nor a parameter."""
+    if not (hasattr(op, "apply_transform_into") and may_write(x, x)):
+        return False
+    if tuple(op.output_size(tuple(x.shape[-2:]))) != tuple(x.shape[-2:]):
+        return False
+    return not (torch.is_grad_enabled() and any(isinstance(v, torch.Tensor) and v.requires_grad
+                                                for v in params.values()))
+
+
 def _rows_in_place(op: Any, out: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
                    idx: torch.Tensor | None) -> torch.Tensor:
     """``op.apply_transform_`` on the rows ``idx`` of ``out`` (ascending; all rows when ``None``), on views of
@@ -346,11 +358,15 @@ def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict
     n = x.shape[0] if idx is None else idx.numel()
     if idx is None and _has_in_place_kernel(op, x, params) and may_write(x, x):
         return _rows_in_place(op, x, params, flags, None)  # the lent batch, transformed in place
+    if idx is None and _writes_into_lent(op, x, params):
+        return op.apply_transform_into(x, params, flags, out=x)  # the whole batch, its rows written into it
     parts: list[torch.Tensor] = []
     out: torch.Tensor | None = None
     pos = 0  # rows of the output written so far
     for sel, y in _chunks(op, x, params, flags, transform, idx):
         if out is None and not parts:
+            if idx is None and sel == slice(None):
+                return y  # one chunk holds every row: its result is the output (no copy into the lent batch)
             if idx is None and may_write(x, y):
                 out = x  # the lent batch takes every chunk (each read before it is written)
             elif y.shape[0] < n and not (torch.is_grad_enabled() and y.requires_grad):

@@ -62,3 +62,32 @@ def test_bbox_safe_crop_of_a_tiny_image_is_at_least_one_pixel(hw):
         assert bool((box[:, 2:] - box[:, :2] >= 1).all()), box
         assert bool((box[:, :2] >= 0).all() and (box[:, 2] <= w).all() and (box[:, 3] <= h).all()), box
     assert op(torch.rand(3, 1, h, w)).shape == (3, 1, 4, 5)
+
+
+@pytest.mark.parametrize("interpolation", [0, 1, 2])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+@pytest.mark.parametrize("c", [1, 3])
+def test_out_may_be_the_input_itself(interpolation, dtype, c):
+    """``out=x``: each crop is read before its row is written, whatever the crop (the whole image, full-width
+    bands that are contiguous views for one channel, upscaled corners)."""
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(5, c, 12, 10, generator=g).to(dtype)
+    box = torch.tensor([[0, 0, 10, 12], [0, 3, 10, 9], [2, 0, 7, 12], [8, 9, 10, 12], [1, 1, 9, 11]],
+                       dtype=torch.float64)
+    want = FA.crop_resize(x, box, (12, 10), interpolation)
+    fresh = FA.crop_resize(x, box, (12, 10), interpolation, out=torch.empty_like(x))
+    got = FA.crop_resize(x, box, (12, 10), interpolation, out=x)
+    assert got is x
+    torch.testing.assert_close(fresh, want, rtol=0, atol=0)
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
+def test_out_is_checked():
+    x = torch.rand(2, 3, 8, 8)
+    box = torch.tensor([[0, 0, 4, 4], [1, 1, 5, 5]], dtype=torch.float64)
+    with pytest.raises(ValueError, match="out must have shape"):
+        FA.crop_resize(x, box, (6, 6), 1, out=torch.empty(2, 3, 8, 8))
+    with pytest.raises(ValueError, match="dtype"):
+        FA.crop_resize(x, box, (6, 6), 1, out=torch.empty(2, 3, 6, 6, dtype=torch.float64))
+    with pytest.raises(ValueError, match="autograd"):
+        FA.crop_resize(x.requires_grad_(), box, (6, 6), 1, out=torch.empty(2, 3, 6, 6))

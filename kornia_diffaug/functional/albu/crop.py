@@ -98,7 +98,8 @@ def crop_resize_nearest(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int
     return x.gather(2, rows).gather(3, cols)
 
 
-def crop_resize(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], interpolation: int = 1) -> torch.Tensor:
+def crop_resize(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], interpolation: int = 1,
+                out: torch.Tensor | None = None) -> torch.Tensor:
     """Each sample's crop ``box[i] = (x0, y0, x1, y1)`` (B, 4) (integer corners inside the image) resized to
     ``size = (H, W)`` as ``cv2.resize(crop, (W, H), interpolation)``: what Albumentations' resized crops do.
 
@@ -108,12 +109,25 @@ def crop_resize(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], inter
     pixels around the crop. Linear clamps the coordinate into the crop (OpenCV's rule), pulled ``8 max(H, W)``
     float32 epsilons (float64 ones for float64 images; about 2e-4 px at 224 px) inside its edges so that the
     sampler's own rounding never gives a tap outside it any weight (crops 1 pixel wide excepted); cubic reads
-    an image whose rows and columns outside the crop are the crop's edge (one gather). Differentiable in ``x``.
+    an image whose rows and columns outside the crop are the crop's edge (one gather). Cubic results are clamped
+    to [0, 1] (OpenCV's uint8 saturation). On the CPU, where reading the boxes costs no sync, each crop is cut
+    out and resized by ``F.interpolate`` (the same half-pixel rule, ~2x faster than the batch ``grid_sample``;
+    same values to float32 rounding). Differentiable in ``x``.
+
+    ``out``: a ``(B, C, H, W)`` tensor of ``x``'s dtype that receives the result and is returned; it may be ``x``
+    itself when ``size`` is ``x``'s (each crop is read before its row is written). Not with autograd recording.
     """
     check_image(x)
     mode = INTERPOLATIONS[interpolation]
+    if out is not None:
+        if tuple(out.shape) != (*x.shape[:2], *size) or out.dtype != x.dtype:
+            raise ValueError(f"out must have shape {(*x.shape[:2], *size)} and dtype {x.dtype}, got "
+                             f"{tuple(out.shape)} {out.dtype}")
+        if torch.is_grad_enabled() and (x.requires_grad or out.requires_grad):
+            raise ValueError("crop_resize(out=...) cannot be recorded by autograd; call it without out")
     if mode == "nearest":
-        return crop_resize_nearest(x, box, size)
+        y = crop_resize_nearest(x, box, size)
+        return y if out is None else out.copy_(y)
     b, c, h, w = x.shape
     oh, ow = size
     dt, dev = torch.float64, x.device
@@ -123,6 +137,7 @@ def crop_resize(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], inter
         if bool(lo[:2].min() < 0) or bool(hi[2] > w) or bool(hi[3] > h) or bool(((box[:, 2:] - box[:, :2]) < 1).any()):
             raise ValueError(f"crop boxes must lie inside the {h}x{w} image and be at least 1 pixel wide and "
                              f"high, got {box.tolist()}")
+        return _crop_resize_each(x, box, size, mode, out)
     x0, y0, x1, y1 = (t.view(b, 1, 1) for t in box.unbind(1))
     u = torch.arange(ow, device=dev, dtype=dt).view(1, 1, ow)
     v = torch.arange(oh, device=dev, dtype=dt).view(1, oh, 1)
@@ -136,13 +151,50 @@ def crop_resize(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], inter
             m = ((hi - lo - 1) / 2).clamp(0, margin)
             return torch.minimum(torch.maximum(t, lo + m), hi - 1 - m)
 
-        return sample(x, inside(sx, x0, x1), inside(sy, y0, y1), 1, 1, 0.0)
+        y = sample(x, inside(sx, x0, x1), inside(sy, y0, y1), 1, 1, 0.0)
+        return y if out is None else out.copy_(y)
     rows = torch.arange(h, device=dev, dtype=dt).view(1, h)
     cols = torch.arange(w, device=dev, dtype=dt).view(1, w)
     rows = torch.minimum(torch.maximum(rows, y0.view(b, 1)), y1.view(b, 1) - 1).long()
     cols = torch.minimum(torch.maximum(cols, x0.view(b, 1)), x1.view(b, 1) - 1).long()
     inside = x.gather(2, rows.view(b, 1, h, 1).expand(b, c, h, w)).gather(3, cols.view(b, 1, 1, w).expand(b, c, h, w))
-    return sample(inside, sx, sy, 2, 1, 0.0)
+    y = sample(inside, sx, sy, 2, 1, 0.0)
+    return y if out is None else out.copy_(y)
+
+
+def _crop_resize_each(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], mode: str,
+                      out: torch.Tensor | None) -> torch.Tensor:
+    """:func:`crop_resize` one crop at a time (host-readable integer ``box`` inside the image): each crop cut out
+    as a view and resized by ``F.interpolate`` (half-pixel centres, taps clamped to the crop, no antialiasing),
+    in float32 for half-precision inputs. Without autograd each result is written into the output batch (``out``,
+    else a fresh one) while it is in cache; with it, the results are concatenated."""
+    work = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+    corners = box.long().tolist()
+    record = torch.is_grad_enabled() and x.requires_grad
+    if out is None and not record:
+        out = x.new_empty((x.shape[0], x.shape[1], *size))
+    parts = []
+    # Where the result needs no cast, aten's out= form of the same kernel writes each row in place.
+    kernel = torch.ops.aten.upsample_bilinear2d.out if mode == "bilinear" else torch.ops.aten.upsample_bicubic2d.out
+    direct = out is not None and work == x.dtype and out.is_contiguous()
+    alias = out is not None and out.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+    for i, (x0, y0, x1, y1) in enumerate(corners):
+        crop = x[i : i + 1, :, y0:y1, x0:x1]
+        if direct and alias:  # the kernel writes row i while it reads: read the crop first
+            crop = crop.clone(memory_format=torch.contiguous_format)
+        if direct:
+            y = kernel(crop, list(size), False, None, None, out=out[i : i + 1])
+        else:
+            y = F.interpolate(crop.to(work), size=size, mode=mode, align_corners=False)
+        if mode == "bicubic":  # cubic taps overshoot; OpenCV's uint8 result saturates
+            y = y.clamp(0, 1) if record else y.clamp_(0, 1)
+        if out is None:
+            parts.append(y)
+        elif not direct:
+            out[i].copy_(y[0])
+    if out is not None:
+        return out
+    return (parts[0] if len(parts) == 1 else torch.cat(parts)).to(x.dtype)
 
 
 def resize(x: torch.Tensor, size: tuple[int, int], interpolation: int = 1) -> torch.Tensor:

@@ -14,9 +14,11 @@ from typing import Any
 
 import torch
 
+from ..._host import host_reads_free_no_grad
 from ..._validate import check_int
 from ...functional import albu as FA
 from ...functional.geometry import translation_matrix
+from .._alloc import empty_batch
 from .._base import resample_flag
 from .._registry import register_op
 from ._base import AlbuGeometricBase, pair
@@ -56,6 +58,9 @@ class _Crop(AlbuGeometricBase):
 
     resizes = True
     inverse_border = 0
+    # CPU rows path: the whole batch in one call. The kernels go one image at a time (slices, ``F.interpolate``)
+    # and make no batch temporaries, so chunks would only add a copy of each chunk into the output.
+    cpu_chunk = 1 << 30
 
     def output_size(self, size):
         return self._out
@@ -80,7 +85,14 @@ class _Crop(AlbuGeometricBase):
     def _crop_resize(self, input, params, interpolation: int) -> torch.Tensor:
         """The crop ``params["box"]`` resized to the output size as ``cv2.resize`` of the crop: nearest picks
         pixels (exact); linear and cubic repeat the crop's edge, never reading the pixels around it."""
-        return FA.crop_resize(input, params["box"], self._out, interpolation)
+        out = None
+        if interpolation != 0 and host_reads_free_no_grad(input):  # one image at a time into one batch
+            out = empty_batch(input, (*input.shape[:2], *self._out))
+        return FA.crop_resize(input, params["box"], self._out, interpolation, out=out)
+
+    def _crop_resize_into(self, input, params, interpolation: int, out) -> torch.Tensor:
+        """:meth:`_crop_resize` written into ``out`` (the lent batch when the output size is the input's)."""
+        return FA.crop_resize(input, params["box"], self._out, interpolation, out=out)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
         return self._crop_resize(input, params, resample_flag(flags, 0))
@@ -198,6 +210,9 @@ class AlbuRandomResizedCrop(_Crop):
 
     def apply_transform(self, input, params, flags, transform=None):
         return self._crop_resize(input, params, resample_flag(flags, self.interpolation))
+
+    def apply_transform_into(self, input, params, flags, out):
+        return self._crop_resize_into(input, params, resample_flag(flags, self.interpolation), out)
 
 
 class _Resize(AlbuGeometricBase):

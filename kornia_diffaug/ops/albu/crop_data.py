@@ -39,6 +39,9 @@ class _ResizedCrop(_Crop):
     def apply_transform(self, input, params, flags, transform=None):
         return self._crop_resize(input, params, resample_flag(flags, self.interpolation))
 
+    def apply_transform_into(self, input, params, flags, out):
+        return self._crop_resize_into(input, params, resample_flag(flags, self.interpolation), out)
+
 
 @register_op(identity=None, example={"min_max_height": (3, 5), "size": (4, 6), "w2h_ratio": 1.2}, resizes=True,
              min_size=(5, 6))
