@@ -20,8 +20,9 @@ def _t(name, **params):
     return {"__class_fullname__": name, **params}
 
 
-def _same_as_eager(module, x, fullgraph, backend=None, seed=0, reseed=None) -> int:
-    """Compile ``module``, check two compiled calls against eager under the same seed; the number of graphs."""
+def _same_as_eager(module, x, fullgraph, backend=None, seed=0, reseed=None, atol=0.0) -> int:
+    """Compile ``module``, check two compiled calls against eager under the same seed (bit for bit, or within
+    ``atol`` where eager's CPU kernel sums in another order than the traced one); the number of graphs."""
     dynamo.reset()
     counter = CompileCounter()  # runs each captured graph as is (the "eager" backend) and counts them
     compiled = torch.compile(module, backend=backend or counter, fullgraph=fullgraph)
@@ -31,7 +32,8 @@ def _same_as_eager(module, x, fullgraph, backend=None, seed=0, reseed=None) -> i
         if reseed is not None:
             reseed()
         out.append(fn(x))
-    assert torch.equal(out[1], out[0]) and torch.equal(out[2], out[0])
+    assert torch.equal(out[2], out[1])
+    torch.testing.assert_close(out[1], out[0], rtol=0, atol=atol)
     return counter.frame_count
 
 
@@ -83,7 +85,10 @@ def test_jit_trace_of_ada_pipeline_replays_any_draw_and_p(p):
 def test_loaded_pipeline_compiles_fullgraph(x):
     cfg = _t("Compose", p=1.0, transforms=[_t("HorizontalFlip", p=0.5), _t("GaussianBlur", p=0.5, blur_limit=[3, 5]),
                                            _t("RandomBrightnessContrast", p=0.5)])
-    assert _same_as_eager(from_albumentations(cfg), (x + 1) / 2, fullgraph=True) == 1
+    # Eager CPU GaussianBlur with 13 taps or more (here up to 21, from sigma_limit's default) takes banded matrix
+    # products, the traced graph a depthwise convolution: the same sums in another order, 1 ulp apart on some
+    # CPUs (AMD EPYC), bit for bit on others.
+    assert _same_as_eager(from_albumentations(cfg), (x + 1) / 2, fullgraph=True, atol=1e-6) == 1
 
 
 def test_jit_trace_of_loaded_gaussian_blur_replays_any_draw():
@@ -102,8 +107,10 @@ _FAMILIES = {  # op family of the README's "works with" table -> a loaded config
     "crops, resizes, pads": (_t("Compose", p=1.0, transforms=[
         _t("RandomCrop", height=12, width=12, p=1.0), _t("Resize", height=10, width=10, p=1.0),
         _t("PadIfNeeded", min_height=14, min_width=14, border_mode=0, p=1.0)]), False),  # Kornia reads p (.item())
+    # Eager CPU resizes each crop with aten's upsample, the traced graph samples the batch with grid_sample:
+    # the same half-pixel rule, float32 rounding apart (under 1e-4 of the range).
     "RandomResizedCrop": (_t("Compose", p=1.0, transforms=[_t("RandomResizedCrop", size=[12, 12], p=1.0),
-                                                          _t("HorizontalFlip", p=0.5)]), False),
+                                                          _t("HorizontalFlip", p=0.5)]), False, 1e-4),
     "affine-like": (_t("Compose", p=1.0, transforms=[_t("Affine", rotate=[-20, 20], p=1.0),
                                                     _t("ShiftScaleRotate", p=1.0)]), True),
     "elastic": (_t("ElasticTransform", p=1.0, alpha=1, sigma=5), True),
@@ -114,9 +121,9 @@ _FAMILIES = {  # op family of the README's "works with" table -> a loaded config
 
 @pytest.mark.parametrize("family", list(_FAMILIES))
 def test_loaded_families_compile_to_eager_output(family):
-    cfg, fullgraph = _FAMILIES[family]
+    cfg, fullgraph, *atol = _FAMILIES[family]
     x = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(0))
-    _same_as_eager(from_albumentations(cfg), x, fullgraph=fullgraph)
+    _same_as_eager(from_albumentations(cfg), x, fullgraph=fullgraph, atol=atol[0] if atol else 0.0)
 
 
 @pytest.mark.parametrize("cfg", [_t("Affine", rotate=[-20, 20], p=0.5), _t("HorizontalFlip", p=0.5),
