@@ -324,13 +324,16 @@ def _writes_into_lent(op: Any, x: torch.Tensor, params: dict[str, Any]) -> bool:
 
 
 def _rows_in_place(op: Any, out: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],
-                   idx: torch.Tensor | None) -> torch.Tensor:
+                   idx: torch.Tensor | None, source: torch.Tensor | None = None) -> torch.Tensor:
     """``op.apply_transform_`` on the rows ``idx`` of ``out`` (ascending; all rows when ``None``), on views of
     runs of consecutive rows (at most ``op.cpu_chunk_in_place`` rows, else ``op.cpu_chunk``, where the op sets
-    them), each with its rows of the per-sample parameters."""
+    them), each with its rows of the per-sample parameters. With ``source`` (a tensor of ``out``'s shape), each
+    run is first copied from it (at most ``_CPU_CHUNK`` rows a run), so ``out`` may start empty."""
     b = out.shape[0]
     step = getattr(op, "cpu_chunk_in_place", getattr(op, "cpu_chunk", None))
     step = step or max(b, 1)  # elementwise in-place kernels make no batch temporaries
+    if source is not None:
+        step = min(step, _CPU_CHUNK)  # copied and transformed a few rows at a time, while they are in cache
     runs: list[tuple[int, int]] = []
     if idx is None:
         runs = [(0, b)] if b else []
@@ -344,6 +347,8 @@ def _rows_in_place(op: Any, out: torch.Tensor, params: dict[str, Any], flags: di
     for lo, hi in runs:
         for start in range(lo, hi, step):
             run = slice(start, min(start + step, hi))
+            if source is not None:  # the rows copied in just before they are transformed (still in cache)
+                out[run].copy_(source[run])
             op.apply_transform_(out[run], sample_rows(params, b, run), flags)
     return out
 
@@ -356,8 +361,12 @@ def _apply_chunked(op: Any, x: torch.Tensor, params: dict[str, Any], flags: dict
     else one fresh buffer), so that the chunk's result is freed, and its memory reused, before the next one. An op
     with an in-place kernel ``apply_transform_(x, params, flags)`` (same bits) transforms a lent batch with it."""
     n = x.shape[0] if idx is None else idx.numel()
-    if idx is None and _has_in_place_kernel(op, x, params) and may_write(x, x):
-        return _rows_in_place(op, x, params, flags, None)  # the lent batch, transformed in place
+    if idx is None and _has_in_place_kernel(op, x, params):
+        # The lent batch, transformed in place; else one copy of the input (a huge-page buffer), transformed in
+        # place: no chunk temporaries and no copy of each chunk's result into the output.
+        if may_write(x, x):
+            return _rows_in_place(op, x, params, flags, None)
+        return _rows_in_place(op, empty_batch(x), params, flags, None, source=x)
     if idx is None and _writes_into_lent(op, x, params):
         return op.apply_transform_into(x, params, flags, out=x)  # the whole batch, its rows written into it
     parts: list[torch.Tensor] = []

@@ -193,3 +193,22 @@ def test_resized_crop_writes_into_the_batch_the_previous_op_made(interpolation, 
     y_ref = _pipe(config, 4)(x)
     torch.testing.assert_close(y_fast, y_ref, rtol=0, atol=1e-4)
     assert y_fast.shape == x.shape and not torch.equal(y_fast, x)
+
+
+def test_in_place_kernel_on_the_callers_batch_copies_it_first(monkeypatch):
+    """At p=1 on a batch nobody lent it, an op with an in-place kernel copies a few rows at a time into one new
+    batch and transforms them there: the caller's tensor is untouched and the result is the out-of-place one."""
+    from kornia_diffaug.ops.albu import AlbuBrightnessContrast
+
+    seen = []
+    kernel = AlbuBrightnessContrast.apply_transform_
+    monkeypatch.setattr(AlbuBrightnessContrast, "apply_transform_",
+                        lambda self, x, *a: seen.append(x.shape[0]) or kernel(self, x, *a))
+    x = torch.rand(19, 3, 12, 10, generator=torch.Generator().manual_seed(6))
+    before = x.clone()
+    op = AlbuBrightnessContrast(p=1.0, generator=torch.Generator().manual_seed(2))
+    params = op.forward_parameters(x.shape)
+    y = op(x, params=params)
+    assert seen and sum(seen) == 19 and max(seen) <= 8
+    assert torch.equal(x, before) and y.data_ptr() != x.data_ptr()
+    assert torch.equal(y, op.apply_transform(x, params, op.flags))
