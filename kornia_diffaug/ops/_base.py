@@ -307,8 +307,12 @@ def _has_in_place_kernel(op: Any, x: torch.Tensor, params: dict[str, Any]) -> bo
     ``x`` nor a parameter."""
     if not (hasattr(op, "apply_transform_") and x.is_floating_point()):
         return False
-    return not (torch.is_grad_enabled() and (x.requires_grad or any(
-        isinstance(v, torch.Tensor) and v.requires_grad for v in params.values())))
+    return not (torch.is_grad_enabled() and x.requires_grad) and not _params_record(params)
+
+
+def _params_record(params: dict[str, Any]) -> bool:
+    """Whether autograd records through a per-sample parameter (a learnable magnitude)."""
+    return torch.is_grad_enabled() and any(isinstance(v, torch.Tensor) and v.requires_grad for v in params.values())
 
 
 def _writes_into_lent(op: Any, x: torch.Tensor, params: dict[str, Any]) -> bool:
@@ -317,10 +321,7 @@ def _writes_into_lent(op: Any, x: torch.Tensor, params: dict[str, Any]) -> bool:
     output size, and autograd tracking neither ``x`` nor a parameter."""
     if not (hasattr(op, "apply_transform_into") and may_write(x, x)):
         return False
-    if tuple(op.output_size(tuple(x.shape[-2:]))) != tuple(x.shape[-2:]):
-        return False
-    return not (torch.is_grad_enabled() and any(isinstance(v, torch.Tensor) and v.requires_grad
-                                                for v in params.values()))
+    return tuple(op.output_size(tuple(x.shape[-2:]))) == tuple(x.shape[-2:]) and not _params_record(params)
 
 
 def _rows_in_place(op: Any, out: torch.Tensor, params: dict[str, Any], flags: dict[str, Any],

@@ -125,19 +125,24 @@ def crop_resize(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], inter
                              f"{tuple(out.shape)} {out.dtype}")
         if torch.is_grad_enabled() and (x.requires_grad or out.requires_grad):
             raise ValueError("crop_resize(out=...) cannot be recorded by autograd; call it without out")
-    if mode == "nearest":
-        y = crop_resize_nearest(x, box, size)
-        return y if out is None else out.copy_(y)
-    b, c, h, w = x.shape
-    oh, ow = size
-    dt, dev = torch.float64, x.device
-    box = box.to(device=dev, dtype=dt).round()
-    if b and host_reads_free(box):
+    if mode != "nearest" and x.shape[0] and host_reads_free(x, box):
+        box = box.to(device=x.device, dtype=torch.float64).round()
+        h, w = x.shape[-2:]
         lo, hi = box.aminmax(dim=0)
         if bool(lo[:2].min() < 0) or bool(hi[2] > w) or bool(hi[3] > h) or bool(((box[:, 2:] - box[:, :2]) < 1).any()):
             raise ValueError(f"crop boxes must lie inside the {h}x{w} image and be at least 1 pixel wide and "
                              f"high, got {box.tolist()}")
         return _crop_resize_each(x, box, size, mode, out)
+    y = crop_resize_nearest(x, box, size) if mode == "nearest" else _crop_resize_sampled(x, box, size, mode)
+    return y if out is None else out.copy_(y)
+
+
+def _crop_resize_sampled(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Tensor:
+    """:func:`crop_resize` (linear, cubic) of the whole batch through ``sample`` (``grid_sample``), no host read."""
+    b, c, h, w = x.shape
+    oh, ow = size
+    dt, dev = torch.float64, x.device
+    box = box.to(device=dev, dtype=dt).round()
     x0, y0, x1, y1 = (t.view(b, 1, 1) for t in box.unbind(1))
     u = torch.arange(ow, device=dev, dtype=dt).view(1, 1, ow)
     v = torch.arange(oh, device=dev, dtype=dt).view(1, oh, 1)
@@ -151,15 +156,13 @@ def crop_resize(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], inter
             m = ((hi - lo - 1) / 2).clamp(0, margin)
             return torch.minimum(torch.maximum(t, lo + m), hi - 1 - m)
 
-        y = sample(x, inside(sx, x0, x1), inside(sy, y0, y1), 1, 1, 0.0)
-        return y if out is None else out.copy_(y)
+        return sample(x, inside(sx, x0, x1), inside(sy, y0, y1), 1, 1, 0.0)
     rows = torch.arange(h, device=dev, dtype=dt).view(1, h)
     cols = torch.arange(w, device=dev, dtype=dt).view(1, w)
     rows = torch.minimum(torch.maximum(rows, y0.view(b, 1)), y1.view(b, 1) - 1).long()
     cols = torch.minimum(torch.maximum(cols, x0.view(b, 1)), x1.view(b, 1) - 1).long()
     inside = x.gather(2, rows.view(b, 1, h, 1).expand(b, c, h, w)).gather(3, cols.view(b, 1, 1, w).expand(b, c, h, w))
-    y = sample(inside, sx, sy, 2, 1, 0.0)
-    return y if out is None else out.copy_(y)
+    return sample(inside, sx, sy, 2, 1, 0.0)
 
 
 def _crop_resize_each(x: torch.Tensor, box: torch.Tensor, size: tuple[int, int], mode: str,

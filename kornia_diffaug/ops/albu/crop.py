@@ -82,16 +82,12 @@ class _Crop(AlbuGeometricBase):
             raise ValueError(f"{name} size {self._out} exceeds the image size {tuple(size)}")
         return ch, cw
 
-    def _crop_resize(self, input, params, interpolation: int) -> torch.Tensor:
+    def _crop_resize(self, input, params, interpolation: int, out=None) -> torch.Tensor:
         """The crop ``params["box"]`` resized to the output size as ``cv2.resize`` of the crop: nearest picks
-        pixels (exact); linear and cubic repeat the crop's edge, never reading the pixels around it."""
-        out = None
-        if interpolation != 0 and host_reads_free_no_grad(input):  # one image at a time into one batch
+        pixels (exact); linear and cubic repeat the crop's edge, never reading the pixels around it. Written into
+        ``out`` when given (the lent batch when the output size is the input's)."""
+        if out is None and interpolation != 0 and host_reads_free_no_grad(input):  # one image at a time into one batch
             out = empty_batch(input, (*input.shape[:2], *self._out))
-        return FA.crop_resize(input, params["box"], self._out, interpolation, out=out)
-
-    def _crop_resize_into(self, input, params, interpolation: int, out) -> torch.Tensor:
-        """:meth:`_crop_resize` written into ``out`` (the lent batch when the output size is the input's)."""
         return FA.crop_resize(input, params["box"], self._out, interpolation, out=out)
 
     def apply_transform_mask(self, input, params, flags, transform=None):
@@ -172,8 +168,24 @@ class AlbuCrop(_ExactCrop, _Crop):
                                 torch.full((n,), float(y), device=device), ch, cw)
 
 
+class _ResizedCrop(_Crop):
+    """A crop box resized to ``self._out`` (half-pixel centres for the image, plain scaling for targets)."""
+
+    min_input_size = None  # the box is drawn inside any image
+
+    def _resized(self, box: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"matrix": FA.crop_resize_matrix(box, self._out), "target": FA.crop_resize_matrix(box, self._out, False),
+                "box": box}
+
+    def apply_transform(self, input, params, flags, transform=None):
+        return self._crop_resize(input, params, resample_flag(flags, self.interpolation))
+
+    def apply_transform_into(self, input, params, flags, out):
+        return self._crop_resize(input, params, resample_flag(flags, self.interpolation), out)
+
+
 @register_op(identity=None, example={"size": (6, 5), "scale": (0.3, 1.0)}, resizes=True)
-class AlbuRandomResizedCrop(_Crop):
+class AlbuRandomResizedCrop(_ResizedCrop):
     """``RandomResizedCrop``: a crop of area ``~ U(scale) H W`` and aspect ``w / h`` log-uniform in ``ratio`` (up
     to 10 tries, else a centre crop clamped to ``ratio``; see
     :func:`kornia_diffaug.functional.albu.resized_crop_box`), resized to ``size`` with half-pixel centres.
@@ -190,7 +202,6 @@ class AlbuRandomResizedCrop(_Crop):
     """
 
     albu_name = "RandomResizedCrop"
-    min_input_size = None  # the crop is drawn inside any image
 
     def __init__(self, size=(224, 224), scale=(0.08, 1.0), ratio=(0.75, 4 / 3), interpolation=1, p=1.0,
                  same_on_batch=False, keepdim=False, generator=None):
@@ -204,15 +215,8 @@ class AlbuRandomResizedCrop(_Crop):
         u_area = torch.rand(n, 10, generator=generator, device=device)
         u_ratio = torch.rand(n, 10, generator=generator, device=device)
         u_origin = torch.rand(n, 2, generator=generator, device=device)
-        box = FA.resized_crop_box(u_area, u_ratio, u_origin, size, self._cfg["scale"], self._cfg["ratio"])
-        return {"matrix": FA.crop_resize_matrix(box, self._out), "target": FA.crop_resize_matrix(box, self._out, False),
-                "box": box}
-
-    def apply_transform(self, input, params, flags, transform=None):
-        return self._crop_resize(input, params, resample_flag(flags, self.interpolation))
-
-    def apply_transform_into(self, input, params, flags, out):
-        return self._crop_resize_into(input, params, resample_flag(flags, self.interpolation), out)
+        return self._resized(FA.resized_crop_box(u_area, u_ratio, u_origin, size, self._cfg["scale"],
+                                                 self._cfg["ratio"]))
 
 
 class _Resize(AlbuGeometricBase):

@@ -19,28 +19,11 @@ import torch
 
 from ..._validate import check_int, check_number
 from ...functional import albu as FA
-from .._base import resample_flag
 from .._registry import register_op
 from ._base import pair, randint
-from .crop import _Crop, _int_size
+from .crop import _int_size, _ResizedCrop
 
 __all__ = ["AlbuCropNonEmptyMaskIfExists", "AlbuRandomSizedBBoxSafeCrop", "AlbuRandomSizedCrop"]
-
-
-class _ResizedCrop(_Crop):
-    """A crop box resized to ``self._out`` (half-pixel centres for the image, plain scaling for targets)."""
-
-    min_input_size = None  # the box is drawn inside any image
-
-    def _resized(self, box: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {"matrix": FA.crop_resize_matrix(box, self._out), "target": FA.crop_resize_matrix(box, self._out, False),
-                "box": box}
-
-    def apply_transform(self, input, params, flags, transform=None):
-        return self._crop_resize(input, params, resample_flag(flags, self.interpolation))
-
-    def apply_transform_into(self, input, params, flags, out):
-        return self._crop_resize_into(input, params, resample_flag(flags, self.interpolation), out)
 
 
 @register_op(identity=None, example={"min_max_height": (3, 5), "size": (4, 6), "w2h_ratio": 1.2}, resizes=True,
